@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { ViteUserConfig } from "vitest/config";
+
+export interface SuiteOptions {
+  /** Name of the results file under <repo>/test-results/. */
+  name: string;
+  /** Start a throwaway database for the run (or use MONGODB_URI). */
+  database?: boolean;
+  include?: string[];
+  testTimeout?: number;
+}
+
+const repoRoot = join(dirname(createRequire(import.meta.url).resolve("../package.json")), "..", "..");
+
+/** Shared vitest settings: every suite writes JSON results that scripts/test.sh sums. */
+export function suiteConfig(options: SuiteOptions): ViteUserConfig {
+  return {
+    test: {
+      include: options.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
+      testTimeout: options.testTimeout ?? 30_000,
+      hookTimeout: 60_000,
+      globalSetup: options.database ? [join(repoRoot, "packages/testing/dist/global-setup.js")] : [],
+      reporters: ["default", "json"],
+      outputFile: { json: join(repoRoot, "test-results", `${options.name}.json`) },
+    },
+  };
+}
+
+/** A database name of its own for each suite, so parallel suites never share state. */
+export function uniqueDatabaseName(prefix: string): string {
+  return `t_${prefix.replace(/[^a-z0-9]/gi, "_").slice(0, 20)}_${randomBytes(4).toString("hex")}`;
+}

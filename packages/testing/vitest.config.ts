@@ -1,0 +1,3 @@
+import { suiteConfig } from "./src/vitest.js";
+
+export default suiteConfig({ name: "testing", database: false });
