@@ -1,0 +1,7 @@
+import { defineConfig } from "@hey-api/openapi-ts";
+
+export default defineConfig({
+  input: "../../openapi/bundle/openapi.json",
+  output: { path: "src/generated", format: false, lint: false },
+  plugins: ["@hey-api/client-fetch", "@hey-api/typescript", { name: "@hey-api/sdk" }],
+});
