@@ -1,3 +1,3 @@
-import { suiteConfig } from "./src/vitest.js";
+import { suiteConfig } from "./dist/vitest.js";
 
-export default suiteConfig({ name: "testing", database: false });
+export default suiteConfig({ name: "testing", testTimeout: 180_000 });

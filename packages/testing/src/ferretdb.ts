@@ -9,7 +9,14 @@ import { MongoClient } from "mongodb";
 
 export const FERRETDB_VERSION = "v1.24.2";
 /** tools/ferretdb: a small Go module that runs FerretDB's embeddable package (see its main.go). */
-const WRAPPER_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "tools", "ferretdb");
+const WRAPPER_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "..",
+  "tools",
+  "ferretdb",
+);
 
 export interface RunningDatabase {
   uri: string;
@@ -24,7 +31,8 @@ export interface RunningDatabase {
 export function ferretdbBinaryPath(): string {
   const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const sources = createHash("sha256");
-  for (const file of ["go.mod", "go.sum", "main.go"]) sources.update(readFileSync(join(WRAPPER_DIR, file)));
+  for (const file of ["go.mod", "go.sum", "main.go"])
+    sources.update(readFileSync(join(WRAPPER_DIR, file)));
   const key = `ferretdb-${FERRETDB_VERSION}-${sources.digest("hex").slice(0, 12)}`;
   return join(cacheRoot, "sqibs", key, "ferretdb");
 }
@@ -75,7 +83,11 @@ export async function startFerretDB(options: StartOptions): Promise<RunningDatab
   mkdirSync(options.dataDir, { recursive: true });
   const child = spawn(
     binary,
-    [`--sqlite-url=file:${options.dataDir}/`, `--listen-addr=127.0.0.1:${port}`, "--log-level=error"],
+    [
+      `--sqlite-url=file:${options.dataDir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      "--log-level=error",
+    ],
     {
       detached: options.detached ?? false,
       stdio: ["ignore", "ignore", "inherit"],
@@ -156,7 +168,9 @@ export async function waitForPing(uri: string, timeoutMs: number, child?: ChildP
       await client.close().catch(() => {});
     }
   }
-  throw new Error(`database at ${uri} did not answer a ping within ${timeoutMs} ms: ${String(lastError)}`);
+  throw new Error(
+    `database at ${uri} did not answer a ping within ${timeoutMs} ms: ${String(lastError)}`,
+  );
 }
 
 function isAlive(pid: number): boolean {
@@ -177,7 +191,9 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "inherit", "inherit"] });
     child.once("error", reject);
     child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
     );
   });
 }

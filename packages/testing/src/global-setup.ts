@@ -4,12 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startFerretDB } from "./ferretdb.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    mongodbUri: string;
-  }
-}
+import "./vitest.js";
 
 export default async function setup(project: TestProject) {
   const external = process.env.MONGODB_URI;

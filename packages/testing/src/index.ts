@@ -1,2 +1,3 @@
 export * from "./ferretdb.js";
+export * from "./tcp-proxy.js";
 export { uniqueDatabaseName } from "./vitest.js";

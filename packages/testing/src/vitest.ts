@@ -3,6 +3,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { ViteUserConfig } from "vitest/config";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The database of this test run: a throwaway FerretDB, or MONGODB_URI. */
+    mongodbUri: string;
+  }
+}
+
 export interface SuiteOptions {
   /** Name of the results file under <repo>/test-results/. */
   name: string;
@@ -12,7 +19,11 @@ export interface SuiteOptions {
   testTimeout?: number;
 }
 
-const repoRoot = join(dirname(createRequire(import.meta.url).resolve("../package.json")), "..", "..");
+const repoRoot = join(
+  dirname(createRequire(import.meta.url).resolve("../package.json")),
+  "..",
+  "..",
+);
 
 /** Shared vitest settings: every suite writes JSON results that scripts/test.sh sums. */
 export function suiteConfig(options: SuiteOptions): ViteUserConfig {
@@ -21,7 +32,9 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       include: options.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: 60_000,
-      globalSetup: options.database ? [join(repoRoot, "packages/testing/dist/global-setup.js")] : [],
+      globalSetup: options.database
+        ? [join(repoRoot, "packages/testing/dist/global-setup.js")]
+        : [],
       reporters: ["default", "json"],
       outputFile: { json: join(repoRoot, "test-results", `${options.name}.json`) },
     },

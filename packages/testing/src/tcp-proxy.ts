@@ -1,0 +1,62 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+
+export interface TcpProxy {
+  /** The database URI through the proxy. */
+  uri: string;
+  /** Drops every connection and refuses new ones: to the service, the database is down. */
+  cut(): Promise<void>;
+  /** Accepts connections again on the same port: the database is back. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback TCP proxy in front of a mongodb:// URI. Outage tests cut it to take the database
+ * away from the service without stopping the database the rest of the run shares (or one that
+ * MONGODB_URI names and this run does not own).
+ */
+export async function startTcpProxy(targetUri: string): Promise<TcpProxy> {
+  const target = new URL(targetUri);
+  const targetPort = Number(target.port || 27017);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const next = createServer((client) => {
+        const upstream = connect(targetPort, target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on("close", () => sockets.delete(socket));
+          socket.on("error", () => {
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      next.once("error", reject);
+      next.listen(port, "127.0.0.1", () => {
+        const address = next.address();
+        if (typeof address === "object" && address) port = address.port;
+        server = next;
+        resolve();
+      });
+    });
+
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server = undefined;
+    });
+
+  await listen();
+  const uri = new URL(targetUri);
+  uri.hostname = "127.0.0.1";
+  uri.port = String(port);
+  return { uri: uri.toString(), cut: stop, restore: listen, close: stop };
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MongoClient } from "mongodb";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  ensureFerretDB,
+  ferretdbBinaryPath,
+  findRunning,
+  startFerretDB,
+  stopByPidFile,
+} from "../src/ferretdb.js";
+import { startTcpProxy } from "../src/tcp-proxy.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "sqibs-devdb-test-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
+  it("builds once into the per-user cache, keyed by version", async () => {
+    const binary = await ensureFerretDB();
+    expect(binary).toBe(ferretdbBinaryPath());
+    expect(binary).toMatch(/sqibs\/ferretdb-v1\.24\.2-[0-9a-f]{12}\/ferretdb$/);
+  });
+
+  it("starts on loopback, answers a ping with the official driver, and stops without a trace", async () => {
+    const database = await startFerretDB({ dataDir });
+    expect(database.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
+    const client = new MongoClient(database.uri);
+    await client.db("t").collection("c").insertOne({ ok: 1 });
+    expect(await client.db("t").collection("c").countDocuments()).toBe(1);
+    await client.close();
+    expect(await findRunning(dataDir)).toMatchObject({ pid: database.pid });
+    await database.stop();
+    expect(alive(database.pid)).toBe(false);
+    expect(await findRunning(dataDir)).toBeNull();
+  });
+
+  it("keeps data across restarts in the same folder, and stops by pid file", async () => {
+    const first = await startFerretDB({ dataDir, detached: true });
+    const client = new MongoClient(first.uri);
+    expect(await client.db("t").collection("c").countDocuments()).toBe(1);
+    await client.close();
+    expect(await stopByPidFile(dataDir)).toBe(true);
+    expect(alive(first.pid)).toBe(false);
+  });
+});
+
+describe("TCP proxy in front of the database", () => {
+  it("passes traffic, refuses it when cut, and passes it again when restored", async () => {
+    const database = process.env.MONGODB_URI ? undefined : await startFerretDB({ dataDir });
+    const proxy = await startTcpProxy(process.env.MONGODB_URI ?? database?.uri ?? "");
+    const options = { serverSelectionTimeoutMS: 500 };
+    const ping = async () => {
+      const client = new MongoClient(proxy.uri, options);
+      try {
+        await client.db("admin").command({ ping: 1 });
+        return "up";
+      } catch {
+        return "down";
+      } finally {
+        await client.close();
+      }
+    };
+    expect(await ping()).toBe("up");
+    await proxy.cut();
+    expect(await ping()).toBe("down");
+    await proxy.restore();
+    expect(await ping()).toBe("up");
+    await proxy.close();
+    await database?.stop();
+  });
+});

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts the service from a fresh clone: toolchain, install, build, then a local FerretDB in
+# ./.data (or MONGODB_URI unchanged when set). Ctrl-C stops both.
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
+cd "$SQIBS_ROOT"
+
+pnpm install --frozen-lockfile --reporter=silent
+pnpm exec turbo run build --output-logs=errors-only
+
+if [ -z "${MONGODB_URI:-}" ]; then
+  eval "$(node packages/testing/dist/cli.js start --data-dir .data --port "${SQIBS_DB_PORT:-27117}")"
+  export MONGODB_URI
+  trap 'node packages/testing/dist/cli.js stop --data-dir .data' EXIT
+  echo "database: local FerretDB in ./.data ($MONGODB_URI)" >&2
+fi
+
+node services/intake/dist/server.js

@@ -1,0 +1,11 @@
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { Repositories } from "../repositories/index.js";
+
+/** Everything a request needs, passed in (no module-level singletons). */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  repositories: Repositories;
+  clock: () => Date;
+}

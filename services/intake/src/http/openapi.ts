@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { RequestHandler } from "express";
+import * as OpenApiValidator from "express-openapi-validator";
+import type { OpenAPIV3 } from "express-openapi-validator/dist/framework/types.js";
+
+const bundlePath = createRequire(import.meta.url).resolve("@sqibs/openapi/openapi.json");
+let bundle: string | undefined;
+
+/** The bundled OpenAPI document (read once per process; each app gets its own copy). */
+export function loadApiDocument(): OpenAPIV3.DocumentV3_1 {
+  bundle ??= readFileSync(bundlePath, "utf8");
+  return JSON.parse(bundle) as OpenAPIV3.DocumentV3_1;
+}
+
+/** Validates every request against the document, and every response when asked (tests). */
+export function openApiValidator(validateResponses: boolean): RequestHandler[] {
+  return OpenApiValidator.middleware({
+    apiSpec: loadApiDocument(),
+    validateApiSpec: true,
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+    validateResponses: validateResponses ? { removeAdditional: false } : false,
+    validateSecurity: false,
+    ignoreUndocumented: false,
+  }) as RequestHandler[];
+}

@@ -1,0 +1,129 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import { AppError, type FieldError } from "../errors.js";
+import { isDatabaseUnavailable } from "../repositories/database.js";
+import type { AppDeps } from "./deps.js";
+
+const TITLES: Record<number, string> = {
+  400: "Invalid request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not found",
+  405: "Method not allowed",
+  409: "Conflict",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  429: "Too many requests",
+  500: "Internal server error",
+  503: "Service unavailable",
+};
+
+const SLUGS: Record<number, string> = {
+  400: "invalid-request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not-found",
+  405: "method-not-allowed",
+  409: "conflict",
+  413: "payload-too-large",
+  415: "unsupported-media-type",
+  429: "rate-limited",
+  500: "internal",
+  503: "service-unavailable",
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  limit?: string;
+}
+
+export function sendProblem(
+  res: Response,
+  status: number,
+  detail: string,
+  extra: { errors?: FieldError[]; limit?: string; retryAfterSeconds?: number } = {},
+): void {
+  const problem: Problem = {
+    type: `/problems/${SLUGS[status] ?? "error"}`,
+    title: TITLES[status] ?? "Error",
+    status,
+    detail,
+    instance: res.locals.requestId,
+    ...(extra.errors ? { errors: extra.errors } : {}),
+    ...(extra.limit ? { limit: extra.limit } : {}),
+  };
+  if (status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="sqibs"');
+  if (extra.retryAfterSeconds !== undefined)
+    res.setHeader("Retry-After", String(extra.retryAfterSeconds));
+  res.status(status).type("application/problem+json").send(JSON.stringify(problem));
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendProblem(res, 404, `No route for ${req.method} ${req.path}.`);
+};
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  errors?: Array<{ path?: string; message?: string }>;
+  message?: string;
+  limit?: number;
+}
+
+/** The one error path: typed app errors, validator and body-parser errors, database outages. */
+export function problemHandler(deps: AppDeps): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof AppError) {
+      const retryAfterSeconds =
+        error.extra.retryAfterSeconds ??
+        (error.code === "DATABASE_UNAVAILABLE" ? deps.config.RETRY_AFTER_SECONDS : undefined);
+      sendProblem(res, error.status, error.message, { ...error.extra, retryAfterSeconds });
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      deps.logger.warn({ err: error, requestId: res.locals.requestId }, "database unavailable");
+      sendProblem(res, 503, "The database is unreachable; nothing was stored. Retry later.", {
+        retryAfterSeconds: deps.config.RETRY_AFTER_SECONDS,
+      });
+      return;
+    }
+    const httpError = (error ?? {}) as HttpishError;
+    const status = httpError.status ?? httpError.statusCode;
+    if (status && status >= 400 && status < 500) {
+      sendProblem(res, status, describeClientError(httpError, status), {
+        ...(httpError.errors ? { errors: fieldErrors(httpError.errors) } : {}),
+        ...(status === 413 ? { limit: "body-size" } : {}),
+      });
+      return;
+    }
+    deps.logger.error(
+      { err: error, requestId: res.locals.requestId, path: req.path },
+      "unhandled error",
+    );
+    sendProblem(res, 500, "An unexpected error occurred; it has been logged.");
+  };
+}
+
+function describeClientError(error: HttpishError, status: number): string {
+  if (status === 413) {
+    return `The body exceeds the limit of ${error.limit ?? "the configured"} bytes; nothing was stored.`;
+  }
+  if (error.type === "entity.parse.failed") return "The JSON body does not parse.";
+  if (error.errors?.length) {
+    return error.errors.map((item) => `${item.path ?? ""} ${item.message ?? ""}`.trim()).join("; ");
+  }
+  return error.message ?? "Invalid request.";
+}
+
+function fieldErrors(errors: Array<{ path?: string; message?: string }>): FieldError[] {
+  return errors.map((item) => ({ field: item.path ?? "", message: item.message ?? "" }));
+}

@@ -1,0 +1,11 @@
+export { createApp } from "./app.js";
+export { type Config, configWith, loadConfig } from "./config.js";
+export type { AppDeps } from "./http/deps.js";
+export { openDatabase } from "./repositories/database.js";
+export { createRepositories, ensureIndexes, type Repositories } from "./repositories/index.js";
+export {
+  type BootstrapInput,
+  type BootstrapResult,
+  bootstrapAccount,
+} from "./usecases/bootstrap.js";
+export { issueToken } from "./usecases/tokens.js";

@@ -1,0 +1,77 @@
+import { type Db, ObjectId } from "mongodb";
+import type { TokenDoc, TokenScope, TokenSecretDoc } from "./documents.js";
+
+export interface NewToken {
+  accountId: ObjectId;
+  name: string;
+  scope: TokenScope;
+  serviceId?: ObjectId;
+  debug: boolean;
+  prefix: string;
+  secretHash: string;
+}
+
+export function tokensRepository(db: Db) {
+  const tokens = db.collection<TokenDoc>("tokens");
+  const secrets = db.collection<TokenSecretDoc>("token_secrets");
+  return {
+    /** The secret row first: a token is usable only once both writes are acknowledged. */
+    async create(input: NewToken, now: Date): Promise<TokenDoc> {
+      const { secretHash, ...fields } = input;
+      const doc: TokenDoc = { _id: new ObjectId(), ...fields, createdAt: now };
+      await secrets.insertOne({ _id: secretHash, tokenId: doc._id, createdAt: now });
+      await tokens.insertOne(doc);
+      return doc;
+    },
+
+    /** The live token a secret hash opens, or null (unknown, expired, revoked). */
+    async findBySecretHash(secretHash: string, now: Date): Promise<TokenDoc | null> {
+      const secret = await secrets.findOne({ _id: secretHash });
+      if (!secret || (secret.expiresAt && secret.expiresAt <= now)) return null;
+      const token = await tokens.findOne({ _id: secret.tokenId });
+      return token && !token.revokedAt ? token : null;
+    },
+
+    findInAccount: (accountId: ObjectId, id: ObjectId) => tokens.findOne({ _id: id, accountId }),
+    listByAccount: (accountId: ObjectId) => tokens.find({ accountId }).sort({ _id: 1 }).toArray(),
+
+    async touch(id: ObjectId, now: Date): Promise<void> {
+      await tokens.updateOne({ _id: id }, { $set: { lastUsedAt: now } });
+    },
+
+    async revoke(accountId: ObjectId, id: ObjectId, now: Date): Promise<TokenDoc | null> {
+      const token = await tokens.findOneAndUpdate(
+        { _id: id, accountId, revokedAt: { $exists: false } },
+        { $set: { revokedAt: now } },
+        { returnDocument: "after" },
+      );
+      if (token) await secrets.deleteMany({ tokenId: id });
+      return token;
+    },
+
+    /** Adds a new secret; the ones before it stay valid until graceEndsAt. */
+    async rotate(
+      accountId: ObjectId,
+      id: ObjectId,
+      next: { secretHash: string; prefix: string },
+      graceEndsAt: Date,
+      now: Date,
+    ): Promise<TokenDoc | null> {
+      const token = await tokens.findOne({ _id: id, accountId, revokedAt: { $exists: false } });
+      if (!token) return null;
+      await secrets.updateMany(
+        {
+          tokenId: id,
+          $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: graceEndsAt } }],
+        },
+        { $set: { expiresAt: graceEndsAt } },
+      );
+      await secrets.insertOne({ _id: next.secretHash, tokenId: id, createdAt: now });
+      return tokens.findOneAndUpdate(
+        { _id: id },
+        { $set: { prefix: next.prefix } },
+        { returnDocument: "after" },
+      );
+    },
+  };
+}

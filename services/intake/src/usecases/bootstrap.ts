@@ -1,0 +1,52 @@
+import { normalizeLanguage } from "@sqibs/i18n";
+import type { AppDeps } from "../http/deps.js";
+import type { AccountDoc, ServiceDoc } from "../repositories/documents.js";
+import { type IssuedToken, issueToken } from "./tokens.js";
+
+export interface BootstrapInput {
+  accountName: string;
+  language: string;
+  serviceName?: string;
+  titleKey?: string;
+  descriptionKey?: string;
+}
+
+export interface BootstrapResult {
+  account: AccountDoc;
+  service: ServiceDoc;
+  globalToken: IssuedToken;
+  adminToken: IssuedToken;
+}
+
+/** A new account with a default service, a global ingest token and an admin token. */
+export async function bootstrapAccount(
+  deps: Pick<AppDeps, "repositories" | "clock">,
+  input: BootstrapInput,
+): Promise<BootstrapResult> {
+  const now = deps.clock();
+  const account = await deps.repositories.accounts.create(
+    { name: input.accountName, language: normalizeLanguage(input.language) },
+    now,
+  );
+  const service = await deps.repositories.services.create(
+    {
+      accountId: account._id,
+      name: input.serviceName ?? "Default service",
+      state: "active",
+      ...(input.titleKey ? { titleKey: input.titleKey } : {}),
+      ...(input.descriptionKey ? { descriptionKey: input.descriptionKey } : {}),
+    },
+    now,
+  );
+  const globalToken = await issueToken(deps, {
+    accountId: account._id,
+    name: "global",
+    scope: "global",
+  });
+  const adminToken = await issueToken(deps, {
+    accountId: account._id,
+    name: "admin",
+    scope: "admin",
+  });
+  return { account, service, globalToken, adminToken };
+}

@@ -1,0 +1,65 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { uniqueDatabaseName } from "@sqibs/testing/vitest";
+import { pino } from "pino";
+import { inject } from "vitest";
+import { createApp } from "../src/app.js";
+import { type Config, configWith } from "../src/config.js";
+import type { AppDeps } from "../src/http/deps.js";
+import { openDatabase } from "../src/repositories/database.js";
+import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
+import { type BootstrapInput, bootstrapAccount } from "../src/usecases/bootstrap.js";
+
+export interface TestService {
+  url: string;
+  deps: AppDeps;
+  /** A new account (own service and tokens) in this suite's database. */
+  account(input?: Partial<BootstrapInput>): ReturnType<typeof bootstrapAccount>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real HTTP server on an ephemeral port, on a database of its own (dropped at close),
+ * validating every response against the OpenAPI document.
+ */
+export async function startTestService(
+  suite: string,
+  overrides: Partial<Config> & { mongodbUri?: string } = {},
+): Promise<TestService> {
+  const { mongodbUri, ...configOverrides } = overrides;
+  const config = configWith({
+    MONGODB_URI: mongodbUri ?? inject("mongodbUri"),
+    MONGODB_DB: uniqueDatabaseName(suite),
+    VALIDATE_RESPONSES: true,
+    ...configOverrides,
+  });
+  const database = openDatabase({
+    uri: config.MONGODB_URI,
+    dbName: config.MONGODB_DB,
+    timeoutMs: config.DB_TIMEOUT_MS,
+  });
+  const repositories = createRepositories(database);
+  await ensureIndexes(repositories);
+  const deps: AppDeps = {
+    config,
+    logger: pino({ level: "silent" }),
+    repositories,
+    clock: () => new Date(),
+  };
+  const server: Server = await new Promise((resolve) => {
+    const listening = createApp(deps).listen(0, "127.0.0.1", () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    account: (input = {}) =>
+      bootstrapAccount(deps, { accountName: "Acme", language: "en", ...input }),
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await database.db.dropDatabase().catch(() => {});
+      await database.close();
+    },
+  };
+}
