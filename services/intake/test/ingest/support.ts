@@ -1,0 +1,43 @@
+import type { ObjectId } from "mongodb";
+import { parseId, payloadBytes } from "../../src/repositories/ids.js";
+import type { TestService } from "../harness.js";
+
+export interface Post {
+  path?: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+/** One raw HTTP call to the running service, as a sender would make it. */
+export async function post(
+  service: TestService,
+  { path = "/v1/process", query = {}, headers = {}, body }: Post,
+) {
+  const url = new URL(path, service.url);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
+  const text = await response.text();
+  const json =
+    text && /json/.test(response.headers.get("content-type") ?? "") ? JSON.parse(text) : undefined;
+  return { status: response.status, headers: response.headers, json, text };
+}
+
+export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+/** The stored incident behind an API answer, read straight from the database. */
+export async function storedIncident(service: TestService, accountId: ObjectId, id: string) {
+  const objectId = parseId(id);
+  const incident =
+    objectId && (await service.deps.repositories.incidents.findInAccount(accountId, objectId));
+  if (!incident) throw new Error(`incident ${id} is not stored`);
+  return { ...incident, bytes: payloadBytes(incident.payload) };
+}
+
+export async function countIncidents(service: TestService): Promise<number> {
+  return service.deps.repositories.database.db.collection("incidents").countDocuments();
+}
