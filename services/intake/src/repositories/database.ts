@@ -24,25 +24,46 @@ export interface ConnectOptions {
 }
 
 /**
- * Connects lazily: the client reconnects by itself when the database comes back, so a
- * service started during an outage answers 503 until then instead of crashing.
+ * The client reconnects by itself after an outage, but one whose very first connection
+ * failed stays closed (mongodb 7.9): so the first connection is made here, retried until it
+ * succeeds, and a service started during an outage answers 503 until then.
  */
 export function openDatabase(options: ConnectOptions): Database {
   const client = new MongoClient(options.uri, {
     serverSelectionTimeoutMS: options.timeoutMs,
     connectTimeoutMS: options.timeoutMs,
+    // A database that stops answering (a partition, not a refused connection) is noticed by
+    // the next heartbeat, which then fails the operations waiting on it: check every second
+    // (the default, 10 s, held requests that long). Not a socket timeout: under load a slow
+    // answer is not an outage.
+    heartbeatFrequencyMS: 1_000,
     // A 2xx is sent only after the write is acknowledged by a majority and journaled.
     writeConcern: { w: "majority", journal: true },
     appName: "sqibs-intake",
   });
   const db = client.db(options.dbName);
+  let closed = false;
+  const connected = (async function connectUntilReachable() {
+    for (let attempt = 1; !closed; attempt += 1) {
+      try {
+        await client.connect();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 250, 2_000)));
+      }
+    }
+  })();
   return {
     client,
     db,
     ping: async () => {
       await db.command({ ping: 1 }, { timeoutMS: options.timeoutMs });
     },
-    close: () => client.close(),
+    close: async () => {
+      closed = true;
+      await connected;
+      await client.close();
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface ServiceDoc {
   titleKey?: string;
   descriptionKey?: string;
   filter?: ApiFilter;
+  /** The integration template the service was created from (its filter may have changed since). */
+  template?: string;
   maintenance?: MaintenanceWindow;
   createdAt: Date;
   updatedAt: Date;
@@ -68,7 +70,12 @@ export interface IncidentEvent {
   comment?: string;
 }
 
-export interface IncidentDoc {
+/**
+ * An incident as stored. FerretDB applies concurrent updates to one document as unguarded
+ * read-modify-writes (one can undo another), so the document changes only in lifecycle
+ * transitions, which a version claim serializes; events are inserted, never pushed.
+ */
+export interface StoredIncidentDoc {
   _id: ObjectId;
   accountId: ObjectId;
   serviceId: ObjectId;
@@ -77,17 +84,33 @@ export interface IncidentDoc {
   description: string;
   urgency: Urgency;
   status: IncidentStatus;
+  /** Count of lifecycle transitions; transition n+1 is claimed by inserting event "<id>:v<n+1>". */
+  version: number;
   correlationKey?: string;
   source?: string;
   payload: StoredPayload;
-  eventCount: number;
-  events: IncidentEvent[];
   createdAt: Date;
   updatedAt: Date;
-  lastEventAt: Date;
   acknowledgedAt?: Date;
   resolvedAt?: Date;
   autoResolveAfterSeconds?: number;
+  /** The delivery that opened it: a retried delivery finds this incident instead of opening another. */
+  deliveryId: string;
+}
+
+/** One event on an incident, inserted once (its _id makes a retried write a no-op). */
+export interface IncidentEventDoc extends IncidentEvent {
+  _id: string;
+  incidentId: ObjectId;
+  /** On a lifecycle event: the status it moves the incident to (to roll a crash forward). */
+  status?: IncidentStatus;
+}
+
+/** An incident with its events, as read back. */
+export interface IncidentDoc extends StoredIncidentDoc {
+  events: IncidentEvent[];
+  eventCount: number;
+  lastEventAt: Date;
 }
 
 export interface RequestDoc {
@@ -100,4 +123,29 @@ export interface RequestDoc {
   source?: string;
   payload: StoredPayload;
   createdAt: Date;
+  deliveryId: string;
+}
+
+export type ApiLogDecisionKind = "trigger" | "resolve" | "suppressed" | "skipped";
+
+export interface ApiLogDecision {
+  serviceId: ObjectId;
+  kind: ApiLogDecisionKind;
+  reason?: string;
+  incidentId?: ObjectId;
+}
+
+/** One ingest call in the API call log (tokens with `debug` on, and suppressed calls). */
+export interface ApiLogDoc {
+  /** The call's id: the `id` of the ingest answer. */
+  _id: ObjectId;
+  accountId: ObjectId;
+  tokenId: ObjectId;
+  endpoint: string;
+  at: Date;
+  from?: string;
+  contentType: string | null;
+  bodySize: number;
+  decisions: ApiLogDecision[];
+  status: number;
 }

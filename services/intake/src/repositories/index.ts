@@ -1,22 +1,33 @@
 import { accountsRepository } from "./accounts.js";
+import { apiLogsRepository } from "./api-logs.js";
+import { cacheHotReads } from "./cache.js";
 import type { Database } from "./database.js";
+import { deliveriesRepository } from "./deliveries.js";
 import { incidentsRepository } from "./incidents.js";
+import { rateLimitsRepository } from "./rate-limits.js";
 import { requestsRepository } from "./requests.js";
 import { servicesRepository } from "./services.js";
 import { tokensRepository } from "./tokens.js";
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
+/** How long the token, account and services reads of ingest are cached (see cache.ts). */
+export const HOT_READ_TTL_MS = 2_000;
+
 export function createRepositories(database: Database) {
   const { db } = database;
-  return {
+  const repositories = {
     database,
     accounts: accountsRepository(db),
     services: servicesRepository(db),
     tokens: tokensRepository(db),
     incidents: incidentsRepository(db),
     requests: requestsRepository(db),
+    deliveries: deliveriesRepository(db),
+    apiLogs: apiLogsRepository(db),
+    rateLimits: rateLimitsRepository(db),
   };
+  return cacheHotReads(repositories, HOT_READ_TTL_MS);
 }
 
 /** Created at start-up; only index kinds that MongoDB and FerretDB both support. */
@@ -30,5 +41,13 @@ export async function ensureIndexes(repositories: Repositories): Promise<void> {
     db.collection("incidents").createIndex({ accountId: 1, number: 1 }, { unique: true }),
     db.collection("incidents").createIndex({ serviceId: 1, correlationKey: 1, status: 1 }),
     db.collection("requests").createIndex({ accountId: 1, _id: -1 }),
+    db.collection("api_logs").createIndex({ accountId: 1, _id: -1 }),
+    db.collection("api_logs").createIndex({ accountId: 1, tokenId: 1, _id: -1 }),
+    db.collection("incidents").createIndex({ deliveryId: 1 }, { unique: true }),
+    db.collection("incidents").createIndex({ status: 1, autoResolveAfterSeconds: 1 }),
+    db.collection("incident_events").createIndex({ incidentId: 1, at: 1 }),
+    db.collection("requests").createIndex({ deliveryId: 1 }, { unique: true }),
+    db.collection("deliveries").createIndex({ expiresAt: 1 }),
+    db.collection("rate_limit_windows").createIndex({ expiresAt: 1 }),
   ]);
 }

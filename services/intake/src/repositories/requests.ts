@@ -1,18 +1,36 @@
 import { type Db, ObjectId } from "mongodb";
+import { isDuplicateKey } from "./database.js";
 import type { RequestDoc } from "./documents.js";
 
 export function requestsRepository(db: Db) {
   const requests = db.collection<RequestDoc>("requests");
   return {
+    /** Inserts once per delivery: a retry of a delivery that was stored gets the stored one. */
     async create(input: Omit<RequestDoc, "_id">): Promise<RequestDoc> {
       const doc: RequestDoc = { _id: new ObjectId(), ...input };
-      await requests.insertOne(doc);
-      return doc;
+      try {
+        await requests.insertOne(doc);
+        return doc;
+      } catch (error) {
+        const stored = isDuplicateKey(error)
+          ? await requests.findOne({ deliveryId: input.deliveryId })
+          : null;
+        if (stored) return stored;
+        throw error;
+      }
     },
     findInAccount: (accountId: ObjectId, id: ObjectId) => requests.findOne({ _id: id, accountId }),
-    listPage: (accountId: ObjectId, before: ObjectId | undefined, limit: number) =>
+    /** Newest first, without payloads; paging by _id keeps pages stable. */
+    listPage: (
+      accountId: ObjectId,
+      before: ObjectId | undefined,
+      limit: number,
+    ): Promise<Omit<RequestDoc, "payload">[]> =>
       requests
-        .find({ accountId, ...(before ? { _id: { $lt: before } } : {}) })
+        .find(
+          { accountId, ...(before ? { _id: { $lt: before } } : {}) },
+          { projection: { payload: 0 } },
+        )
         .sort({ _id: -1 })
         .limit(limit)
         .toArray(),

@@ -1,6 +1,9 @@
 import { type Db, ObjectId } from "mongodb";
 import type { TokenDoc, TokenScope, TokenSecretDoc } from "./documents.js";
 
+/** A token as a secret opens it: a rotated-out secret carries the end of its grace period. */
+export type OpenedToken = TokenDoc & { secretExpiresAt?: Date };
+
 export interface NewToken {
   accountId: ObjectId;
   name: string;
@@ -24,12 +27,13 @@ export function tokensRepository(db: Db) {
       return doc;
     },
 
-    /** The live token a secret hash opens, or null (unknown, expired, revoked). */
-    async findBySecretHash(secretHash: string, now: Date): Promise<TokenDoc | null> {
+    /** The live token a secret hash opens (with the secret's end, if rotated out), or null. */
+    async findBySecretHash(secretHash: string, now: Date): Promise<OpenedToken | null> {
       const secret = await secrets.findOne({ _id: secretHash });
       if (!secret || (secret.expiresAt && secret.expiresAt <= now)) return null;
       const token = await tokens.findOne({ _id: secret.tokenId });
-      return token && !token.revokedAt ? token : null;
+      if (!token || token.revokedAt) return null;
+      return secret.expiresAt ? { ...token, secretExpiresAt: secret.expiresAt } : token;
     },
 
     findInAccount: (accountId: ObjectId, id: ObjectId) => tokens.findOne({ _id: id, accountId }),
@@ -47,6 +51,18 @@ export function tokensRepository(db: Db) {
       );
       if (token) await secrets.deleteMany({ tokenId: id });
       return token;
+    },
+
+    /** Revokes every live service token of a service (the service is being deleted). */
+    async revokeForService(accountId: ObjectId, serviceId: ObjectId, now: Date): Promise<number> {
+      const live = await tokens
+        .find({ accountId, serviceId, revokedAt: { $exists: false } }, { projection: { _id: 1 } })
+        .toArray();
+      const ids = live.map((token) => token._id);
+      if (ids.length === 0) return 0;
+      await tokens.updateMany({ _id: { $in: ids } }, { $set: { revokedAt: now } });
+      await secrets.deleteMany({ tokenId: { $in: ids } });
+      return ids.length;
     },
 
     /** Adds a new secret; the ones before it stay valid until graceEndsAt. */

@@ -178,7 +178,11 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
       '{"$where":"1","a.b":{"$gt":[[1,[2,[3]]]]},"nul":"x\\u0000y","commonAnnotations":{"summary":"odd\\u0000one"}}';
     const response = await send({ from: "fuzz" }, body);
     expect(response.status).toBe(201);
-    const stored = await storedIncident(service, account.account._id, response.json.incidents[0].id);
+    const stored = await storedIncident(
+      service,
+      account.account._id,
+      response.json.incidents[0].id,
+    );
     expect(stored.bytes.toString("utf8")).toBe(body);
     expect(stored.title).toBe("fuzz - odd\u0000one");
   });
@@ -190,7 +194,11 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
       headers: { "content-type": "text/plain", ...bearer(account.globalToken.secret) },
     });
     expect(response.status).toBe(201);
-    const stored = await storedIncident(service, account.account._id, response.json.incidents[0].id);
+    const stored = await storedIncident(
+      service,
+      account.account._id,
+      response.json.incidents[0].id,
+    );
     expect(stored.bytes.equals(body)).toBe(true);
     expect(stored.description).toBe("before\u0000after\u0000");
   });
@@ -211,7 +219,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
     const numbers: number[] = [];
     for (let i = 0; i < 3; i += 1) {
       const response = await post(service, {
-        body: "x",
+        body: `x${i}`,
         headers: bearer(other.globalToken.secret),
       });
       numbers.push(response.json.incidents[0].number);

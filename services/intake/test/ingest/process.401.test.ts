@@ -43,11 +43,7 @@ describe("POST /v1/process authenticates every credential form", () => {
       "unknown",
     ],
     ["an empty Bearer", () => ({ headers: { authorization: "Bearer " } }), "unknown"],
-    [
-      "an unsupported scheme",
-      () => ({ headers: { authorization: `Token ${secret}` } }),
-      "unknown",
-    ],
+    ["an unsupported scheme", () => ({ headers: { authorization: `Token ${secret}` } }), "unknown"],
     [
       "two credentials that differ",
       () => ({ query: { token: secret }, headers: { authorization: `Bearer ${other}` } }),

@@ -9,11 +9,19 @@ export interface Post {
   body?: string | Uint8Array;
 }
 
+export interface Answer {
+  status: number;
+  headers: globalThis.Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the service answered
+  json: any;
+  text: string;
+}
+
 /** One raw HTTP call to the running service, as a sender would make it. */
 export async function post(
   service: TestService,
   { path = "/v1/process", query = {}, headers = {}, body }: Post,
-) {
+): Promise<Answer> {
   const url = new URL(path, service.url);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   const response = await fetch(url, {

@@ -1,0 +1,33 @@
+import type { AppDeps } from "../http/deps.js";
+import { autoResolveDue } from "../usecases/lifecycle.js";
+
+export interface Sweeper {
+  /** One pass now (tests call it directly). */
+  runOnce(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Background work: auto-resolve incidents that went quiet, and forget expired deliveries.
+ * Safe with several instances on one database: every change is a conditional update that
+ * only one instance can win.
+ */
+export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
+  let running: Promise<void> | undefined;
+  const runOnce = async () => {
+    running ??= (async () => {
+      try {
+        await autoResolveDue(deps);
+        await deps.repositories.deliveries.deleteExpired(deps.clock());
+      } catch (error) {
+        deps.logger.warn({ err: error }, "sweeper pass failed; retrying on the next tick");
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  const timer = setInterval(runOnce, intervalMs);
+  timer.unref();
+  return { runOnce, stop: () => clearInterval(timer) };
+}
