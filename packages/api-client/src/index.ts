@@ -1,3 +1,3 @@
 export { credentials } from "./credentials.js";
-export { createClient, createConfig } from "./generated/client/index.js";
+export { type Client, createClient, createConfig } from "./generated/client/index.js";
 export * from "./generated/index.js";

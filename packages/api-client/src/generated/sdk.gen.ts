@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { CreateRequestData, CreateRequestErrors, CreateRequestResponses, GetHealthData, GetHealthResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, ProcessIncidentData, ProcessIncidentErrors, ProcessIncidentResponses } from './types.gen.js';
+import type { AcknowledgeIncidentData, AcknowledgeIncidentErrors, AcknowledgeIncidentResponses, CreateRequestData, CreateRequestErrors, CreateRequestResponses, CreateServiceData, CreateServiceErrors, CreateServiceResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, EndServiceMaintenanceData, EndServiceMaintenanceErrors, EndServiceMaintenanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRequestData, GetRequestErrors, GetRequestResponses, GetServiceData, GetServiceErrors, GetServiceResponses, ListApiLogsData, ListApiLogsErrors, ListApiLogsResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListIntegrationTemplatesData, ListIntegrationTemplatesErrors, ListIntegrationTemplatesResponses, ListRequestsData, ListRequestsErrors, ListRequestsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ProcessIncidentData, ProcessIncidentErrors, ProcessIncidentResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RotateTokenData, RotateTokenErrors, RotateTokenResponses, SetServiceFilterData, SetServiceFilterErrors, SetServiceFilterResponses, SetServiceMaintenanceData, SetServiceMaintenanceErrors, SetServiceMaintenanceResponses, TestServiceFilterData, TestServiceFilterErrors, TestServiceFilterResponses, UnacknowledgeIncidentData, UnacknowledgeIncidentErrors, UnacknowledgeIncidentResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateServiceData, UpdateServiceErrors, UpdateServiceResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -83,4 +83,555 @@ export const createRequest = <ThrowOnError extends boolean = false>(options?: Op
         'Content-Type': 'application/json',
         ...options?.headers
     }
+});
+
+/**
+ * Show the caller's account
+ */
+export const getAccount = <ThrowOnError extends boolean = false>(options?: Options<GetAccountData, ThrowOnError>): RequestResult<GetAccountResponses, GetAccountErrors, ThrowOnError> => (options?.client ?? client).get<GetAccountResponses, GetAccountErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/account',
+    ...options
+});
+
+/**
+ * Change the account's name or preferred language
+ *
+ * The language must match a supported language (a 400 names the field otherwise); it is
+ * stored as the supported language it matches (`de-AT` → `de`).
+ *
+ */
+export const updateAccount = <ThrowOnError extends boolean = false>(options: Options<UpdateAccountData, ThrowOnError>): RequestResult<UpdateAccountResponses, UpdateAccountErrors, ThrowOnError> => (options.client ?? client).patch<UpdateAccountResponses, UpdateAccountErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/account',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List the account's services
+ */
+export const listServices = <ThrowOnError extends boolean = false>(options?: Options<ListServicesData, ThrowOnError>): RequestResult<ListServicesResponses, ListServicesErrors, ThrowOnError> => (options?.client ?? client).get<ListServicesResponses, ListServicesErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services',
+    ...options
+});
+
+/**
+ * Create a service
+ *
+ * With `template`, the service gets a copy of that integration template's API filter; an
+ * unknown name is a 400 that lists the known ones.
+ *
+ */
+export const createService = <ThrowOnError extends boolean = false>(options: Options<CreateServiceData, ThrowOnError>): RequestResult<CreateServiceResponses, CreateServiceErrors, ThrowOnError> => (options.client ?? client).post<CreateServiceResponses, CreateServiceErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a service
+ *
+ * The service stops taking calls at once and its service tokens are revoked. Its incidents
+ * stay, for the record.
+ *
+ */
+export const deleteService = <ThrowOnError extends boolean = false>(options: Options<DeleteServiceData, ThrowOnError>): RequestResult<DeleteServiceResponses, DeleteServiceErrors, ThrowOnError> => (options.client ?? client).delete<DeleteServiceResponses, DeleteServiceErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services/{serviceId}',
+    ...options
+});
+
+/**
+ * Show a service
+ */
+export const getService = <ThrowOnError extends boolean = false>(options: Options<GetServiceData, ThrowOnError>): RequestResult<GetServiceResponses, GetServiceErrors, ThrowOnError> => (options.client ?? client).get<GetServiceResponses, GetServiceErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services/{serviceId}',
+    ...options
+});
+
+/**
+ * Rename a service, change its state or its keys
+ */
+export const updateService = <ThrowOnError extends boolean = false>(options: Options<UpdateServiceData, ThrowOnError>): RequestResult<UpdateServiceResponses, UpdateServiceErrors, ThrowOnError> => (options.client ?? client).patch<UpdateServiceResponses, UpdateServiceErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services/{serviceId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Set a service's API filter
+ *
+ * Replaces the service's whole filter set-up. Either the simple SQIBS form (`titleKey`,
+ * `descriptionKey`), or the API filter: up to 10 trigger filters checked in order (each with
+ * an urgency, up to 2 conditions of up to 10 "contains" values of up to 50 characters, and
+ * its title, description and correlation keys), an optional resolve filter, and the
+ * duplicate window. A 400 names every field that breaks a limit
+ * (`triggers[3].conditions[0].contains[2]`).
+ *
+ */
+export const setServiceFilter = <ThrowOnError extends boolean = false>(options: Options<SetServiceFilterData, ThrowOnError>): RequestResult<SetServiceFilterResponses, SetServiceFilterErrors, ThrowOnError> => (options.client ?? client).put<SetServiceFilterResponses, SetServiceFilterErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services/{serviceId}/filter',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Try a payload against a service's filter
+ *
+ * Answers what `POST /v1/process` would do with the payload for this service now — which
+ * trigger filter passes, the title, description, urgency and correlation value, a resolve,
+ * maintenance — by the same rules, and writes nothing (no incident, no API call log entry).
+ * With `filter`, that filter set-up is tried instead of the saved one (it is checked like
+ * `PUT /v1/services/{serviceId}/filter`, and its 400 names `filter.<field>`).
+ *
+ */
+export const testServiceFilter = <ThrowOnError extends boolean = false>(options: Options<TestServiceFilterData, ThrowOnError>): RequestResult<TestServiceFilterResponses, TestServiceFilterErrors, ThrowOnError> => (options.client ?? client).post<TestServiceFilterResponses, TestServiceFilterErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services/{serviceId}/filter/test',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * End a service's maintenance
+ *
+ * Removes the maintenance window (a service without one answers 204 too).
+ */
+export const endServiceMaintenance = <ThrowOnError extends boolean = false>(options: Options<EndServiceMaintenanceData, ThrowOnError>): RequestResult<EndServiceMaintenanceResponses, EndServiceMaintenanceErrors, ThrowOnError> => (options.client ?? client).delete<EndServiceMaintenanceResponses, EndServiceMaintenanceErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services/{serviceId}/maintenance',
+    ...options
+});
+
+/**
+ * Put a service in maintenance, now or in a window
+ *
+ * Replaces the service's maintenance window (PRODUCT.md §7). Calls that a trigger filter
+ * passes while the window holds create no incident: they are answered 202 with
+ * `reason: maintenance` and kept in the API call log. With `tags`, only payloads whose text
+ * contains every tag of some group are suppressed. Resolve events pass through, so an
+ * incident opened before the window can still close. An empty body puts the service in
+ * maintenance now, until `DELETE`. Limits: 10 groups of 10 tags of 50 characters; `end`
+ * after `start`. A 400 names the field.
+ *
+ */
+export const setServiceMaintenance = <ThrowOnError extends boolean = false>(options: Options<SetServiceMaintenanceData, ThrowOnError>): RequestResult<SetServiceMaintenanceResponses, SetServiceMaintenanceErrors, ThrowOnError> => (options.client ?? client).put<SetServiceMaintenanceResponses, SetServiceMaintenanceErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/services/{serviceId}/maintenance',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List the built-in integration templates
+ *
+ * For each monitoring tool the service knows (Prometheus Alertmanager, Grafana, Zabbix,
+ * Datadog, Uptime Kuma, Better Stack, a generic JSON format, plain text): a complete API
+ * filter and a short guide to the tool's set-up. `POST /v1/services` with `template` creates
+ * a service with a copy of the filter.
+ *
+ */
+export const listIntegrationTemplates = <ThrowOnError extends boolean = false>(options?: Options<ListIntegrationTemplatesData, ThrowOnError>): RequestResult<ListIntegrationTemplatesResponses, ListIntegrationTemplatesErrors, ThrowOnError> => (options?.client ?? client).get<ListIntegrationTemplatesResponses, ListIntegrationTemplatesErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/integration-templates',
+    ...options
+});
+
+/**
+ * List the account's API tokens
+ *
+ * Every token, revoked ones included; never a secret or its hash.
+ */
+export const listTokens = <ThrowOnError extends boolean = false>(options?: Options<ListTokensData, ThrowOnError>): RequestResult<ListTokensResponses, ListTokensErrors, ThrowOnError> => (options?.client ?? client).get<ListTokensResponses, ListTokensErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/tokens',
+    ...options
+});
+
+/**
+ * Create an API token
+ *
+ * The answer holds the secret, shown this once (only its hash is stored). A `service` token
+ * needs the `serviceId` of a service of this account.
+ *
+ */
+export const createToken = <ThrowOnError extends boolean = false>(options: Options<CreateTokenData, ThrowOnError>): RequestResult<CreateTokenResponses, CreateTokenErrors, ThrowOnError> => (options.client ?? client).post<CreateTokenResponses, CreateTokenErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/tokens',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an API token
+ *
+ * Takes effect on the next request, for every secret of the token. Revoking a revoked token is a no-op.
+ */
+export const revokeToken = <ThrowOnError extends boolean = false>(options: Options<RevokeTokenData, ThrowOnError>): RequestResult<RevokeTokenResponses, RevokeTokenErrors, ThrowOnError> => (options.client ?? client).delete<RevokeTokenResponses, RevokeTokenErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/tokens/{tokenId}',
+    ...options
+});
+
+/**
+ * Give a token a new secret
+ *
+ * The answer holds the new secret, shown this once. The secrets before it stay valid for
+ * `graceSeconds` (default 24 hours), so senders can move over; then only the new one works.
+ *
+ */
+export const rotateToken = <ThrowOnError extends boolean = false>(options: Options<RotateTokenData, ThrowOnError>): RequestResult<RotateTokenResponses, RotateTokenErrors, ThrowOnError> => (options.client ?? client).post<RotateTokenResponses, RotateTokenErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/tokens/{tokenId}/rotate',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List incidents, newest first
+ */
+export const listIncidents = <ThrowOnError extends boolean = false>(options?: Options<ListIncidentsData, ThrowOnError>): RequestResult<ListIncidentsResponses, ListIncidentsErrors, ThrowOnError> => (options?.client ?? client).get<ListIncidentsResponses, ListIncidentsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/incidents',
+    ...options
+});
+
+/**
+ * Show an incident with its events and raw payload
+ */
+export const getIncident = <ThrowOnError extends boolean = false>(options: Options<GetIncidentData, ThrowOnError>): RequestResult<GetIncidentResponses, GetIncidentErrors, ThrowOnError> => (options.client ?? client).get<GetIncidentResponses, GetIncidentErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/incidents/{incidentId}',
+    ...options
+});
+
+/**
+ * Acknowledge an incident
+ *
+ * Only a triggered incident can be acknowledged.
+ * Any other transition is a 409. The change is an event on the incident, with the calling
+ * token as actor and the optional comment.
+ *
+ */
+export const acknowledgeIncident = <ThrowOnError extends boolean = false>(options: Options<AcknowledgeIncidentData, ThrowOnError>): RequestResult<AcknowledgeIncidentResponses, AcknowledgeIncidentErrors, ThrowOnError> => (options.client ?? client).post<AcknowledgeIncidentResponses, AcknowledgeIncidentErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/incidents/{incidentId}/acknowledge',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Return an acknowledged incident to triggered
+ *
+ * Only an acknowledged incident can be unacknowledged.
+ * Any other transition is a 409. The change is an event on the incident, with the calling
+ * token as actor and the optional comment.
+ *
+ */
+export const unacknowledgeIncident = <ThrowOnError extends boolean = false>(options: Options<UnacknowledgeIncidentData, ThrowOnError>): RequestResult<UnacknowledgeIncidentResponses, UnacknowledgeIncidentErrors, ThrowOnError> => (options.client ?? client).post<UnacknowledgeIncidentResponses, UnacknowledgeIncidentErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/incidents/{incidentId}/unacknowledge',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Resolve an incident
+ *
+ * A triggered or acknowledged incident can be resolved; resolved is final (a new trigger opens a new incident).
+ * Any other transition is a 409. The change is an event on the incident, with the calling
+ * token as actor and the optional comment.
+ *
+ */
+export const resolveIncident = <ThrowOnError extends boolean = false>(options: Options<ResolveIncidentData, ThrowOnError>): RequestResult<ResolveIncidentResponses, ResolveIncidentErrors, ThrowOnError> => (options.client ?? client).post<ResolveIncidentResponses, ResolveIncidentErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/incidents/{incidentId}/resolve',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List requests, newest first
+ */
+export const listRequests = <ThrowOnError extends boolean = false>(options?: Options<ListRequestsData, ThrowOnError>): RequestResult<ListRequestsResponses, ListRequestsErrors, ThrowOnError> => (options?.client ?? client).get<ListRequestsResponses, ListRequestsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/requests',
+    ...options
+});
+
+/**
+ * Show a request with its raw payload
+ */
+export const getRequest = <ThrowOnError extends boolean = false>(options: Options<GetRequestData, ThrowOnError>): RequestResult<GetRequestResponses, GetRequestErrors, ThrowOnError> => (options.client ?? client).get<GetRequestResponses, GetRequestErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/requests/{requestId}',
+    ...options
+});
+
+/**
+ * List the API call log, newest first
+ *
+ * Ingest calls made with tokens that have `debug` on (and calls suppressed by maintenance):
+ * what arrived, what each service's filters decided, and the answer's status.
+ *
+ */
+export const listApiLogs = <ThrowOnError extends boolean = false>(options?: Options<ListApiLogsData, ThrowOnError>): RequestResult<ListApiLogsResponses, ListApiLogsErrors, ThrowOnError> => (options?.client ?? client).get<ListApiLogsResponses, ListApiLogsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' }
+    ],
+    url: '/v1/api-logs',
+    ...options
 });

@@ -142,6 +142,498 @@ export type RequestResult = {
      */
     id: string;
     request: Request;
+    /**
+     * True when this answer repeats the first delivery of a retried call.
+     */
+    replayed?: boolean;
+};
+
+/**
+ * A resource id (24 hexadecimal digits).
+ */
+export type ObjectId = string;
+
+/**
+ * The caller's account (tenant).
+ */
+export type Account = {
+    id: ObjectId;
+    name: string;
+    /**
+     * Preferred language (BCP 47, one of the supported languages): the language of the default
+     * titles ("Incident from unknown source").
+     *
+     */
+    language: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * The fields to change; the others stay as they are.
+ */
+export type AccountUpdate = {
+    name?: string;
+    /**
+     * A BCP 47 tag that matches a supported language (`de`, `de-AT`, `pt-BR`, `zh-Hant`…);
+     * stored as the supported language it matches (`de-AT` → `de`). Others are a 400.
+     *
+     */
+    language?: string;
+};
+
+/**
+ * `active` takes calls; `disabled` creates and logs nothing. Maintenance is not a state: it
+ * is set with `PUT /v1/services/{serviceId}/maintenance` and shown as `maintenance` and
+ * `inMaintenance`.
+ *
+ */
+export type ServiceState = 'active' | 'disabled';
+
+/**
+ * A payload key: a literal top-level key first, else a dot path with numeric array indices
+ * (`commonLabels.alertname`, `alerts.0.annotations.summary`); `$text` is the whole payload text.
+ *
+ */
+export type PayloadKey = string;
+
+/**
+ * Passes when the key's text contains every value (AND), case-insensitively; a missing key fails.
+ */
+export type Condition = {
+    key: PayloadKey;
+    contains: Array<string>;
+};
+
+/**
+ * One trigger filter: it passes when every condition passes (none: always). The first trigger
+ * that passes opens the incident with its urgency and keys.
+ *
+ */
+export type TriggerFilter = {
+    urgency: Urgency;
+    conditions: Array<Condition>;
+    titleKey?: PayloadKey;
+    descriptionKey?: PayloadKey;
+    /**
+     * "Map Incident With": the key whose value ties repeats and resolves to one open incident.
+     */
+    correlationKey?: PayloadKey;
+    /**
+     * Resolve an open incident that receives no event for this long.
+     */
+    autoResolveAfterSeconds?: number;
+};
+
+/**
+ * When its condition passes, the open incident of the service with the same correlation value is resolved.
+ */
+export type ResolveFilter = {
+    condition: Condition;
+    correlationKey?: PayloadKey;
+};
+
+/**
+ * A service's API filter.
+ */
+export type ApiFilter = {
+    /**
+     * Checked in order; the first that passes is used. None passes every call with the default rules.
+     */
+    triggers: Array<TriggerFilter>;
+    resolve?: ResolveFilter;
+    /**
+     * The same body from the same token within this window is a retry (default 120).
+     */
+    duplicateWindowSeconds?: number;
+};
+
+/**
+ * Groups of text tags. A group matches when the payload text contains all of its tags
+ * (case-insensitive); any matching group puts the call under maintenance. Without groups,
+ * every call is.
+ *
+ */
+export type MaintenanceTags = Array<Array<string>>;
+
+/**
+ * A maintenance window (PRODUCT.md §7). While it holds, calls that a trigger filter passes
+ * create no incident: they are answered 202 (`reason: maintenance`) and kept in the API call
+ * log. Resolve events pass through. Without `start` it holds since now, without `end` until
+ * it is ended (`DELETE`); with neither it holds now until ended.
+ *
+ */
+export type MaintenanceWindow = {
+    /**
+     * When it begins (inclusive).
+     */
+    start?: string;
+    /**
+     * When it ends (exclusive); after `start`.
+     */
+    end?: string;
+    tags?: MaintenanceTags;
+};
+
+export type Service = {
+    id: ObjectId;
+    name: string;
+    state: ServiceState;
+    titleKey?: PayloadKey;
+    descriptionKey?: PayloadKey;
+    filter?: ApiFilter;
+    /**
+     * The integration template the service was created from (its filter may have changed since).
+     */
+    template?: string;
+    maintenance?: MaintenanceWindow;
+    /**
+     * Whether the maintenance window holds now. With tags, only calls whose payload matches a
+     * group are suppressed.
+     *
+     */
+    inMaintenance: boolean;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type ServiceList = {
+    items: Array<Service>;
+};
+
+export type ServiceCreate = {
+    name: string;
+    titleKey?: PayloadKey;
+    descriptionKey?: PayloadKey;
+    state?: ServiceState;
+    /**
+     * The name of an integration template (`GET /v1/integration-templates`): the service gets
+     * a copy of its API filter.
+     *
+     */
+    template?: string;
+};
+
+/**
+ * The fields to change; the others stay as they are. `null` removes a key.
+ */
+export type ServiceUpdate = {
+    name?: string;
+    titleKey?: PayloadKey | null;
+    descriptionKey?: PayloadKey | null;
+    state?: ServiceState;
+};
+
+/**
+ * The whole filter set-up of a service; it replaces what was there. `titleKey` and
+ * `descriptionKey` are the service's own keys (the simple SQIBS form, and the keys a trigger
+ * without its own falls back to). `triggers`, `resolve` and `duplicateWindowSeconds` make the
+ * API filter; without any of them the service has none and accepts every call.
+ *
+ */
+export type ServiceFilterInput = {
+    titleKey?: PayloadKey;
+    descriptionKey?: PayloadKey;
+    triggers?: Array<TriggerFilter>;
+    resolve?: ResolveFilter;
+    duplicateWindowSeconds?: number;
+};
+
+/**
+ * A payload to try against the service's filter, as a sender would post it to `/v1/process`.
+ * Optionally a filter set-up to try instead of the saved one (the body of
+ * `PUT /v1/services/{serviceId}/filter`); nothing is saved either way.
+ *
+ */
+export type FilterTestInput = {
+    /**
+     * The body as text (JSON as a string, or plain text).
+     */
+    payload: string;
+    /**
+     * The `Content-Type` the sender would send (its charset is ignored: the payload is
+     * already text). Without it the payload is read as a sender without one would be. A
+     * non-text type reads as an empty payload, as on `/v1/process`.
+     *
+     */
+    contentType?: string;
+    /**
+     * The `from` URL parameter the sender would use (titles read `<from> - <title>`).
+     */
+    from?: string;
+    filter?: ServiceFilterInput;
+};
+
+/**
+ * What `/v1/process` would do with the payload for this service now (before de-duplication:
+ * a trigger whose correlation value matches an open incident adds an event to it).
+ *
+ */
+export type FilterTestResult = {
+    /**
+     * `trigger` opens an incident; `resolve` resolves the open incident with the same
+     * correlation value; `suppressed`: a trigger passed but the service is in maintenance for
+     * this payload; `skipped`: nothing happens (see `reason`).
+     *
+     */
+    decision: 'trigger' | 'resolve' | 'suppressed' | 'skipped';
+    /**
+     * The trigger filter that passed (from 0); absent when the service has no triggers and takes every call.
+     */
+    triggerIndex?: number;
+    urgency?: Urgency;
+    title?: string;
+    description?: string;
+    /**
+     * The correlation value ("Map Incident With") read from the payload.
+     */
+    correlationKey?: string;
+    autoResolveAfterSeconds?: number;
+    /**
+     * Why nothing would be created (`suppressed` and `skipped` only).
+     */
+    reason?: 'maintenance' | 'disabled' | 'no-filter-passed';
+    /**
+     * Whether the service is in maintenance for this payload now (resolves pass through it).
+     */
+    maintenance: boolean;
+};
+
+/**
+ * A built-in integration: the API filter that reads one monitoring tool's webhooks, and how
+ * to set the tool up.
+ *
+ */
+export type IntegrationTemplate = {
+    /**
+     * The stable slug to pass as `template` to `POST /v1/services`.
+     */
+    name: string;
+    /**
+     * The tool's name.
+     */
+    title: string;
+    /**
+     * What the filter does with the tool's calls.
+     */
+    description: string;
+    /**
+     * The suggested `from=` URL parameter (titles read `<from> - <title>`).
+     */
+    from: string;
+    filter: ApiFilter;
+    /**
+     * Markdown: the sender's configuration and the URL to use. The service's address is
+     * written as `https://sqibs.example.com`; put yours in its place.
+     *
+     */
+    guide: string;
+};
+
+export type IntegrationTemplateList = {
+    items: Array<IntegrationTemplate>;
+};
+
+/**
+ * `global`: ingest for every service of the account; `service`: ingest for one service;
+ * `admin`: the management API.
+ *
+ */
+export type TokenScope = 'global' | 'service' | 'admin';
+
+/**
+ * An API token as listed; never its secret nor the secret's hash.
+ */
+export type Token = {
+    id: ObjectId;
+    name: string;
+    scope: TokenScope;
+    serviceId?: ObjectId;
+    /**
+     * The first characters of the current secret, to recognize it.
+     */
+    prefix: string;
+    /**
+     * Calls made with this token are kept in the API call log.
+     */
+    debug: boolean;
+    createdAt: string;
+    /**
+     * The last authenticated call (updated at most once a minute).
+     */
+    lastUsedAt?: string;
+    revokedAt?: string;
+};
+
+export type TokenList = {
+    items: Array<Token>;
+};
+
+export type TokenCreate = {
+    name: string;
+    scope: TokenScope;
+    /**
+     * Required for (and only for) the `service` scope; a service of this account.
+     */
+    serviceId?: ObjectId;
+    debug?: boolean;
+};
+
+/**
+ * A token and its secret. The secret is shown this once; only its hash is stored.
+ */
+export type IssuedToken = {
+    token: Token;
+    secret: string;
+};
+
+export type TokenRotate = {
+    /**
+     * How long the secrets before this one stay valid (0 ends them now; at most 30 days).
+     */
+    graceSeconds?: number;
+};
+
+/**
+ * An incident as listed (without description, events and payload).
+ */
+export type IncidentListItem = {
+    id: ObjectId;
+    /**
+     * Per-account incident number (1, 2, 3…).
+     */
+    number: number;
+    serviceId: ObjectId;
+    title: string;
+    urgency: Urgency;
+    status: IncidentStatus;
+    correlationKey?: string;
+    /**
+     * The `from` URL parameter of the call that opened it.
+     */
+    source?: string;
+    eventCount: number;
+    createdAt: string;
+    updatedAt: string;
+    lastEventAt: string;
+    acknowledgedAt?: string;
+    resolvedAt?: string;
+};
+
+export type IncidentPage = {
+    items: Array<IncidentListItem>;
+    /**
+     * Pass as `cursor` for the next page; absent on the last page.
+     */
+    nextCursor?: string;
+};
+
+export type IncidentEvent = {
+    at: string;
+    type: 'triggered' | 'duplicate' | 'acknowledged' | 'unacknowledged' | 'resolved';
+    /**
+     * `token:<tokenId>` for API calls; `system:auto-resolve` when the service resolves a quiet incident itself.
+     */
+    actor: string;
+    comment?: string;
+};
+
+/**
+ * The payload exactly as received.
+ */
+export type StoredPayload = {
+    /**
+     * The Content-Type header as sent (null when there was none).
+     */
+    contentType: string | null;
+    /**
+     * The bytes as text, when they are valid UTF-8 (absent otherwise).
+     */
+    body?: string;
+    /**
+     * The bytes, base64-encoded (always).
+     */
+    bodyBase64: string;
+};
+
+/**
+ * An incident with its description, event log and raw payload.
+ */
+export type Incident = {
+    id: ObjectId;
+    number: number;
+    serviceId: ObjectId;
+    title: string;
+    description: string;
+    urgency: Urgency;
+    status: IncidentStatus;
+    correlationKey?: string;
+    source?: string;
+    eventCount: number;
+    events: Array<IncidentEvent>;
+    payload: StoredPayload;
+    autoResolveAfterSeconds?: number;
+    createdAt: string;
+    updatedAt: string;
+    lastEventAt: string;
+    acknowledgedAt?: string;
+    resolvedAt?: string;
+};
+
+export type IncidentComment = {
+    /**
+     * Kept on the incident's event.
+     */
+    comment?: string;
+};
+
+export type RequestPage = {
+    items: Array<Request>;
+    /**
+     * Pass as `cursor` for the next page; absent on the last page.
+     */
+    nextCursor?: string;
+};
+
+/**
+ * A request with its raw payload.
+ */
+export type RequestDetail = Request & {
+    payload: StoredPayload;
+};
+
+/**
+ * One ingest call of a token with `debug` on, or one suppressed by maintenance.
+ */
+export type ApiLogEntry = {
+    /**
+     * The call's id (the `id` of its answer).
+     */
+    id: ObjectId;
+    tokenId: ObjectId;
+    endpoint: string;
+    at: string;
+    from?: string;
+    contentType: string | null;
+    bodySize: number;
+    /**
+     * What each service's filters decided.
+     */
+    decisions: Array<{
+        serviceId: ObjectId;
+        kind: 'trigger' | 'resolve' | 'suppressed' | 'skipped';
+        reason?: string;
+        incidentId?: ObjectId;
+    }>;
+    /**
+     * The HTTP status of the answer.
+     */
+    status: number;
+};
+
+export type ApiLogPage = {
+    items: Array<ApiLogEntry>;
+    nextCursor?: string;
 };
 
 /**
@@ -164,6 +656,57 @@ export type TokenQuery = string;
 export type IdempotencyKey = string;
 
 /**
+ * The service's id. An id of another account, or one that is not an id at all, is a 404:
+ * nothing tells whether it exists elsewhere.
+ *
+ */
+export type ServiceId = string;
+
+/**
+ * The token's id. An id of another account, or one that is not an id at all, is a 404:
+ * nothing tells whether it exists elsewhere.
+ *
+ */
+export type TokenId = string;
+
+/**
+ * Only items of this service.
+ */
+export type ServiceIdFilter = ObjectId;
+
+/**
+ * Page size.
+ */
+export type Limit = number;
+
+/**
+ * The `nextCursor` of the previous page (opaque). Pages run newest first and stay stable while
+ * new items arrive: no item appears twice, and every item that existed when paging began is
+ * reached. Items created after the first page was read are not in the later pages.
+ *
+ */
+export type Cursor = string;
+
+/**
+ * The incident's id. An id of another account, or one that is not an id at all, is a 404:
+ * nothing tells whether it exists elsewhere.
+ *
+ */
+export type IncidentId = string;
+
+/**
+ * The request's id. An id of another account, or one that is not an id at all, is a 404:
+ * nothing tells whether it exists elsewhere.
+ *
+ */
+export type RequestId = string;
+
+/**
+ * Only calls made with this token.
+ */
+export type TokenIdFilter = ObjectId;
+
+/**
  * Any text payload, as the sender makes it: JSON (`application/json`, `application*+json`),
  * `text*`, `application/x-www-form-urlencoded`, `application/xml`, or no content type. Other
  * content types are kept byte-exact but read as an empty payload for titles and descriptions.
@@ -171,6 +714,11 @@ export type IdempotencyKey = string;
  *
  */
 export type IngestPayload = AnyPayload;
+
+/**
+ * An optional comment, kept on the incident's event.
+ */
+export type TransitionComment = IncidentComment;
 
 export type GetHealthData = {
     body?: never;
@@ -248,7 +796,7 @@ export type ProcessIncidentData = {
 
 export type ProcessIncidentErrors = {
     /**
-     * The request does not match the API
+     * The request does not match the API; `errors` names each field that failed.
      */
     400: Problem;
     /**
@@ -327,7 +875,7 @@ export type CreateRequestData = {
 
 export type CreateRequestErrors = {
     /**
-     * The request does not match the API
+     * The request does not match the API; `errors` names each field that failed.
      */
     400: Problem;
     /**
@@ -362,3 +910,1291 @@ export type CreateRequestResponses = {
 };
 
 export type CreateRequestResponse = CreateRequestResponses[keyof CreateRequestResponses];
+
+export type GetAccountData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/account';
+};
+
+export type GetAccountErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type GetAccountError = GetAccountErrors[keyof GetAccountErrors];
+
+export type GetAccountResponses = {
+    /**
+     * The account.
+     */
+    200: Account;
+};
+
+export type GetAccountResponse = GetAccountResponses[keyof GetAccountResponses];
+
+export type UpdateAccountData = {
+    body: AccountUpdate;
+    path?: never;
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/account';
+};
+
+export type UpdateAccountErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type UpdateAccountError = UpdateAccountErrors[keyof UpdateAccountErrors];
+
+export type UpdateAccountResponses = {
+    /**
+     * The account after the change.
+     */
+    200: Account;
+};
+
+export type UpdateAccountResponse = UpdateAccountResponses[keyof UpdateAccountResponses];
+
+export type ListServicesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services';
+};
+
+export type ListServicesErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListServicesError = ListServicesErrors[keyof ListServicesErrors];
+
+export type ListServicesResponses = {
+    /**
+     * Every service of the account, oldest first.
+     */
+    200: ServiceList;
+};
+
+export type ListServicesResponse = ListServicesResponses[keyof ListServicesResponses];
+
+export type CreateServiceData = {
+    body: ServiceCreate;
+    path?: never;
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services';
+};
+
+export type CreateServiceErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type CreateServiceError = CreateServiceErrors[keyof CreateServiceErrors];
+
+export type CreateServiceResponses = {
+    /**
+     * The service was created.
+     */
+    201: Service;
+};
+
+export type CreateServiceResponse = CreateServiceResponses[keyof CreateServiceResponses];
+
+export type DeleteServiceData = {
+    body?: never;
+    path: {
+        /**
+         * The service's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        serviceId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services/{serviceId}';
+};
+
+export type DeleteServiceErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type DeleteServiceError = DeleteServiceErrors[keyof DeleteServiceErrors];
+
+export type DeleteServiceResponses = {
+    /**
+     * The service was deleted.
+     */
+    204: void;
+};
+
+export type DeleteServiceResponse = DeleteServiceResponses[keyof DeleteServiceResponses];
+
+export type GetServiceData = {
+    body?: never;
+    path: {
+        /**
+         * The service's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        serviceId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services/{serviceId}';
+};
+
+export type GetServiceErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type GetServiceError = GetServiceErrors[keyof GetServiceErrors];
+
+export type GetServiceResponses = {
+    /**
+     * The service, with its API filter.
+     */
+    200: Service;
+};
+
+export type GetServiceResponse = GetServiceResponses[keyof GetServiceResponses];
+
+export type UpdateServiceData = {
+    body: ServiceUpdate;
+    path: {
+        /**
+         * The service's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        serviceId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services/{serviceId}';
+};
+
+export type UpdateServiceErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type UpdateServiceError = UpdateServiceErrors[keyof UpdateServiceErrors];
+
+export type UpdateServiceResponses = {
+    /**
+     * The service after the change.
+     */
+    200: Service;
+};
+
+export type UpdateServiceResponse = UpdateServiceResponses[keyof UpdateServiceResponses];
+
+export type SetServiceFilterData = {
+    body: ServiceFilterInput;
+    path: {
+        /**
+         * The service's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        serviceId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services/{serviceId}/filter';
+};
+
+export type SetServiceFilterErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type SetServiceFilterError = SetServiceFilterErrors[keyof SetServiceFilterErrors];
+
+export type SetServiceFilterResponses = {
+    /**
+     * The service with its new filter.
+     */
+    200: Service;
+};
+
+export type SetServiceFilterResponse = SetServiceFilterResponses[keyof SetServiceFilterResponses];
+
+export type TestServiceFilterData = {
+    body: FilterTestInput;
+    path: {
+        /**
+         * The service's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        serviceId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services/{serviceId}/filter/test';
+};
+
+export type TestServiceFilterErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The body is larger than the configured limit. Nothing was stored.
+     */
+    413: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type TestServiceFilterError = TestServiceFilterErrors[keyof TestServiceFilterErrors];
+
+export type TestServiceFilterResponses = {
+    /**
+     * What would happen.
+     */
+    200: FilterTestResult;
+};
+
+export type TestServiceFilterResponse = TestServiceFilterResponses[keyof TestServiceFilterResponses];
+
+export type EndServiceMaintenanceData = {
+    body?: never;
+    path: {
+        /**
+         * The service's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        serviceId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services/{serviceId}/maintenance';
+};
+
+export type EndServiceMaintenanceErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type EndServiceMaintenanceError = EndServiceMaintenanceErrors[keyof EndServiceMaintenanceErrors];
+
+export type EndServiceMaintenanceResponses = {
+    /**
+     * The service is out of maintenance.
+     */
+    204: void;
+};
+
+export type EndServiceMaintenanceResponse = EndServiceMaintenanceResponses[keyof EndServiceMaintenanceResponses];
+
+export type SetServiceMaintenanceData = {
+    body: MaintenanceWindow;
+    path: {
+        /**
+         * The service's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        serviceId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/services/{serviceId}/maintenance';
+};
+
+export type SetServiceMaintenanceErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type SetServiceMaintenanceError = SetServiceMaintenanceErrors[keyof SetServiceMaintenanceErrors];
+
+export type SetServiceMaintenanceResponses = {
+    /**
+     * The service with its maintenance window.
+     */
+    200: Service;
+};
+
+export type SetServiceMaintenanceResponse = SetServiceMaintenanceResponses[keyof SetServiceMaintenanceResponses];
+
+export type ListIntegrationTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/integration-templates';
+};
+
+export type ListIntegrationTemplatesErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListIntegrationTemplatesError = ListIntegrationTemplatesErrors[keyof ListIntegrationTemplatesErrors];
+
+export type ListIntegrationTemplatesResponses = {
+    /**
+     * Every template, in display order.
+     */
+    200: IntegrationTemplateList;
+};
+
+export type ListIntegrationTemplatesResponse = ListIntegrationTemplatesResponses[keyof ListIntegrationTemplatesResponses];
+
+export type ListTokensData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/tokens';
+};
+
+export type ListTokensErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListTokensError = ListTokensErrors[keyof ListTokensErrors];
+
+export type ListTokensResponses = {
+    /**
+     * The tokens, oldest first.
+     */
+    200: TokenList;
+};
+
+export type ListTokensResponse = ListTokensResponses[keyof ListTokensResponses];
+
+export type CreateTokenData = {
+    body: TokenCreate;
+    path?: never;
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/tokens';
+};
+
+export type CreateTokenErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type CreateTokenError = CreateTokenErrors[keyof CreateTokenErrors];
+
+export type CreateTokenResponses = {
+    /**
+     * The token was created; its secret is in the answer, this once.
+     */
+    201: IssuedToken;
+};
+
+export type CreateTokenResponse = CreateTokenResponses[keyof CreateTokenResponses];
+
+export type RevokeTokenData = {
+    body?: never;
+    path: {
+        /**
+         * The token's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        tokenId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/tokens/{tokenId}';
+};
+
+export type RevokeTokenErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type RevokeTokenError = RevokeTokenErrors[keyof RevokeTokenErrors];
+
+export type RevokeTokenResponses = {
+    /**
+     * The token is revoked.
+     */
+    204: void;
+};
+
+export type RevokeTokenResponse = RevokeTokenResponses[keyof RevokeTokenResponses];
+
+export type RotateTokenData = {
+    body?: TokenRotate;
+    path: {
+        /**
+         * The token's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        tokenId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/tokens/{tokenId}/rotate';
+};
+
+export type RotateTokenErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The change is not allowed in the resource's current state.
+     */
+    409: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type RotateTokenError = RotateTokenErrors[keyof RotateTokenErrors];
+
+export type RotateTokenResponses = {
+    /**
+     * The token with its new secret, shown this once.
+     */
+    200: IssuedToken;
+};
+
+export type RotateTokenResponse = RotateTokenResponses[keyof RotateTokenResponses];
+
+export type ListIncidentsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only incidents in this status.
+         */
+        status?: IncidentStatus;
+        /**
+         * Only items of this service.
+         */
+        serviceId?: ObjectId;
+        /**
+         * Only incidents opened by calls with this `from`.
+         */
+        source?: string;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page (opaque). Pages run newest first and stay stable while
+         * new items arrive: no item appears twice, and every item that existed when paging began is
+         * reached. Items created after the first page was read are not in the later pages.
+         *
+         */
+        cursor?: string;
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/incidents';
+};
+
+export type ListIncidentsErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListIncidentsError = ListIncidentsErrors[keyof ListIncidentsErrors];
+
+export type ListIncidentsResponses = {
+    /**
+     * One page of incidents.
+     */
+    200: IncidentPage;
+};
+
+export type ListIncidentsResponse = ListIncidentsResponses[keyof ListIncidentsResponses];
+
+export type GetIncidentData = {
+    body?: never;
+    path: {
+        /**
+         * The incident's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        incidentId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/incidents/{incidentId}';
+};
+
+export type GetIncidentErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type GetIncidentError = GetIncidentErrors[keyof GetIncidentErrors];
+
+export type GetIncidentResponses = {
+    /**
+     * The incident.
+     */
+    200: Incident;
+};
+
+export type GetIncidentResponse = GetIncidentResponses[keyof GetIncidentResponses];
+
+export type AcknowledgeIncidentData = {
+    /**
+     * An optional comment, kept on the incident's event.
+     */
+    body?: TransitionComment;
+    path: {
+        /**
+         * The incident's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        incidentId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/incidents/{incidentId}/acknowledge';
+};
+
+export type AcknowledgeIncidentErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The change is not allowed in the resource's current state.
+     */
+    409: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type AcknowledgeIncidentError = AcknowledgeIncidentErrors[keyof AcknowledgeIncidentErrors];
+
+export type AcknowledgeIncidentResponses = {
+    /**
+     * The incident after the change.
+     */
+    200: Incident;
+};
+
+export type AcknowledgeIncidentResponse = AcknowledgeIncidentResponses[keyof AcknowledgeIncidentResponses];
+
+export type UnacknowledgeIncidentData = {
+    /**
+     * An optional comment, kept on the incident's event.
+     */
+    body?: TransitionComment;
+    path: {
+        /**
+         * The incident's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        incidentId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/incidents/{incidentId}/unacknowledge';
+};
+
+export type UnacknowledgeIncidentErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The change is not allowed in the resource's current state.
+     */
+    409: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type UnacknowledgeIncidentError = UnacknowledgeIncidentErrors[keyof UnacknowledgeIncidentErrors];
+
+export type UnacknowledgeIncidentResponses = {
+    /**
+     * The incident after the change.
+     */
+    200: Incident;
+};
+
+export type UnacknowledgeIncidentResponse = UnacknowledgeIncidentResponses[keyof UnacknowledgeIncidentResponses];
+
+export type ResolveIncidentData = {
+    /**
+     * An optional comment, kept on the incident's event.
+     */
+    body?: TransitionComment;
+    path: {
+        /**
+         * The incident's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        incidentId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/incidents/{incidentId}/resolve';
+};
+
+export type ResolveIncidentErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The change is not allowed in the resource's current state.
+     */
+    409: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ResolveIncidentError = ResolveIncidentErrors[keyof ResolveIncidentErrors];
+
+export type ResolveIncidentResponses = {
+    /**
+     * The incident after the change.
+     */
+    200: Incident;
+};
+
+export type ResolveIncidentResponse = ResolveIncidentResponses[keyof ResolveIncidentResponses];
+
+export type ListRequestsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page (opaque). Pages run newest first and stay stable while
+         * new items arrive: no item appears twice, and every item that existed when paging began is
+         * reached. Items created after the first page was read are not in the later pages.
+         *
+         */
+        cursor?: string;
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/requests';
+};
+
+export type ListRequestsErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListRequestsError = ListRequestsErrors[keyof ListRequestsErrors];
+
+export type ListRequestsResponses = {
+    /**
+     * One page of requests.
+     */
+    200: RequestPage;
+};
+
+export type ListRequestsResponse = ListRequestsResponses[keyof ListRequestsResponses];
+
+export type GetRequestData = {
+    body?: never;
+    path: {
+        /**
+         * The request's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        requestId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/requests/{requestId}';
+};
+
+export type GetRequestErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type GetRequestError = GetRequestErrors[keyof GetRequestErrors];
+
+export type GetRequestResponses = {
+    /**
+     * The request.
+     */
+    200: RequestDetail;
+};
+
+export type GetRequestResponse = GetRequestResponses[keyof GetRequestResponses];
+
+export type ListApiLogsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only calls made with this token.
+         */
+        tokenId?: ObjectId;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page (opaque). Pages run newest first and stay stable while
+         * new items arrive: no item appears twice, and every item that existed when paging began is
+         * reached. Items created after the first page was read are not in the later pages.
+         *
+         */
+        cursor?: string;
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/api-logs';
+};
+
+export type ListApiLogsErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListApiLogsError = ListApiLogsErrors[keyof ListApiLogsErrors];
+
+export type ListApiLogsResponses = {
+    /**
+     * One page of the log.
+     */
+    200: ApiLogPage;
+};
+
+export type ListApiLogsResponse = ListApiLogsResponses[keyof ListApiLogsResponses];

@@ -12,6 +12,7 @@ export function healthRoutes(deps: AppDeps): Router {
       await deps.repositories.database.ping();
       res.json({ status: "ready" });
     } catch (error) {
+      deps.metrics?.databaseErrors.inc({ kind: "readiness" });
       deps.logger.warn({ err: error }, "readiness: database ping failed");
       sendProblem(res, 503, "The database does not answer.", {
         retryAfterSeconds: deps.config.RETRY_AFTER_SECONDS,

@@ -1,13 +1,20 @@
+import type { TokenCreate } from "@sqibs/api-client";
+import { AppError } from "../errors.js";
 import type { AppDeps } from "../http/deps.js";
 import type { TokenDoc, TokenScope } from "../repositories/documents.js";
-import type { ObjectId } from "../repositories/ids.js";
+import { type ObjectId, parseId } from "../repositories/ids.js";
 import { generateSecret, hashSecret, secretPrefix } from "../tokens.js";
+import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
 
 export interface IssuedToken {
   token: TokenDoc;
   /** Shown once; only its SHA-256 is stored. */
   secret: string;
 }
+
+/** How long the secrets before a rotation stay valid, unless the caller says otherwise. */
+export const DEFAULT_GRACE_SECONDS = 86_400;
+export const MAX_GRACE_SECONDS = 30 * 86_400;
 
 export async function issueToken(
   deps: Pick<AppDeps, "repositories" | "clock">,
@@ -33,4 +40,93 @@ export async function issueToken(
     deps.clock(),
   );
   return { token, secret };
+}
+
+/** POST /v1/tokens: a service token needs a service of the caller's account. */
+export async function createToken(
+  deps: AppDeps,
+  caller: Caller,
+  input: TokenCreate,
+): Promise<IssuedToken> {
+  const name = requiredText(input.name, "name");
+  if (input.scope === "service" && input.serviceId === undefined) {
+    throw new AppError("INVALID_REQUEST", "serviceId: a service token needs the service's id.", {
+      errors: [{ field: "serviceId", message: "required for the service scope" }],
+    });
+  }
+  if (input.scope !== "service" && input.serviceId !== undefined) {
+    throw new AppError(
+      "INVALID_REQUEST",
+      `serviceId: only service tokens name a service; a ${input.scope} token does not.`,
+      { errors: [{ field: "serviceId", message: "only for the service scope" }] },
+    );
+  }
+  let serviceId: ObjectId | undefined;
+  if (input.serviceId !== undefined) {
+    serviceId = parseId(input.serviceId);
+    const service = serviceId
+      ? await deps.repositories.services.findInAccount(caller.accountId, serviceId)
+      : null;
+    if (!service) throw notFound("service", input.serviceId);
+  }
+  return issueToken(deps, {
+    accountId: caller.accountId,
+    name,
+    scope: input.scope,
+    ...(serviceId ? { serviceId } : {}),
+    debug: input.debug ?? false,
+  });
+}
+
+export function listTokens(deps: AppDeps, caller: Caller): Promise<TokenDoc[]> {
+  return deps.repositories.tokens.listByAccount(caller.accountId);
+}
+
+/** Revokes every secret of the token at once; revoking a revoked token changes nothing. */
+export async function revokeToken(deps: AppDeps, caller: Caller, tokenId: string): Promise<void> {
+  const id = idOrNotFound(tokenId, "token");
+  const revoked = await deps.repositories.tokens.revoke(caller.accountId, id, deps.clock());
+  if (revoked) return;
+  const token = await deps.repositories.tokens.findInAccount(caller.accountId, id);
+  if (!token) throw notFound("token", tokenId);
+}
+
+/** A new secret; the ones before it stay valid for the grace period (0 ends them now). */
+export async function rotateToken(
+  deps: AppDeps,
+  caller: Caller,
+  tokenId: string,
+  graceSeconds: number = DEFAULT_GRACE_SECONDS,
+): Promise<IssuedToken> {
+  const id = idOrNotFound(tokenId, "token");
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
+    throw new AppError(
+      "INVALID_REQUEST",
+      `graceSeconds: an integer from 0 to ${MAX_GRACE_SECONDS}.`,
+      {
+        errors: [{ field: "graceSeconds", message: `an integer from 0 to ${MAX_GRACE_SECONDS}` }],
+      },
+    );
+  }
+  const existing = await deps.repositories.tokens.findInAccount(caller.accountId, id);
+  if (!existing) throw notFound("token", tokenId);
+  if (existing.revokedAt) throw revokedConflict(existing);
+  const now = deps.clock();
+  const secret = generateSecret(existing.scope);
+  const token = await deps.repositories.tokens.rotate(
+    caller.accountId,
+    id,
+    { secretHash: hashSecret(secret), prefix: secretPrefix(secret) },
+    new Date(now.getTime() + graceSeconds * 1000),
+    now,
+  );
+  if (!token) throw revokedConflict(existing);
+  return { token, secret };
+}
+
+function revokedConflict(token: TokenDoc): AppError {
+  return new AppError(
+    "CONFLICT",
+    `The token ${token._id.toHexString()} is revoked; create a new one instead.`,
+  );
 }

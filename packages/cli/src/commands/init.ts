@@ -1,0 +1,103 @@
+import { isSupportedLanguage } from "@sqibs/i18n";
+import type { Command } from "commander";
+import type { GlobalOptions } from "../context.js";
+import { CliError } from "../errors.js";
+import { outputFor } from "../output.js";
+
+interface InitOptions {
+  name: string;
+  language: string;
+  service?: string;
+  titleKey?: string;
+  descriptionKey?: string;
+  force?: boolean;
+}
+
+/**
+ * `sqibs init`: the first account, its default service, a global (ingest) token and an admin
+ * token — the one command that talks to the database directly (MONGODB_URI, MONGODB_DB).
+ */
+export function initCommand(program: Command): void {
+  program
+    .command("init")
+    .description(
+      "create the first account, its service, a global and an admin token (uses MONGODB_URI)",
+    )
+    .requiredOption("--name <account>", "the account's name")
+    .option("--language <tag>", "preferred language of default titles (BCP 47)", "en")
+    .option("--service <name>", "the first service's name", "Default service")
+    .option("--title-key <key>", "payload key for incident titles")
+    .option("--description-key <key>", "payload key for incident descriptions")
+    .option("--force", "add another account even when the database has one")
+    .action(async (options: InitOptions, command: Command) => {
+      const out = outputFor(command.optsWithGlobals<GlobalOptions>());
+      const uri = process.env.MONGODB_URI;
+      if (!uri) throw new CliError("MONGODB_URI is not set: init writes to the database directly");
+      if (!isSupportedLanguage(options.language)) {
+        throw new CliError(
+          `"${options.language}" is not a supported language (en, de, fr, pt-BR…)`,
+        );
+      }
+      // Loaded here only: the other commands never need the service's code.
+      const intake = await import("@sqibs/intake");
+      const database = intake.openDatabase({
+        uri,
+        dbName: process.env.MONGODB_DB || "sqibs",
+        timeoutMs: 5_000,
+      });
+      try {
+        const repositories = intake.createRepositories(database);
+        await intake.ensureIndexes(repositories);
+        const accounts = await repositories.accounts.count();
+        if (accounts > 0 && !options.force) {
+          throw new CliError(
+            `the database already has ${accounts === 1 ? "an account" : `${accounts} accounts`}; use --force to add another`,
+          );
+        }
+        const created = await intake.bootstrapAccount(
+          { repositories, clock: () => new Date() },
+          {
+            accountName: options.name,
+            language: options.language,
+            ...(options.service ? { serviceName: options.service } : {}),
+            ...(options.titleKey ? { titleKey: options.titleKey } : {}),
+            ...(options.descriptionKey ? { descriptionKey: options.descriptionKey } : {}),
+          },
+        );
+        const result = {
+          account: {
+            id: created.account._id.toHexString(),
+            name: created.account.name,
+            language: created.account.language,
+          },
+          service: { id: created.service._id.toHexString(), name: created.service.name },
+          globalToken: {
+            id: created.globalToken.token._id.toHexString(),
+            secret: created.globalToken.secret,
+          },
+          adminToken: {
+            id: created.adminToken.token._id.toHexString(),
+            secret: created.adminToken.secret,
+          },
+        };
+        out.result(result, () => {
+          out.fields([
+            [
+              "Account",
+              `${result.account.name} (${result.account.id}), language ${result.account.language}`,
+            ],
+            ["Service", `${result.service.name} (${result.service.id})`],
+            ["Global token", `${result.globalToken.secret}   ingest: /v1/process, /v1/request`],
+            ["Admin token", `${result.adminToken.secret}   management API and this CLI`],
+          ]);
+          out.line();
+          out.line(
+            "These two secrets are shown this once; only their hashes are stored. Keep them now.",
+          );
+          out.line(`For the CLI:  export SQIBS_TOKEN=${result.adminToken.secret}`);
+        });
+      } finally {
+        await database.close();
+      }
+    });
+}

@@ -1,0 +1,122 @@
+import {
+  createToken,
+  type IssuedToken,
+  listTokens,
+  revokeToken,
+  rotateToken,
+  type TokenScope,
+} from "@sqibs/api-client";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Context, contextOf, unwrap } from "../context.js";
+
+export function tokensCommand(program: Command): void {
+  const tokens = program
+    .command("tokens")
+    .description("create, list, rotate and revoke API tokens");
+
+  tokens
+    .command("create <name>")
+    .description("create a token; its secret is shown this once")
+    .addOption(
+      new Option("--scope <scope>", "global: every service; service: one; admin: management")
+        .choices(["global", "service", "admin"])
+        .makeOptionMandatory(),
+    )
+    .option("--service <serviceId>", "the service of a service token")
+    .option("--debug", "keep this token's calls in the API call log")
+    .action(
+      async (
+        name: string,
+        options: { scope: TokenScope; service?: string; debug?: boolean },
+        command: Command,
+      ) => {
+        const context = contextOf(command);
+        const issued = await unwrap(
+          context,
+          createToken({
+            client: context.client,
+            body: {
+              name,
+              scope: options.scope,
+              ...(options.service ? { serviceId: options.service } : {}),
+              ...(options.debug ? { debug: true } : {}),
+            },
+          }),
+        );
+        showIssued(context, issued, "created");
+      },
+    );
+
+  tokens
+    .command("list")
+    .description("list the account's tokens (never their secrets)")
+    .action(async (_options: unknown, command: Command) => {
+      const context = contextOf(command);
+      const { items } = await unwrap(context, listTokens({ client: context.client }));
+      context.out.result(items, () => {
+        context.out.table(items, [
+          ["id", "ID"],
+          ["name", "NAME"],
+          ["scope", "SCOPE"],
+          ["serviceId", "SERVICE"],
+          ["prefix", "PREFIX"],
+          ["debug", "DEBUG"],
+          ["createdAt", "CREATED"],
+          ["lastUsedAt", "LAST USED"],
+          ["revokedAt", "REVOKED"],
+        ]);
+      });
+    });
+
+  tokens
+    .command("rotate <tokenId>")
+    .description("give the token a new secret; the old one works until the grace period ends")
+    .option("--grace <seconds>", "how long the old secret stays valid (default 86400)", seconds)
+    .action(async (tokenId: string, options: { grace?: number }, command: Command) => {
+      const context = contextOf(command);
+      const issued = await unwrap(
+        context,
+        rotateToken({
+          client: context.client,
+          path: { tokenId },
+          ...(options.grace !== undefined ? { body: { graceSeconds: options.grace } } : {}),
+        }),
+      );
+      const graceEnds = new Date(Date.now() + (options.grace ?? 86_400) * 1000).toISOString();
+      showIssued(context, issued, `rotated; the old secret works until about ${graceEnds}`);
+    });
+
+  tokens
+    .command("revoke <tokenId>")
+    .description("revoke the token at once (every secret)")
+    .action(async (tokenId: string, _options: unknown, command: Command) => {
+      const context = contextOf(command);
+      await unwrap(context, revokeToken({ client: context.client, path: { tokenId } }));
+      context.out.result({ id: tokenId, revoked: true }, () => {
+        context.out.line(`Token ${tokenId} revoked.`);
+      });
+    });
+}
+
+function showIssued(context: Context, issued: IssuedToken, what: string): void {
+  context.out.result(issued, () => {
+    const { token } = issued;
+    context.out.line(`Token ${token.name} (${token.id}) ${what}.`);
+    context.out.fields([
+      ["Scope", token.scope],
+      ["Service", token.serviceId],
+      ["Debug", token.debug],
+      ["Secret", issued.secret],
+    ]);
+    context.out.line();
+    context.out.line("The secret is shown this once; only its hash is stored. Keep it now.");
+  });
+}
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new InvalidArgumentError("a whole number of seconds");
+  }
+  return value;
+}

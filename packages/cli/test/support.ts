@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openDatabase } from "@sqibs/intake";
+import { uniqueDatabaseName } from "@sqibs/testing/vitest";
+import { inject } from "vitest";
+
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const SERVER = join(dirname(createRequire(import.meta.url).resolve("@sqibs/intake")), "server.js");
+
+export interface RunningService {
+  url: string;
+  mongodbUri: string;
+  dbName: string;
+  stop(): Promise<void>;
+}
+
+/** The real service (its built server.js) on an ephemeral port, on a database of its own. */
+export async function startService(suite: string): Promise<RunningService> {
+  const mongodbUri = inject("mongodbUri");
+  const dbName = uniqueDatabaseName(suite);
+  const child = spawn(process.execPath, [SERVER], {
+    env: {
+      ...process.env,
+      MONGODB_URI: mongodbUri,
+      MONGODB_DB: dbName,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "silent",
+      // Generous: a busy machine's FerretDB can be slow, and a 503 would fail a test for nothing.
+      DB_TIMEOUT_MS: "10000",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const url = await listeningUrl(child);
+  return {
+    url,
+    mongodbUri,
+    dbName,
+    async stop() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      const database = openDatabase({ uri: mongodbUri, dbName, timeoutMs: 5_000 });
+      await database.db.dropDatabase().catch(() => {});
+      await database.close();
+    },
+  };
+}
+
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", read);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `sqibs` binary as a user would, with its own environment and stdin. */
+export function sqibs(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; input?: string | Buffer } = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+    for (const name of ["SQIBS_URL", "SQIBS_TOKEN", "MONGODB_URI", "MONGODB_DB"]) delete env[name];
+    for (const [name, value] of Object.entries(options.env ?? {})) {
+      if (value !== undefined) env[name] = value;
+    }
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Runs `sqibs … --json` and parses its output; fails with the CLI's stderr otherwise. */
+export async function sqibsJson<T>(
+  args: string[],
+  options: Parameters<typeof sqibs>[1] = {},
+): Promise<T> {
+  const run = await sqibs([...args, "--json"], options);
+  if (run.code !== 0)
+    throw new Error(`sqibs ${args.join(" ")} failed (${run.code}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** A local port nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,20 @@
+import { Router } from "express";
+import type { AppDeps } from "../../http/deps.js";
+import { toApiLogEntry } from "../../http/views.js";
+import { listApiLogs } from "../../usecases/api-logs.js";
+import { adminOnly, queryInteger, queryText } from "./params.js";
+
+export function apiLogRoutes(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get("/v1/api-logs", adminOnly(deps), async (req, res) => {
+    const page = await listApiLogs(deps, res.locals.token, {
+      tokenId: queryText(req, "tokenId"),
+      limit: queryInteger(req, "limit"),
+      cursor: queryText(req, "cursor"),
+    });
+    res.json({ ...page, items: page.items.map(toApiLogEntry) });
+  });
+
+  return router;
+}
