@@ -31,5 +31,9 @@ echo "==> tests" >&2
 rm -rf test-results
 status=0
 pnpm exec turbo run test --concurrency=1 --continue --output-logs=full || status=$?
+
+echo "==> fuzz (schemathesis against the live service; scripts/fuzz/run.sh)" >&2
+bash scripts/fuzz/run.sh || status=$?
+
 node scripts/summarize-tests.mjs test-results || status=$?
 exit "$status"

@@ -1,3 +1,5 @@
+import type { FilterViolation } from "./filter.js";
+
 export type ServiceState = "active" | "disabled" | "maintenance";
 
 export interface MaintenanceWindow {
@@ -19,10 +21,22 @@ export function inMaintenance(input: {
   now: Date;
   payloadText: string;
 }): boolean {
-  const { state, maintenance, now } = input;
-  if (state !== "maintenance" && !windowHolds(maintenance, now)) return false;
+  const { maintenance } = input;
+  if (!maintenanceHolds(input)) return false;
   const tags = maintenance?.tags;
   return tags === undefined || tags.length === 0 || someGroupMatches(tags, input.payloadText);
+}
+
+/**
+ * Whether the service is in maintenance at `now`, before its tags are matched against a
+ * payload: by state, or by a window holding `now` (what a service view shows).
+ */
+export function maintenanceHolds(input: {
+  state: ServiceState;
+  maintenance?: MaintenanceWindow | undefined;
+  now: Date;
+}): boolean {
+  return input.state === "maintenance" || windowHolds(input.maintenance, input.now);
 }
 
 function windowHolds(window: MaintenanceWindow | undefined, now: Date): boolean {
@@ -47,4 +61,40 @@ function groupMatches(group: string[], lowerText: string): boolean {
     tagged = true;
   }
   return tagged;
+}
+
+export const MAINTENANCE_LIMITS = { groups: 10, tagsPerGroup: 10, tagLength: 50 } as const;
+
+/**
+ * Every violation of the limits (empty when the window is valid): `end` after `start`, at
+ * most 10 groups of at most 10 tags of at most 50 characters, no empty group, no blank tag
+ * (both would silently never match).
+ */
+export function validateMaintenance(window: MaintenanceWindow): FilterViolation[] {
+  const violations: FilterViolation[] = [];
+  const { start, end, tags } = window;
+  if (start !== undefined && end !== undefined && end.getTime() <= start.getTime()) {
+    violations.push({ field: "end", message: "must be after start" });
+  }
+  if (tags === undefined) return violations;
+  if (tags.length > MAINTENANCE_LIMITS.groups) {
+    violations.push({ field: "tags", message: `at most ${MAINTENANCE_LIMITS.groups} groups` });
+  }
+  tags.forEach((group, i) => {
+    if (group.length === 0) violations.push({ field: `tags[${i}]`, message: "must not be empty" });
+    else if (group.length > MAINTENANCE_LIMITS.tagsPerGroup) {
+      violations.push({
+        field: `tags[${i}]`,
+        message: `at most ${MAINTENANCE_LIMITS.tagsPerGroup} tags`,
+      });
+    }
+    group.forEach((tag, j) => {
+      const field = `tags[${i}][${j}]`;
+      if (tag.trim() === "") violations.push({ field, message: "must not be blank" });
+      else if ([...tag].length > MAINTENANCE_LIMITS.tagLength) {
+        violations.push({ field, message: `at most ${MAINTENANCE_LIMITS.tagLength} characters` });
+      }
+    });
+  });
+  return violations;
 }

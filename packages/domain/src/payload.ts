@@ -62,10 +62,18 @@ function decoderFor(charset: string | undefined): Decoder {
   return decoder;
 }
 
+/**
+ * Deeper JSON is read as text: the rules render values with JSON.stringify, which recurses
+ * and throws RangeError (call stack) at a few thousand levels; no webhook nests this deep.
+ */
+export const MAX_JSON_DEPTH = 512;
+
 /** The parsed JSON when the text is a JSON object or array; scalars and malformed JSON are text. */
 function parseJsonContainer(text: string): object | undefined {
-  const first = text.charCodeAt(firstNonJsonSpace(text));
+  const start = firstNonJsonSpace(text);
+  const first = text.charCodeAt(start);
   if (first !== 0x7b && first !== 0x5b) return undefined; // "{" or "["
+  if (deeperThan(text, start, MAX_JSON_DEPTH)) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null ? value : undefined;
@@ -81,4 +89,22 @@ function firstNonJsonSpace(text: string): number {
     if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
   }
   return i;
+}
+
+/** Whether brackets outside strings nest deeper than `max` (one pass, no parsing). */
+function deeperThan(text: string, from: number, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }

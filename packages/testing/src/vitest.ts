@@ -17,6 +17,8 @@ export interface SuiteOptions {
   database?: boolean;
   include?: string[];
   testTimeout?: number;
+  /** More global set-up modules (absolute paths), after the database's. */
+  globalSetup?: string[];
 }
 
 const repoRoot = join(
@@ -32,9 +34,10 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       include: options.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: 60_000,
-      globalSetup: options.database
-        ? [join(repoRoot, "packages/testing/dist/global-setup.js")]
-        : [],
+      globalSetup: [
+        ...(options.database ? [join(repoRoot, "packages/testing/dist/global-setup.js")] : []),
+        ...(options.globalSetup ?? []),
+      ],
       reporters: ["default", "json"],
       outputFile: { json: join(repoRoot, "test-results", `${options.name}.json`) },
     },

@@ -20,6 +20,27 @@ const EnvSchema = z.object({
   VALIDATE_RESPONSES: booleanFlag.default(false),
   DB_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(15_000),
+  // Hardening (README "Operations"): HTTP limits, timeouts, rate limits, shutdown, metrics.
+  MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024),
+  MAX_URL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .default(8 * 1024),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).default(256),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  ACCOUNT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

@@ -3,6 +3,7 @@ export { type Config, configWith, loadConfig } from "./config.js";
 export type { AppDeps } from "./http/deps.js";
 export { openDatabase } from "./repositories/database.js";
 export { createRepositories, ensureIndexes, type Repositories } from "./repositories/index.js";
+export { type ApiLogInput, appendApiLog } from "./usecases/api-logs.js";
 export {
   type BootstrapInput,
   type BootstrapResult,

@@ -1,11 +1,13 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { inject } from "vitest";
 import { createApp } from "../src/app.js";
 import { type Config, configWith } from "../src/config.js";
 import type { AppDeps } from "../src/http/deps.js";
+import { createHttpServer } from "../src/http/http-server.js";
+import { createMetrics } from "../src/http/metrics.js";
 import { openDatabase } from "../src/repositories/database.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import { type BootstrapInput, bootstrapAccount } from "../src/usecases/bootstrap.js";
@@ -24,9 +26,9 @@ export interface TestService {
  */
 export async function startTestService(
   suite: string,
-  overrides: Partial<Config> & { mongodbUri?: string } = {},
+  overrides: Partial<Config> & { mongodbUri?: string; logger?: Logger } = {},
 ): Promise<TestService> {
-  const { mongodbUri, ...configOverrides } = overrides;
+  const { mongodbUri, logger, ...configOverrides } = overrides;
   const config = configWith({
     MONGODB_URI: mongodbUri ?? inject("mongodbUri"),
     MONGODB_DB: uniqueDatabaseName(suite),
@@ -42,13 +44,13 @@ export async function startTestService(
   await ensureIndexes(repositories);
   const deps: AppDeps = {
     config,
-    logger: pino({ level: "silent" }),
+    logger: logger ?? pino({ level: "silent" }),
     repositories,
     clock: () => new Date(),
+    metrics: createMetrics(),
   };
-  const server: Server = await new Promise((resolve) => {
-    const listening = createApp(deps).listen(0, "127.0.0.1", () => resolve(listening));
-  });
+  const server: Server = createHttpServer(createApp(deps), config);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readPayload, textPayload } from "../payload.js";
+import { MAX_JSON_DEPTH, readPayload, textPayload } from "../payload.js";
 import { bytes } from "./helpers.js";
 
 describe("readPayload: text content types are decoded and JSON-detected", () => {
@@ -117,5 +117,28 @@ describe("readPayload: decoding", () => {
   ])("round-trips %s", (_name, text) => {
     const body = JSON.stringify({ title: text });
     expect(readPayload(bytes(body), "application/json").json).toEqual({ title: text });
+  });
+});
+
+describe("readPayload depth limit (hostile input)", () => {
+  const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+
+  it(`reads JSON nested ${MAX_JSON_DEPTH} deep as JSON`, () => {
+    expect(readPayload(bytes(nested(MAX_JSON_DEPTH)), "application/json").isJson).toBe(true);
+  });
+
+  it("reads deeper JSON as text, so rendering a value cannot overflow the stack", () => {
+    const deep = `{"a":${nested(100_000)}}`;
+    const payload = readPayload(bytes(deep), "application/json");
+    expect(payload.isJson).toBe(false);
+    expect(payload.text).toBe(deep);
+  });
+
+  it("counts no brackets inside strings", () => {
+    const text = `{"a":"${"[".repeat(10_000)}","b":["\\"["]}`;
+    expect(readPayload(bytes(text), "application/json").json).toEqual({
+      a: "[".repeat(10_000),
+      b: ['"['],
+    });
   });
 });

@@ -3,6 +3,7 @@ import { AppError } from "../errors.js";
 import type { TokenDoc, TokenScope } from "../repositories/documents.js";
 import { hashSecret, sameSecret } from "../tokens.js";
 import type { AppDeps } from "./deps.js";
+import { enforceRateLimits } from "./rate-limit.js";
 
 declare global {
   namespace Express {
@@ -62,8 +63,9 @@ export function requireToken(deps: AppDeps, scopes: readonly TokenScope[]): Requ
           "The request carries two different API tokens; send one.",
         );
       }
+      const now = deps.clock();
       const token = first
-        ? await deps.repositories.tokens.findBySecretHash(hashSecret(first), deps.clock())
+        ? await deps.repositories.tokens.findBySecretHash(hashSecret(first), now)
         : null;
       if (!token)
         throw new AppError("UNAUTHORIZED", "The API token is unknown or has been revoked.");
@@ -73,10 +75,29 @@ export function requireToken(deps: AppDeps, scopes: readonly TokenScope[]): Requ
           `This endpoint takes ${scopes.join(" or ")} tokens; this is a ${token.scope} token.`,
         );
       }
+      await enforceRateLimits(deps, token);
+      await touchLastUsed(deps, token, now);
       res.locals.token = token;
       next();
     } catch (error) {
       next(error);
     }
   };
+}
+
+/** `lastUsedAt` moves at most once a minute per token: one small write, not one per call. */
+const TOUCH_EVERY_MS = 60_000;
+
+async function touchLastUsed(deps: AppDeps, token: TokenDoc, now: Date): Promise<void> {
+  if (token.lastUsedAt && now.getTime() - token.lastUsedAt.getTime() < TOUCH_EVERY_MS) return;
+  try {
+    await deps.repositories.tokens.touch(token._id, now);
+    token.lastUsedAt = now;
+  } catch (error) {
+    // Bookkeeping only: the call itself goes on.
+    deps.logger.warn(
+      { err: error, tokenId: token._id.toHexString() },
+      "could not record token use",
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Repositories } from "../repositories/index.js";
+import type { Metrics } from "./metrics.js";
 
 /** Everything a request needs, passed in (no module-level singletons). */
 export interface AppDeps {
@@ -8,4 +9,6 @@ export interface AppDeps {
   logger: Logger;
   repositories: Repositories;
   clock: () => Date;
+  /** Prometheus metrics (http/metrics.ts); createApp makes its own when absent. */
+  metrics?: Metrics;
 }

@@ -11,6 +11,7 @@ const TITLES: Record<number, string> = {
   405: "Method not allowed",
   409: "Conflict",
   413: "Payload too large",
+  414: "URI too long",
   415: "Unsupported media type",
   429: "Too many requests",
   500: "Internal server error",
@@ -25,6 +26,7 @@ const SLUGS: Record<number, string> = {
   405: "method-not-allowed",
   409: "conflict",
   413: "payload-too-large",
+  414: "uri-too-long",
   415: "unsupported-media-type",
   429: "rate-limited",
   500: "internal",
@@ -73,6 +75,7 @@ interface HttpishError {
   errors?: Array<{ path?: string; message?: string }>;
   message?: string;
   limit?: number;
+  headers?: { Allow?: string };
 }
 
 /** The one error path: typed app errors, validator and body-parser errors, database outages. */
@@ -83,6 +86,8 @@ export function problemHandler(deps: AppDeps): ErrorRequestHandler {
       return;
     }
     if (error instanceof AppError) {
+      if (error.code === "DATABASE_UNAVAILABLE")
+        deps.metrics?.databaseErrors.inc({ kind: "unavailable" });
       const retryAfterSeconds =
         error.extra.retryAfterSeconds ??
         (error.code === "DATABASE_UNAVAILABLE" ? deps.config.RETRY_AFTER_SECONDS : undefined);
@@ -90,6 +95,7 @@ export function problemHandler(deps: AppDeps): ErrorRequestHandler {
       return;
     }
     if (isDatabaseUnavailable(error)) {
+      deps.metrics?.databaseErrors.inc({ kind: "unavailable" });
       deps.logger.warn({ err: error, requestId: res.locals.requestId }, "database unavailable");
       sendProblem(res, 503, "The database is unreachable; nothing was stored. Retry later.", {
         retryAfterSeconds: deps.config.RETRY_AFTER_SECONDS,
@@ -98,7 +104,25 @@ export function problemHandler(deps: AppDeps): ErrorRequestHandler {
     }
     const httpError = (error ?? {}) as HttpishError;
     const status = httpError.status ?? httpError.statusCode;
+    if (status === 415) {
+      // The validator's answer to a body whose type the operation does not list.
+      const type = req.get("content-type");
+      if (type) sendProblem(res, 415, `This operation takes application/json, not ${type}.`);
+      else
+        sendProblem(
+          res,
+          400,
+          "This operation needs a JSON body (Content-Type: application/json).",
+          {
+            errors: [{ field: "body", message: "required" }],
+          },
+        );
+      return;
+    }
     if (status && status >= 400 && status < 500) {
+      // RFC 9110: a 405 lists the methods the path takes (the validator names them).
+      if (status === 405 && httpError.headers?.Allow)
+        res.setHeader("Allow", httpError.headers.Allow.toUpperCase());
       sendProblem(res, status, describeClientError(httpError, status), {
         ...(httpError.errors ? { errors: fieldErrors(httpError.errors) } : {}),
         ...(status === 413 ? { limit: "body-size" } : {}),
@@ -119,11 +143,33 @@ function describeClientError(error: HttpishError, status: number): string {
   }
   if (error.type === "entity.parse.failed") return "The JSON body does not parse.";
   if (error.errors?.length) {
-    return error.errors.map((item) => `${item.path ?? ""} ${item.message ?? ""}`.trim()).join("; ");
+    return fieldErrors(error.errors)
+      .map((item) => `${item.field}: ${item.message}`)
+      .join("; ");
   }
   return error.message ?? "Invalid request.";
 }
 
 function fieldErrors(errors: Array<{ path?: string; message?: string }>): FieldError[] {
-  return errors.map((item) => ({ field: item.path ?? "", message: item.message ?? "" }));
+  return errors.map((item) => ({ field: fieldName(item.path ?? ""), message: item.message ?? "" }));
+}
+
+const LOCATIONS = new Set(["body", "query", "params", "path", "headers"]);
+
+/**
+ * The validator's JSON-pointer-like path as the field names use cases report:
+ * "/body/triggers/3/conditions/0" → "triggers[3].conditions[0]", "/query/limit" → "limit".
+ */
+export function fieldName(path: string): string {
+  const parts = path.split("/").filter(Boolean);
+  const location = parts[0];
+  if (location === undefined || !LOCATIONS.has(location)) return path;
+  if (parts.length === 1) return location;
+  return parts
+    .slice(1)
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .reduce((name, part) => {
+      if (/^\d+$/.test(part) && name) return `${name}[${part}]`;
+      return name ? `${name}.${part}` : part;
+    }, "");
 }

@@ -1,4 +1,5 @@
 import express, { type Request, type RequestHandler } from "express";
+import { AppError } from "../errors.js";
 
 const RAW = Symbol("rawBody");
 type WithRaw = Request & { [RAW]?: Buffer };
@@ -12,11 +13,16 @@ export const INGEST_PATH = /^(\/sqibs-api)?\/v1\/(process|request)\/?$/;
  * document describes for every accepted media type.
  */
 export function captureRawBody(limitBytes: number): RequestHandler {
-  const raw = express.raw({ type: () => true, limit: limitBytes });
+  // `Content-Encoding: gzip`, `deflate` or `br` is decompressed as a stream, and `limit`
+  // counts the DECOMPRESSED bytes: a gzip bomb is cut off (413) once the limit is passed,
+  // the decompressor is destroyed and the rest of the upload is discarded unread, so memory
+  // stays within the limit (test/hardening/limits.test.ts). The stored body is the
+  // decompressed one.
+  const raw = express.raw({ type: () => true, limit: limitBytes, inflate: true });
   return (req, res, next) => {
     if (!INGEST_PATH.test(req.path)) return next();
     raw(req, res, (error?: unknown) => {
-      if (error) return next(error);
+      if (error) return next(bodyError(error, req, limitBytes));
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       (req as WithRaw)[RAW] = bytes;
       req.body = bytes.length ? bytes.toString("utf8") : undefined;
@@ -27,4 +33,31 @@ export function captureRawBody(limitBytes: number): RequestHandler {
 
 export function rawBodyOf(req: Request): Buffer {
   return (req as WithRaw)[RAW] ?? Buffer.alloc(0);
+}
+
+/** Reading errors in the API's words (the encoding, when there is one, is named). */
+function bodyError(error: unknown, req: Request, limitBytes: number): unknown {
+  const { status, type } = error as { status?: number; type?: string };
+  const encoding = req.get("content-encoding")?.trim().toLowerCase();
+  const compressed = encoding !== undefined && encoding !== "" && encoding !== "identity";
+  if (status === 413) {
+    return new AppError(
+      "PAYLOAD_TOO_LARGE",
+      `The body exceeds the limit of ${limitBytes} bytes${compressed ? ` once decompressed (Content-Encoding: ${encoding})` : ""}; nothing was stored.`,
+      { limit: "body-size" },
+    );
+  }
+  if (type === "encoding.unsupported") {
+    return new AppError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Content-Encoding '${encoding}' is not supported; send the body as is, or with gzip, deflate or br.`,
+    );
+  }
+  if (status === 400 && compressed) {
+    return new AppError(
+      "INVALID_REQUEST",
+      `The body does not decompress as Content-Encoding '${encoding}' says; nothing was stored.`,
+    );
+  }
+  return error;
 }

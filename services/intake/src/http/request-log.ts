@@ -1,14 +1,34 @@
 import { randomBytes } from "node:crypto";
+import { unescape as unescapeQuery } from "node:querystring";
 import type { RequestHandler } from "express";
 import type { Logger } from "pino";
+import { requestContext } from "../logging.js";
 
 const INCOMING_ID = /^[\w.:-]{1,64}$/;
 
-/** Query parameters whose values never reach a log line. */
-const SECRET_QUERY = /([?&]token=)[^&#]*/gi;
+/** Query parameters whose values never reach a log line (names compared decoded, any case). */
+const SECRET_PARAMETERS = new Set(["token"]);
 
+/**
+ * The URL with the value of every secret query parameter replaced. Names are decoded the way
+ * the query parser decodes them, so `?%74oken=` or `?TOKEN=` is redacted too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, "$1[REDACTED]");
+  const at = url.indexOf("?");
+  if (at < 0) return url;
+  const pairs = url.slice(at + 1).split("&");
+  const redacted = pairs.map((pair) => {
+    const eq = pair.indexOf("=");
+    const name = decodeName(eq < 0 ? pair : pair.slice(0, eq));
+    if (!SECRET_PARAMETERS.has(name.trim().toLowerCase())) return pair;
+    return `${eq < 0 ? pair : pair.slice(0, eq)}=[REDACTED]`;
+  });
+  return `${url.slice(0, at)}?${redacted.join("&")}`;
+}
+
+/** As the "simple" query parser (node:querystring) decodes a name. */
+function decodeName(name: string): string {
+  return unescapeQuery(name.replace(/\+/g, " "));
 }
 
 /** A request id for every call (echoed as X-Request-Id) and one log line when it ends. */
@@ -33,6 +53,7 @@ export function requestLog(logger: Logger): RequestHandler {
         "request",
       );
     });
-    next();
+    // Every log line written while this request is served carries its id (logging.ts).
+    requestContext.run({ requestId }, next);
   };
 }
