@@ -1,0 +1,75 @@
+// The live run: the real service on FerretDB (or MONGODB_URI), reached through `prism proxy`
+// on the bundled spec, which reports every request or response that breaks the contract.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bootstrapAccount, createRepositories, ensureIndexes, openDatabase } from "@sqibs/intake";
+import { freePort, startFerretDB, uniqueDatabaseName } from "@sqibs/testing";
+import type { TestProject } from "vitest/node";
+import { bundledSpec, repoRoot, startPrism, startProcess, waitFor } from "./processes.js";
+import "./provided.js";
+
+export default async function setup(project: TestProject) {
+  const scratch = mkdtempSync(join(tmpdir(), "sqibs-contract-live-"));
+  const database = process.env.MONGODB_URI
+    ? undefined
+    : await startFerretDB({ dataDir: join(scratch, "db") });
+  const uri = process.env.MONGODB_URI ?? database?.uri ?? "";
+  const dbName = uniqueDatabaseName("contract");
+
+  const seed = openDatabase({ uri, dbName, timeoutMs: 5_000 });
+  const repositories = createRepositories(seed);
+  await ensureIndexes(repositories);
+  const account = await bootstrapAccount(
+    { repositories, clock: () => new Date() },
+    { accountName: "Contract", language: "en", titleKey: "commonAnnotations.summary" },
+  );
+
+  const servicePort = await freePort();
+  const service = startProcess(
+    process.execPath,
+    [join(repoRoot, "services/intake/dist/server.js")],
+    join(scratch, "service.log"),
+    {
+      MONGODB_URI: uri,
+      MONGODB_DB: dbName,
+      PORT: String(servicePort),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+    },
+  );
+  await waitFor(`http://127.0.0.1:${servicePort}/readyz`, service);
+
+  const proxyPort = await freePort();
+  const proxyLog = join(scratch, "prism-proxy.log");
+  const proxy = startPrism(
+    [
+      "proxy",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(proxyPort),
+      bundledSpec,
+      `http://127.0.0.1:${servicePort}`,
+    ],
+    proxyLog,
+  );
+  const baseUrl = `http://127.0.0.1:${proxyPort}`;
+  await waitFor(`${baseUrl}/healthz`, proxy);
+
+  project.provide("contract", {
+    target: "live",
+    baseUrl,
+    globalToken: account.globalToken.secret,
+    adminToken: account.adminToken.secret,
+    proxyLog,
+  });
+  return async () => {
+    await proxy.stop();
+    await service.stop();
+    await seed.db.dropDatabase().catch(() => {});
+    await seed.close();
+    await database?.stop();
+    if (!process.env.KEEP_CONTRACT_LOGS) rmSync(scratch, { recursive: true, force: true });
+  };
+}
