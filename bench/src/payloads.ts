@@ -1,0 +1,156 @@
+/**
+ * The payload mix: the same three bodies, in the same rotation, for the floor and the service.
+ * Every body carries a unique id (in the groupKey of the JSON ones, in the text of the text
+ * one), so the service opens a new incident for each firing alert instead of appending to an
+ * open one, and no body is ever a byte-for-byte retry of an earlier one.
+ */
+
+/** Replaced by the request's unique id; appears exactly once in every template. */
+export const ID_PLACEHOLDER = "@@BENCH_ID@@";
+/** Every id has this length, so every body of a kind has one size. */
+export const ID_LENGTH = 20;
+
+export interface PayloadTemplate {
+  name: string;
+  contentType: string;
+  /** What the service does with it under the bench's filter (for the output). */
+  serviceOutcome: string;
+  before: string;
+  after: string;
+}
+
+export interface Payload {
+  name: string;
+  contentType: string;
+  body: string;
+}
+
+/** The service's filter: an Alertmanager-style trigger and resolve (see PRODUCT.md §5). */
+export const ALERTMANAGER_FILTER = {
+  triggers: [
+    {
+      urgency: "high" as const,
+      conditions: [{ key: "status", contains: ["firing"] }],
+      titleKey: "commonAnnotations.summary",
+      descriptionKey: "commonAnnotations.description",
+      correlationKey: "groupKey",
+    },
+  ],
+  resolve: {
+    condition: { key: "status", contains: ["resolved"] },
+    correlationKey: "groupKey",
+  },
+};
+
+function template(
+  name: string,
+  contentType: string,
+  serviceOutcome: string,
+  text: string,
+): PayloadTemplate {
+  const parts = text.split(ID_PLACEHOLDER);
+  if (parts.length !== 2) throw new Error(`${name}: the id placeholder must appear exactly once`);
+  return { name, contentType, serviceOutcome, before: parts[0] ?? "", after: parts[1] ?? "" };
+}
+
+/** One alert of a group, as Alertmanager's webhook (version 4) sends it. */
+function alert(index: number) {
+  const instance = `node-${String(index).padStart(3, "0")}.prod.example.net:9100`;
+  return {
+    status: "firing",
+    labels: {
+      alertname: "HighRequestLatency",
+      cluster: "prod-eu-west-1",
+      instance,
+      job: "api-gateway",
+      namespace: "payments",
+      severity: "critical",
+    },
+    annotations: {
+      summary: `High request latency on ${instance}`,
+      description: `99th percentile latency on ${instance} has been above 500 ms for 10 minutes (current value: ${(512 + index * 7.3).toFixed(1)} ms).`,
+      runbook_url: "https://runbooks.example.net/api-gateway/high-request-latency",
+    },
+    startsAt: "2026-03-14T09:26:53.589Z",
+    endsAt: "0001-01-01T00:00:00Z",
+    generatorURL: `http://prometheus-0.monitoring.svc:9090/graph?g0.expr=histogram_quantile%280.99%2C+sum+by+%28le%2C+instance%29+%28rate%28http_request_duration_seconds_bucket%5B5m%5D%29%29%29+%3E+0.5&g0.tab=1&i=${index}`,
+    fingerprint: (0x1f3a5c7e9b2d4f60n + BigInt(index)).toString(16),
+  };
+}
+
+/** A firing Alertmanager v4 group of `alerts` alerts; the groupKey holds the unique id. */
+export function alertmanagerBody(alerts: number): string {
+  return JSON.stringify({
+    receiver: "sqibs-intake",
+    status: "firing",
+    alerts: Array.from({ length: alerts }, (_, index) => alert(index)),
+    groupLabels: { alertname: "HighRequestLatency" },
+    commonLabels: {
+      alertname: "HighRequestLatency",
+      cluster: "prod-eu-west-1",
+      job: "api-gateway",
+      severity: "critical",
+    },
+    commonAnnotations: {
+      summary: "High request latency on the API gateway",
+      description: `${alerts} instance(s) of the API gateway answer above 500 ms at the 99th percentile.`,
+    },
+    externalURL: "http://alertmanager-0.monitoring.svc:9093",
+    version: "4",
+    groupKey: `{}/{severity="critical"}:{alertname="HighRequestLatency"}/${ID_PLACEHOLDER}`,
+    truncatedAlerts: 0,
+  });
+}
+
+export function textBody(): string {
+  return [
+    "CRITICAL - disk usage on db-07.prod.example.net",
+    "Filesystem /var/lib/postgresql is 97% full (4.6 GB free of 150 GB).",
+    "Check: check_disk -w 90% -c 95% -p /var/lib/postgresql",
+    `Host group: databases; notification type: PROBLEM; event ${ID_PLACEHOLDER}.`,
+    "Nagios 4.5.1 on mon-01",
+  ].join("\n");
+}
+
+/** The mix, in the order each connection sends it: 1:1:1. */
+export function payloadTemplates(): PayloadTemplate[] {
+  return [
+    template(
+      "alertmanager-2k",
+      "application/json",
+      "firing, unique groupKey: the filter passes, a new incident (201)",
+      alertmanagerBody(2),
+    ),
+    template(
+      "text-300",
+      "text/plain; charset=utf-8",
+      "text: the filter's status condition cannot pass, nothing created (202 no-filter-passed)",
+      textBody(),
+    ),
+    template(
+      "alertmanager-20k",
+      "application/json",
+      "firing group of 24 alerts, unique groupKey: a new incident (201)",
+      alertmanagerBody(24),
+    ),
+  ];
+}
+
+/** Fixed-length, unique within a run (runTag) and across runs on one database (random tag). */
+export function makeId(runTag: string, sequence: number): string {
+  const id = `${runTag}-${sequence.toString(36).padStart(ID_LENGTH - runTag.length - 1, "0")}`;
+  if (id.length !== ID_LENGTH) throw new Error(`id ${id} is not ${ID_LENGTH} characters long`);
+  return id;
+}
+
+export function render(template: PayloadTemplate, id: string): Payload {
+  return {
+    name: template.name,
+    contentType: template.contentType,
+    body: template.before + id + template.after,
+  };
+}
+
+export function byteLength(template: PayloadTemplate): number {
+  return Buffer.byteLength(template.before + template.after) + ID_LENGTH;
+}
