@@ -73,7 +73,7 @@ export async function updateService(
   serviceId: string,
   input: ServiceUpdate,
 ): Promise<ServiceDoc> {
-  const id = idOrNotFound(serviceId, "service");
+  idOrNotFound(serviceId, "service"); // a malformed id is a 404 before any 400
   const violations = [
     ...keyViolations(input.titleKey ?? undefined, "titleKey"),
     ...keyViolations(input.descriptionKey ?? undefined, "descriptionKey"),
@@ -88,15 +88,7 @@ export async function updateService(
     if (value === null) unset.push(field);
     else if (value !== undefined) set[field] = value;
   }
-  const updated = await deps.repositories.services.update(
-    caller.accountId,
-    id,
-    set,
-    unset,
-    deps.clock(),
-  );
-  if (!updated) throw notFound("service", serviceId);
-  return updated;
+  return updateOrNotFound(deps, caller, serviceId, set, unset);
 }
 
 /** Deletes the service and revokes its service tokens; its incidents stay. */
@@ -122,7 +114,7 @@ export async function setServiceFilter(
   serviceId: string,
   input: ServiceFilterInput,
 ): Promise<ServiceDoc> {
-  const id = idOrNotFound(serviceId, "service");
+  idOrNotFound(serviceId, "service"); // a malformed id is a 404 before any 400
   const filter = checkedFilterSetup(input);
   const set: Partial<ServiceDoc> = {};
   const unset: string[] = [];
@@ -135,15 +127,7 @@ export async function setServiceFilter(
   }
   if (filter) set.filter = filter;
   else unset.push("filter");
-  const updated = await deps.repositories.services.update(
-    caller.accountId,
-    id,
-    set,
-    unset,
-    deps.clock(),
-  );
-  if (!updated) throw notFound("service", serviceId);
-  return updated;
+  return updateOrNotFound(deps, caller, serviceId, set, unset);
 }
 
 /**
@@ -322,4 +306,24 @@ function keyViolations(key: string | undefined, field: string): FilterViolation[
 function invalid(violations: FilterViolation[]): AppError {
   const summary = violations.map((v) => `${v.field}: ${v.message}`).join("; ");
   return new AppError("INVALID_REQUEST", `${summary}.`, { errors: violations });
+}
+
+/** Applies a change to a service of the caller's account; another account's id is a 404. */
+async function updateOrNotFound(
+  deps: AppDeps,
+  caller: Caller,
+  serviceId: string,
+  set: Partial<ServiceDoc>,
+  unset: string[],
+): Promise<ServiceDoc> {
+  const id = idOrNotFound(serviceId, "service");
+  const updated = await deps.repositories.services.update(
+    caller.accountId,
+    id,
+    set,
+    unset,
+    deps.clock(),
+  );
+  if (!updated) throw notFound("service", serviceId);
+  return updated;
 }
