@@ -937,6 +937,10 @@ export type GetAccountErrors = {
      */
     403: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -983,6 +987,10 @@ export type UpdateAccountErrors = {
      */
     415: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -1024,6 +1032,10 @@ export type ListServicesErrors = {
      * The token is valid but its scope does not allow this operation.
      */
     403: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1070,6 +1082,10 @@ export type CreateServiceErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1124,6 +1140,10 @@ export type DeleteServiceErrors = {
      */
     404: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -1176,6 +1196,10 @@ export type GetServiceErrors = {
      * No such resource in the caller's account.
      */
     404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1234,6 +1258,10 @@ export type UpdateServiceErrors = {
      */
     415: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -1290,6 +1318,10 @@ export type SetServiceFilterErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1352,6 +1384,10 @@ export type TestServiceFilterErrors = {
      */
     415: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -1404,6 +1440,10 @@ export type EndServiceMaintenanceErrors = {
      * No such resource in the caller's account.
      */
     404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1462,6 +1502,10 @@ export type SetServiceMaintenanceErrors = {
      */
     415: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -1504,6 +1548,10 @@ export type ListIntegrationTemplatesErrors = {
      */
     403: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -1545,6 +1593,10 @@ export type ListTokensErrors = {
      * The token is valid but its scope does not allow this operation.
      */
     403: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1595,6 +1647,10 @@ export type CreateTokenErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1648,6 +1704,10 @@ export type RevokeTokenErrors = {
      * No such resource in the caller's account.
      */
     404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1709,6 +1769,10 @@ export type RotateTokenErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1775,6 +1839,10 @@ export type ListIncidentsErrors = {
      */
     403: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -1827,6 +1895,10 @@ export type GetIncidentErrors = {
      * No such resource in the caller's account.
      */
     404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -1892,6 +1964,10 @@ export type AcknowledgeIncidentErrors = {
      */
     415: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -1955,6 +2031,10 @@ export type UnacknowledgeIncidentErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -2020,6 +2100,10 @@ export type ResolveIncidentErrors = {
      */
     415: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -2073,6 +2157,10 @@ export type ListRequestsErrors = {
      */
     403: Problem;
     /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
@@ -2125,6 +2213,10 @@ export type GetRequestErrors = {
      * No such resource in the caller's account.
      */
     404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */
@@ -2182,6 +2274,10 @@ export type ListApiLogsErrors = {
      * The token is valid but its scope does not allow this operation.
      */
     403: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
     /**
      * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
      */

@@ -154,6 +154,25 @@ describe("rate limits per token and per account, held in the database", () => {
     expect(await windows.countDocuments({})).toBeGreaterThan(0);
     pinClock(second, T0);
   });
+
+  it("limits admin tokens on the management API too, with the documented 429", async () => {
+    const { adminToken } = await first.account({ accountName: "Admin limited" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await fetch(`${first.url}/v1/tokens`, {
+        headers: { authorization: `Bearer ${adminToken.secret}` },
+      });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        // Responses are validated against the OpenAPI document in tests: an undocumented
+        // 429 would not get here as problem+json.
+        expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+        expect(response.headers.get("retry-after")).toBe("45");
+        expect(await response.json()).toMatchObject({ status: 429, limit: "token" });
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429]);
+  });
 });
 
 describe("rate limits off", () => {
