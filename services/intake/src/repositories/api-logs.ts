@@ -1,5 +1,6 @@
 import { type Db, type Filter, ObjectId } from "mongodb";
 import type { ApiLogDoc } from "./documents.js";
+import type { InsertBatches } from "./insert-batches.js";
 
 export interface ApiLogListQuery {
   accountId: ObjectId;
@@ -9,12 +10,12 @@ export interface ApiLogListQuery {
 }
 
 /** The API call log: one document per logged ingest call, never updated. */
-export function apiLogsRepository(db: Db) {
+export function apiLogsRepository(db: Db, batches: InsertBatches) {
   const logs = db.collection<ApiLogDoc>("api_logs");
   return {
     async append(input: Omit<ApiLogDoc, "_id"> & { _id?: ObjectId }): Promise<ApiLogDoc> {
       const doc: ApiLogDoc = { ...input, _id: input._id ?? new ObjectId() };
-      await logs.insertOne(doc);
+      await batches.insert(logs, doc);
       return doc;
     },
 

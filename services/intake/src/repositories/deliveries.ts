@@ -1,5 +1,6 @@
 import { type Db, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
+import type { InsertBatches } from "./insert-batches.js";
 
 /**
  * One document per delivery of a call (a body from a token to an endpoint, or an explicit
@@ -9,24 +10,34 @@ import { isDuplicateKey } from "./database.js";
 interface DeliveryDoc {
   _id: string;
   generation: ObjectId;
-  state: "pending" | "done";
   createdAt: Date;
   expiresAt: Date;
-  /** A pending delivery whose lease ran out lost its owner (a crash): a retry takes it over. */
+  /** A delivery without an answer whose lease ran out lost its owner (a crash): a retry takes it over. */
   leaseUntil: Date;
-  status?: number;
-  response?: string;
+}
+
+/**
+ * The answer of a delivery's generation, written once when it completes. An insert, not an
+ * update of the delivery: inserts are batched (insert-batches.ts) and never lost under
+ * concurrency on FerretDB (ADR 0001).
+ */
+interface DeliveryAnswerDoc {
+  _id: ObjectId;
+  status: number;
+  response: string;
+  expiresAt: Date;
 }
 
 export type DeliveryClaim =
-  | { role: "owner"; generation: ObjectId }
+  | { role: "owner"; generation: ObjectId; expiresAt: Date }
   | { role: "replay"; generation: ObjectId; status: number; response: string };
 
 const LEASE_MS = 5_000;
 const WAIT_STEP_MS = 25;
 
-export function deliveriesRepository(db: Db) {
+export function deliveriesRepository(db: Db, batches: InsertBatches) {
   const deliveries = db.collection<DeliveryDoc>("deliveries");
+  const answers = db.collection<DeliveryAnswerDoc>("delivery_answers");
 
   async function takeOver(filter: Partial<DeliveryDoc> & { _id: string }, fresh: DeliveryDoc) {
     const { _id, ...fields } = fresh;
@@ -35,7 +46,9 @@ export function deliveriesRepository(db: Db) {
       { $set: fields },
       { returnDocument: "after" },
     );
-    return updated?.generation;
+    return updated
+      ? { role: "owner" as const, generation: updated.generation, expiresAt: updated.expiresAt }
+      : null;
   }
 
   return {
@@ -46,35 +59,35 @@ export function deliveriesRepository(db: Db) {
         const fresh: DeliveryDoc = {
           _id: key,
           generation: new ObjectId(),
-          state: "pending",
           createdAt: at,
           expiresAt: new Date(at.getTime() + windowMs),
           leaseUntil: new Date(at.getTime() + LEASE_MS),
         };
         try {
-          await deliveries.insertOne(fresh);
-          return { role: "owner", generation: fresh.generation };
+          await batches.insert(deliveries, fresh);
+          return { role: "owner", generation: fresh.generation, expiresAt: fresh.expiresAt };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
         const existing = await deliveries.findOne({ _id: key });
         if (!existing) continue;
         if (existing.expiresAt <= at) {
-          const generation = await takeOver({ _id: key, generation: existing.generation }, fresh);
-          if (generation) return { role: "owner", generation };
+          const owner = await takeOver({ _id: key, generation: existing.generation }, fresh);
+          if (owner) return owner;
           continue;
         }
-        if (existing.state === "done") {
+        const answer = await answers.findOne({ _id: existing.generation });
+        if (answer) {
           return {
             role: "replay",
             generation: existing.generation,
-            status: existing.status ?? 200,
-            response: existing.response ?? "{}",
+            status: answer.status,
+            response: answer.response,
           };
         }
         if (existing.leaseUntil <= at) {
           // Same generation: the new owner finds whatever the crashed one wrote.
-          const generation = await takeOver(
+          const owner = await takeOver(
             { _id: key, generation: existing.generation, leaseUntil: existing.leaseUntil },
             {
               ...fresh,
@@ -83,17 +96,29 @@ export function deliveriesRepository(db: Db) {
               expiresAt: existing.expiresAt,
             },
           );
-          if (generation) return { role: "owner", generation };
+          if (owner) return owner;
           continue;
         }
         await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
       }
     },
 
-    async complete(key: string, status: number, response: string): Promise<void> {
-      // By _id alone: FerretDB turns only an exact { _id } filter into a keyed lookup (any
-      // other filter scans the collection). A newer generation exists only after the window.
-      await deliveries.updateOne({ _id: key }, { $set: { state: "done", status, response } });
+    async complete(
+      claim: { generation: ObjectId; expiresAt: Date },
+      status: number,
+      response: string,
+    ): Promise<void> {
+      try {
+        await batches.insert(answers, {
+          _id: claim.generation,
+          status,
+          response,
+          expiresAt: claim.expiresAt,
+        });
+      } catch (error) {
+        // A retry that took over a crashed owner's generation found its answer already there.
+        if (!isDuplicateKey(error)) throw error;
+      }
     },
 
     /**
@@ -104,8 +129,10 @@ export function deliveriesRepository(db: Db) {
       await deliveries.updateOne({ _id: key }, { $set: { leaseUntil: new Date(0) } });
     },
 
+    /** An expired delivery is taken over with a new generation anyway: forgetting it is safe. */
     async deleteExpired(now: Date): Promise<number> {
-      const result = await deliveries.deleteMany({ expiresAt: { $lte: now }, state: "done" });
+      const result = await deliveries.deleteMany({ expiresAt: { $lte: now } });
+      await answers.deleteMany({ expiresAt: { $lte: now } });
       return result.deletedCount;
     },
   };

@@ -96,6 +96,8 @@ export interface StoredIncidentDoc {
   autoResolveAfterSeconds?: number;
   /** The delivery that opened it: a retried delivery finds this incident instead of opening another. */
   deliveryId: string;
+  /** Who opened it: its first event ("triggered" at createdAt), stored with it in one write. */
+  openedBy: { actor: string; callId?: ObjectId };
 }
 
 /** One event on an incident, inserted once (its _id makes a retried write a no-op). */

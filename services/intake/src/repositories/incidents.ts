@@ -8,6 +8,7 @@ import type {
   IncidentStatus,
   StoredIncidentDoc,
 } from "./documents.js";
+import type { InsertBatches } from "./insert-batches.js";
 
 /**
  * At most one open incident per (service, correlation value). FerretDB has no partial unique
@@ -21,17 +22,7 @@ interface OpenClaimDoc {
   createdAt: Date;
 }
 
-interface NumberClaimDoc {
-  _id: string;
-}
-
-/** Where numbering resumes; only a hint (a late writer may set it lower), never the truth. */
-interface NumberHintDoc {
-  _id: string;
-  last: number;
-}
-
-export type NewIncident = Omit<StoredIncidentDoc, "_id" | "number" | "version">;
+export type NewIncident = Omit<StoredIncidentDoc, "_id" | "number" | "version" | "openedBy">;
 
 export type OpenOutcome = { action: "created" | "duplicate"; incident: StoredIncidentDoc };
 
@@ -50,57 +41,47 @@ export interface IncidentListQuery {
 /** A claim whose incident never appeared (its writer died) is taken over after this. */
 const ORPHAN_CLAIM_MS = 10_000;
 const WAIT_STEP_MS = 25;
-/** The numbering hint is written every this many numbers (and after any collision). */
-const HINT_EVERY = 8;
 const OPEN: IncidentStatus[] = ["triggered", "acknowledged"];
 
-export function incidentsRepository(db: Db) {
+export function incidentsRepository(db: Db, batches: InsertBatches) {
   const incidents = db.collection<StoredIncidentDoc>("incidents");
   const events = db.collection<IncidentEventDoc>("incident_events");
   const claims = db.collection<OpenClaimDoc>("open_incidents");
-  const numbers = db.collection<NumberClaimDoc>("incident_numbers");
-  const hints = db.collection<NumberHintDoc>("counters");
 
-  /** The last number this process claimed per account, and the chain that serializes claims. */
-  const allocators = new Map<string, { last: number; chain: Promise<unknown> }>();
+  /** The last number this process handed out, per account (read once from the incidents). */
+  const lastNumbers = new Map<string, Promise<{ last: number }>>();
+
+  async function highestNumber(accountId: ObjectId): Promise<number> {
+    const [top] = await incidents
+      .find({ accountId }, { projection: { number: 1 } })
+      .sort({ number: -1 })
+      .limit(1)
+      .toArray();
+    return top?.number ?? 0;
+  }
 
   /**
-   * The next per-account number, claimed by inserting "<account>:<n>". Claims are serialized
-   * per account within the process (no self-collisions); other instances collide rarely and
-   * move on. The hint, read once per account and written every few numbers, only says where
-   * to start after a restart.
+   * The next per-account number, handed out from memory: the process's own numbers never
+   * collide, so its inserts are batched together. The unique { accountId, number } index is
+   * the claim: a number another instance took fails the insert (see insertNew).
    */
-  function nextNumber(accountId: ObjectId): Promise<number> {
+  async function nextNumber(accountId: ObjectId): Promise<number> {
     const account = accountId.toHexString();
-    const allocator = allocators.get(account) ?? { last: -1, chain: Promise.resolve() };
-    allocators.set(account, allocator);
-    const claimed = allocator.chain.then(async () => {
-      if (allocator.last < 0) allocator.last = (await hints.findOne({ _id: account }))?.last ?? 0;
-      let candidate = allocator.last + 1;
-      for (;;) {
-        try {
-          await numbers.insertOne({ _id: `${account}:${candidate}` });
-          break;
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
-          candidate += 1;
-        }
-      }
-      const collided = candidate !== allocator.last + 1;
-      allocator.last = candidate;
-      if (collided || candidate % HINT_EVERY === 0) {
-        await hints
-          .updateOne({ _id: account }, { $set: { last: candidate } }, { upsert: true })
-          .catch((error) => {
-            if (!isDuplicateKey(error)) throw error;
-          });
-      }
-      return candidate;
-    });
-    allocator.chain = claimed.catch(() => {
-      allocator.last = -1;
-    });
-    return claimed;
+    let counter = lastNumbers.get(account);
+    if (!counter) {
+      counter = highestNumber(accountId).then((last) => ({ last }));
+      lastNumbers.set(account, counter);
+      counter.catch(() => lastNumbers.delete(account));
+    }
+    const allocator = await counter;
+    allocator.last += 1;
+    return allocator.last;
+  }
+
+  /** Another instance numbers incidents of this account too: continue after its numbers. */
+  async function skipTakenNumbers(accountId: ObjectId): Promise<void> {
+    const allocator = await lastNumbers.get(accountId.toHexString());
+    if (allocator) allocator.last = Math.max(allocator.last, await highestNumber(accountId));
   }
 
   /** Inserts an event once: a retried write with the same _id is a no-op. */
@@ -110,7 +91,7 @@ export function incidentsRepository(db: Db) {
     event: IncidentEvent & { status?: IncidentStatus },
   ): Promise<boolean> {
     try {
-      await events.insertOne({ _id: id, incidentId, ...event });
+      await batches.insert(events, { _id: id, incidentId, ...event });
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
@@ -118,31 +99,40 @@ export function incidentsRepository(db: Db) {
     }
   }
 
-  /** Inserts once per delivery: a retry of a delivery that was stored gets the stored one. */
-  async function insertNew(id: ObjectId, input: NewIncident, event: IncidentEvent) {
-    const doc: StoredIncidentDoc = {
-      _id: id,
-      ...input,
-      number: await nextNumber(input.accountId),
-      version: 0,
-    };
-    try {
-      await incidents.insertOne(doc);
-    } catch (error) {
-      const stored = isDuplicateKey(error)
-        ? await incidents.findOne({ deliveryId: input.deliveryId })
-        : null;
-      if (!stored) throw error;
-      await insertEvent(stored._id, input.deliveryId, event);
-      return stored;
+  /**
+   * Inserts once per delivery, with its opening event inside (one write): a retry of a
+   * delivery that was stored gets the stored incident; a number taken by another instance
+   * is skipped.
+   */
+  async function insertNew(
+    id: ObjectId,
+    input: Omit<StoredIncidentDoc, "_id" | "number" | "version">,
+  ): Promise<StoredIncidentDoc> {
+    for (;;) {
+      const doc: StoredIncidentDoc = {
+        _id: id,
+        ...input,
+        number: await nextNumber(input.accountId),
+        version: 0,
+      };
+      try {
+        await batches.insert(incidents, doc);
+        return doc;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      const stored = await incidents.findOne({ deliveryId: input.deliveryId });
+      if (stored) return stored;
+      await skipTakenNumbers(input.accountId);
     }
-    await insertEvent(id, input.deliveryId, event);
-    return doc;
   }
 
   async function withEvents(incident: StoredIncidentDoc): Promise<IncidentDoc> {
     const list = await events.find({ incidentId: incident._id }).sort({ at: 1, _id: 1 }).toArray();
-    const history = list.map(({ _id, incidentId, status, ...event }): IncidentEvent => event);
+    const history = [
+      openingEvent(incident),
+      ...list.map(({ _id, incidentId, status, ...event }): IncidentEvent => event),
+    ];
     return {
       ...incident,
       events: history,
@@ -235,13 +225,13 @@ export function incidentsRepository(db: Db) {
     async openOrAppend(input: NewIncident, event: IncidentEvent): Promise<OpenOutcome> {
       const id = new ObjectId();
       if (input.correlationKey === undefined) {
-        return { action: "created", incident: await insertNew(id, input, event) };
+        return { action: "created", incident: await insertNew(id, opened(input, event)) };
       }
       const claimId = claimKey(input.serviceId, input.correlationKey);
       for (;;) {
         try {
-          await claims.insertOne({ _id: claimId, incidentId: id, createdAt: event.at });
-          return { action: "created", incident: await insertNew(id, input, event) };
+          await batches.insert(claims, { _id: claimId, incidentId: id, createdAt: event.at });
+          return { action: "created", incident: await insertNew(id, opened(input, event)) };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
@@ -351,12 +341,24 @@ export function incidentsRepository(db: Db) {
         const stat = stats.get(incident._id.toHexString());
         return {
           ...incident,
-          eventCount: stat?.count ?? 0,
+          eventCount: (stat?.count ?? 0) + 1,
           lastEventAt: stat?.last ?? incident.createdAt,
         };
       });
     },
   };
+}
+
+function opened(input: NewIncident, event: IncidentEvent) {
+  return {
+    ...input,
+    openedBy: { actor: event.actor, ...(event.callId ? { callId: event.callId } : {}) },
+  };
+}
+
+/** The first event of every incident, kept in the incident document itself. */
+function openingEvent(incident: StoredIncidentDoc): IncidentEvent {
+  return { at: incident.createdAt, type: "triggered", ...incident.openedBy };
 }
 
 function claimKey(serviceId: ObjectId, correlationKey: string): string {

@@ -4,6 +4,7 @@ import { cacheHotReads } from "./cache.js";
 import type { Database } from "./database.js";
 import { deliveriesRepository } from "./deliveries.js";
 import { incidentsRepository } from "./incidents.js";
+import { insertBatches } from "./insert-batches.js";
 import { rateLimitsRepository } from "./rate-limits.js";
 import { requestsRepository } from "./requests.js";
 import { servicesRepository } from "./services.js";
@@ -16,15 +17,16 @@ export const HOT_READ_TTL_MS = 2_000;
 
 export function createRepositories(database: Database) {
   const { db } = database;
+  const batches = insertBatches();
   const repositories = {
     database,
     accounts: accountsRepository(db),
     services: servicesRepository(db),
     tokens: tokensRepository(db),
-    incidents: incidentsRepository(db),
-    requests: requestsRepository(db),
-    deliveries: deliveriesRepository(db),
-    apiLogs: apiLogsRepository(db),
+    incidents: incidentsRepository(db, batches),
+    requests: requestsRepository(db, batches),
+    deliveries: deliveriesRepository(db, batches),
+    apiLogs: apiLogsRepository(db, batches),
     rateLimits: rateLimitsRepository(db),
   };
   return cacheHotReads(repositories, HOT_READ_TTL_MS);
@@ -48,6 +50,7 @@ export async function ensureIndexes(repositories: Repositories): Promise<void> {
     db.collection("incident_events").createIndex({ incidentId: 1, at: 1 }),
     db.collection("requests").createIndex({ deliveryId: 1 }, { unique: true }),
     db.collection("deliveries").createIndex({ expiresAt: 1 }),
+    db.collection("delivery_answers").createIndex({ expiresAt: 1 }),
     db.collection("rate_limit_windows").createIndex({ expiresAt: 1 }),
   ]);
 }

@@ -1,15 +1,16 @@
 import { type Db, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { RequestDoc } from "./documents.js";
+import type { InsertBatches } from "./insert-batches.js";
 
-export function requestsRepository(db: Db) {
+export function requestsRepository(db: Db, batches: InsertBatches) {
   const requests = db.collection<RequestDoc>("requests");
   return {
     /** Inserts once per delivery: a retry of a delivery that was stored gets the stored one. */
     async create(input: Omit<RequestDoc, "_id">): Promise<RequestDoc> {
       const doc: RequestDoc = { _id: new ObjectId(), ...input };
       try {
-        await requests.insertOne(doc);
+        await batches.insert(requests, doc);
         return doc;
       } catch (error) {
         const stored = isDuplicateKey(error)

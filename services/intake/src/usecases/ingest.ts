@@ -44,21 +44,30 @@ type Endpoint = "process" | "request";
 /** An explicit Idempotency-Key is honoured for a day; a repeated body for the duplicate window. */
 const IDEMPOTENCY_KEY_WINDOW_SECONDS = 24 * 3600;
 
-/** POST /v1/process: decide per service (pure), then persist each decision once per delivery. */
+/**
+ * POST /v1/process: decide per service (pure), then persist each decision once per delivery.
+ * The parsed payload lives only inside the synchronous decision step: a request waiting on
+ * the database holds its raw body and its decisions, not the parsed JSON.
+ */
 export async function processIncidentCall(deps: AppDeps, call: IngestCall): Promise<IngestAnswer> {
   const account = await loadAccount(deps, call.token);
   const services = await servicesFor(deps, call.token);
+  const now = deps.clock();
+  const decisions = decideAll(call, account, services, now);
   return once(deps, call, "process", duplicateWindowSeconds(services), (deliveryId) =>
-    processOnce(deps, call, account, services, deliveryId),
+    persistDecisions(deps, call, account, decisions, now, deliveryId),
   );
 }
 
 /** POST /v1/request: global tokens only; title and description by the seed's rules. */
 export async function createRequestCall(deps: AppDeps, call: IngestCall): Promise<IngestAnswer> {
   const account = await loadAccount(deps, call.token);
+  const text = requestText({
+    payload: readPayload(call.body, call.contentType),
+    from: call.from,
+    language: account.language,
+  });
   return once(deps, call, "request", DEFAULT_DUPLICATE_WINDOW_SECONDS, async (deliveryId) => {
-    const payload = readPayload(call.body, call.contentType);
-    const text = requestText({ payload, from: call.from, language: account.language });
     const request = await deps.repositories.requests.create({
       accountId: account._id,
       tokenId: call.token._id,
@@ -72,6 +81,24 @@ export async function createRequestCall(deps: AppDeps, call: IngestCall): Promis
     });
     return { status: 201, body: { id: request._id.toHexString(), request: toRequest(request) } };
   });
+}
+
+function decideAll(
+  call: IngestCall,
+  account: AccountDoc,
+  services: ServiceDoc[],
+  now: Date,
+): ServiceDecision[] {
+  const payload: Payload = readPayload(call.body, call.contentType);
+  return services.map((service) =>
+    decideForService({
+      service: rulesOf(service),
+      payload,
+      from: call.from,
+      language: account.language,
+      now,
+    }),
+  );
 }
 
 /**
@@ -95,7 +122,7 @@ async function once(
   }
   try {
     const answer = await run(claim.generation.toHexString());
-    await deliveries.complete(key, answer.status, JSON.stringify(answer.body));
+    await deliveries.complete(claim, answer.status, JSON.stringify(answer.body));
     return answer;
   } catch (error) {
     await deliveries.abandon(key).catch(() => {});
@@ -113,28 +140,18 @@ function deliveryKey(call: IngestCall, endpoint: Endpoint): string {
   return hash.digest("hex");
 }
 
-async function processOnce(
+async function persistDecisions(
   deps: AppDeps,
   call: IngestCall,
   account: AccountDoc,
-  services: ServiceDoc[],
+  decisions: ServiceDecision[],
+  now: Date,
   deliveryId: string,
 ): Promise<IngestAnswer> {
-  const now = deps.clock();
-  const payload: Payload = readPayload(call.body, call.contentType);
   const callId = new ObjectId();
   const triggered = { created: 0, duplicate: 0 };
   const resolved = { resolved: 0, duplicate: 0 };
   const touched: Array<{ incident: StoredIncidentDoc; action: IncidentAction }> = [];
-  const decisions = services.map((service) =>
-    decideForService({
-      service: rulesOf(service),
-      payload,
-      from: call.from,
-      language: account.language,
-      now,
-    }),
-  );
   const event = { at: now, actor: `token:${call.token._id.toHexString()}`, callId };
 
   for (const decision of decisions) {

@@ -1,0 +1,111 @@
+import {
+  type Collection,
+  type Document,
+  MongoBulkWriteError,
+  MongoServerError,
+  type OptionalUnlessRequiredId,
+} from "mongodb";
+
+/**
+ * Group commit for inserts. Inserts that arrive while the database is busy with a command are
+ * sent together as one unordered `insertMany` per collection, and each caller still waits for
+ * its own document's acknowledgement (with the client's write concern): a 2xx still follows
+ * its write. FerretDB runs each write command in its own SQLite transaction and serializes
+ * them, so 64 inserts cost 64 transactions one at a time, or one insertMany (measured: 2,600
+ * vs 108 documents/s); a MongoDB server saves round trips and journal flushes the same way.
+ *
+ * A document's own write error (a duplicate key: somebody else holds that claim) rejects only
+ * its caller, with the server's code; a failed command (the database is unreachable) rejects
+ * every caller of the batch.
+ */
+export interface InsertBatches {
+  insert<T extends Document>(
+    collection: Collection<T>,
+    doc: OptionalUnlessRequiredId<T>,
+  ): Promise<void>;
+}
+
+interface PendingInsert {
+  doc: Document;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Documents per command: bounds a batch's latency; the driver splits by message size. */
+const MAX_BATCH = 256;
+
+export function insertBatches(): InsertBatches {
+  const queues = new Map<Collection<Document>, PendingInsert[]>();
+  let draining = false;
+
+  /** One command in flight at a time: what arrives meanwhile forms the next batches. */
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      while (queues.size > 0) {
+        for (const [collection, queue] of [...queues]) {
+          const batch = queue.splice(0, MAX_BATCH);
+          if (queue.length === 0) queues.delete(collection);
+          await insertBatch(collection, batch);
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  return {
+    insert(collection, doc) {
+      return new Promise<void>((resolve, reject) => {
+        const key = collection as unknown as Collection<Document>;
+        const queue = queues.get(key) ?? [];
+        queues.set(key, queue);
+        queue.push({ doc, resolve, reject });
+        // Inserts made in the same tick join the first batch.
+        if (!draining) queueMicrotask(() => void (draining ? undefined : drain()));
+      });
+    },
+  };
+}
+
+async function insertBatch(collection: Collection<Document>, batch: PendingInsert[]) {
+  try {
+    await collection.insertMany(
+      batch.map((pending) => pending.doc),
+      { ordered: false },
+    );
+  } catch (error) {
+    const failed = documentErrors(error, batch.length);
+    if (!failed) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, index) => {
+      const own = failed.get(index);
+      if (own) pending.reject(own);
+      else pending.resolve();
+    });
+    return;
+  }
+  for (const pending of batch) pending.resolve();
+}
+
+/**
+ * The errors of single documents, by index, when the command itself succeeded with the write
+ * concern; undefined when the whole batch must be taken as failed.
+ */
+function documentErrors(error: unknown, size: number): Map<number, MongoServerError> | undefined {
+  if (!(error instanceof MongoBulkWriteError)) return undefined;
+  if (error.result.getWriteConcernError()) return undefined;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  if (writeErrors.length === 0) return undefined;
+  const failed = new Map<number, MongoServerError>();
+  for (const writeError of writeErrors) {
+    if (writeError.index < 0 || writeError.index >= size) return undefined;
+    failed.set(
+      writeError.index,
+      new MongoServerError({ message: writeError.errmsg ?? "write error", code: writeError.code }),
+    );
+  }
+  return failed;
+}
