@@ -56,6 +56,8 @@ interface Settings {
   targets: Target[];
   profile: boolean;
   commands: boolean;
+  /** Extra `node` flags for the service (e.g. `--trace-gc`, which NODE_OPTIONS refuses). */
+  serviceNodeArgs: string[];
 }
 
 function settingsFrom(env: NodeJS.ProcessEnv): Settings {
@@ -81,6 +83,7 @@ function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     connections,
     profile: env.BENCH_PROFILE === "1" || env.BENCH_PROFILE === "true",
     commands: env.BENCH_COMMANDS === "1" || env.BENCH_COMMANDS === "true",
+    serviceNodeArgs: (env.BENCH_SERVICE_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
   };
 }
 
@@ -182,7 +185,10 @@ async function run(settings: Settings, cleanup: Cleanup) {
         return startChild({
           name: "service",
           script: serviceScript,
-          nodeArgs: settings.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+          nodeArgs: [
+            ...settings.serviceNodeArgs,
+            ...(settings.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+          ],
           env: {
             ...common,
             MONGODB_URI: uriFor("service"),

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it tunes the heap before the rest of the service allocates.
+import "./memory.js";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
