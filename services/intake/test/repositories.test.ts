@@ -2,10 +2,16 @@ import { startTcpProxy } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { type CommandStartedEvent, type Db, MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Database, isDuplicateKey, openDatabase } from "../src/repositories/database.js";
+import {
+  type Database,
+  isDatabaseUnavailable,
+  isDuplicateKey,
+  openDatabase,
+} from "../src/repositories/database.js";
 import { storedPayload } from "../src/repositories/ids.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
+import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
 
 const dbName = uniqueDatabaseName("repositories");
 let database: Database;
@@ -19,19 +25,25 @@ afterAll(async () => {
   await database.close();
 });
 
-/** The insert commands sent while `run` runs (with their document counts), on a watched client. */
-async function insertCommands(run: (db: Db) => Promise<unknown>): Promise<number[]> {
+/** The commands sent while `run` runs, on a client of its own that watches them. */
+async function watchCommands(run: (db: Db) => Promise<unknown>): Promise<CommandStartedEvent[]> {
   const client = new MongoClient(inject("mongodbUri"), { monitorCommands: true });
-  const seen: number[] = [];
-  client.on("commandStarted", (event: CommandStartedEvent) => {
-    if (event.commandName === "insert") seen.push(event.command.documents?.length ?? 0);
-  });
+  const seen: CommandStartedEvent[] = [];
+  client.on("commandStarted", (event: CommandStartedEvent) => seen.push(event));
   try {
     await run(client.db(dbName));
   } finally {
     await client.close();
   }
   return seen;
+}
+
+/** The insert commands sent while `run` runs, with their document counts. */
+async function insertCommands(run: (db: Db) => Promise<unknown>): Promise<number[]> {
+  const seen = await watchCommands(run);
+  return seen
+    .filter((event) => event.commandName === "insert")
+    .map((event) => event.command.documents?.length ?? 0);
 }
 
 describe("insert batches (group commit)", () => {
@@ -82,6 +94,12 @@ describe("insert batches (group commit)", () => {
         ["x", "y", "z"].map((key) => batches.insert(collection, { _id: key })),
       );
       expect(results.map((result) => result.status)).toEqual(["rejected", "rejected", "rejected"]);
+      for (const result of results) {
+        // The service answers 503 (not 500) to what isDatabaseUnavailable recognizes.
+        if (result.status === "rejected") {
+          expect(isDatabaseUnavailable(result.reason)).toBe(true);
+        }
+      }
       await proxy.restore();
       await expect
         .poll(() => batches.insert(collection, { _id: "after" }).then(() => "stored"), {
@@ -138,5 +156,45 @@ describe("incident numbers across instances", () => {
       .toArray();
     expect(stored).toHaveLength(62);
     expect(new Set(stored.map((doc) => doc.number)).size).toBe(62);
+  });
+});
+
+describe("rate-limit windows", () => {
+  const MINUTE = 60_000;
+  const windowStart = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const counted = (key: string) =>
+    database.db
+      .collection<{ _id: string; count: number }>("rate_limit_windows")
+      .findOne({ _id: key })
+      .then((doc) => doc?.count ?? 0);
+
+  it("counts a window far from its limit in memory, and adds it to the database soon after", async () => {
+    const id = new ObjectId();
+    let returned: number[] = [];
+    const commands = await watchCommands(async (db) => {
+      const limits = rateLimitsRepository(db);
+      returned = [];
+      for (let i = 0; i < 40; i++)
+        returned.push(await limits.hit("token", id, windowStart, MINUTE, 1_000));
+      await expect.poll(() => counted(`token:${id.toHexString()}:${windowStart}`)).toBe(40);
+    });
+    expect(returned).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const updates = commands.filter((event) => event.commandName === "findAndModify");
+    expect(updates.length).toBeLessThan(10);
+  });
+
+  it("asks the database for every hit from half the limit on, so two instances share it", async () => {
+    const id = new ObjectId();
+    const first = rateLimitsRepository(database.db);
+    const second = rateLimitsRepository(database.db);
+    const returned: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const instance = i % 2 === 0 ? first : second;
+      returned.push(await instance.hit("token", id, windowStart, MINUTE, 6));
+    }
+    // Below half the limit an instance may not have seen the other's latest hits yet; from
+    // there on every count is the database's, and the 7th and 8th calls are over the limit.
+    expect(returned.slice(-2)).toEqual([7, 8]);
+    expect(await counted(`token:${id.toHexString()}:${windowStart}`)).toBe(8);
   });
 });

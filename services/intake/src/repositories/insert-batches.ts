@@ -77,7 +77,8 @@ async function insertBatch(collection: Collection<Document>, batch: PendingInser
   } catch (error) {
     const failed = documentErrors(error, batch.length);
     if (!failed) {
-      for (const pending of batch) pending.reject(error);
+      const cause = commandError(error);
+      for (const pending of batch) pending.reject(cause);
       return;
     }
     batch.forEach((pending, index) => {
@@ -88,6 +89,17 @@ async function insertBatch(collection: Collection<Document>, batch: PendingInser
     return;
   }
   for (const pending of batch) pending.resolve();
+}
+
+/**
+ * What failed the whole command, as insertOne would have thrown it: insertMany wraps a
+ * network or server-selection error in a MongoBulkWriteError, which would hide an outage
+ * (a 503) behind a generic error (a 500).
+ */
+function commandError(error: unknown): unknown {
+  if (!(error instanceof MongoBulkWriteError)) return error;
+  const response: unknown = error.errorResponse;
+  return response instanceof Error ? response : error;
 }
 
 /**
