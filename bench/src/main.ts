@@ -48,6 +48,7 @@ const serviceScript = join(
   "server.js",
 );
 const floorScript = join(here, "floor.js");
+const UNREACHED_LIMIT = "1000000000";
 
 interface Settings {
   seconds: number;
@@ -195,9 +196,11 @@ async function run(settings: Settings, cleanup: Cleanup) {
             MONGODB_DB: serviceDb,
             PORT: String(port),
             LOG_LEVEL: process.env.BENCH_LOG_LEVEL || "warn",
-            // The floor has no rate limiter: the bench measures capacity, not a sender's quota.
-            RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? "0",
-            ACCOUNT_RATE_LIMIT_PER_MINUTE: process.env.ACCOUNT_RATE_LIMIT_PER_MINUTE ?? "0",
+            // Every call is counted, as in production, against a limit no sender reaches: the
+            // bench measures capacity, not a sender's quota (the floor has no limiter).
+            RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? UNREACHED_LIMIT,
+            ACCOUNT_RATE_LIMIT_PER_MINUTE:
+              process.env.ACCOUNT_RATE_LIMIT_PER_MINUTE ?? UNREACHED_LIMIT,
             // A restart (see settle) should not wait long for requests nobody waits for.
             SHUTDOWN_TIMEOUT_MS: process.env.SHUTDOWN_TIMEOUT_MS ?? "3000",
           },

@@ -33,7 +33,8 @@ function stateOf(repositories: Repositories): LimiterState {
  * Counts the call against its token's and its account's requests-per-minute limits and
  * throws RATE_LIMITED (429, `limit: "token"` or `"account"`, Retry-After: the seconds left in
  * the window) when one is passed. The counters are in the database, so the limits hold across
- * every instance. A limit is the token's (or account's) `rateLimitPerMinute` when set, else
+ * every instance (repositories/rate-limits.ts: exact from half the limit on, counted in memory
+ * and flushed every 250 ms below it). A limit is the token's (or account's) `rateLimitPerMinute` when set, else
  * RATE_LIMIT_PER_MINUTE (ACCOUNT_RATE_LIMIT_PER_MINUTE); 0 means no limit.
  */
 export async function enforceRateLimits(deps: AppDeps, token: TokenDoc): Promise<void> {
@@ -49,7 +50,7 @@ export async function enforceRateLimits(deps: AppDeps, token: TokenDoc): Promise
     deps.config.RATE_LIMIT_PER_MINUTE,
   );
   if (tokenLimit > 0) {
-    const count = await rateLimits.hit("token", token._id, windowStart, WINDOW_MS);
+    const count = await rateLimits.hit("token", token._id, windowStart, WINDOW_MS, tokenLimit);
     if (count > tokenLimit) throw limited("token", tokenLimit, retryAfterSeconds);
   }
 
@@ -58,7 +59,13 @@ export async function enforceRateLimits(deps: AppDeps, token: TokenDoc): Promise
     deps.config.ACCOUNT_RATE_LIMIT_PER_MINUTE,
   );
   if (accountLimit > 0) {
-    const count = await rateLimits.hit("account", token.accountId, windowStart, WINDOW_MS);
+    const count = await rateLimits.hit(
+      "account",
+      token.accountId,
+      windowStart,
+      WINDOW_MS,
+      accountLimit,
+    );
     if (count > accountLimit) throw limited("account", accountLimit, retryAfterSeconds);
   }
 }

@@ -3,8 +3,14 @@ import { isDuplicateKey } from "./database.js";
 
 /**
  * Fixed-window request counters, shared by every instance on the database: one document per
- * scope, id and window, `_id: "<scope>:<id>:<windowStart ms>"`, counted with an atomic `$inc`
- * upsert. FerretDB has no TTL indexes: `deleteExpired` removes past windows.
+ * scope, id and window, `_id: "<scope>:<id>:<windowStart ms>"`, counted with a `$inc` upsert.
+ * FerretDB has no TTL indexes: `deleteExpired` removes past windows.
+ *
+ * A window far from its limit is counted in memory and added to the database every
+ * FLUSH_EVERY_MS (one update per window and instance, not one per call: an update is the
+ * costliest write on FerretDB, and concurrent updates of one document lose counts there).
+ * The first hit of a window in an instance, and every hit once the window is at half its
+ * limit, wait for the database's count, so the limit holds across instances where it matters.
  */
 interface WindowDoc {
   _id: string;
@@ -12,37 +18,110 @@ interface WindowDoc {
   expiresAt: Date;
 }
 
+/** One window as this instance sees it. */
+interface Tally {
+  /** The database's count at the last write this instance made (its own hits included). */
+  shared: number;
+  /** Hits counted here and being added to the database. */
+  inFlight: number;
+  /** Hits counted here and not yet sent. */
+  pending: number;
+  synced: boolean;
+  windowEnd: number;
+  expiresAt: Date;
+}
+
 export type RateLimitScope = "token" | "account";
+
+const FLUSH_EVERY_MS = 250;
 
 export function rateLimitsRepository(db: Db) {
   const windows = db.collection<WindowDoc>("rate_limit_windows");
   const accounts = db.collection<{ _id: ObjectId; rateLimitPerMinute?: number }>("accounts");
+  const tallies = new Map<string, Tally>();
+  let flushTimer: NodeJS.Timeout | undefined;
+
+  async function add(key: string, tally: Tally, delta: number): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const counted = await windows.findOneAndUpdate(
+          { _id: key },
+          { $inc: { count: delta }, $setOnInsert: { expiresAt: tally.expiresAt } },
+          { upsert: true, returnDocument: "after" },
+        );
+        return counted?.count ?? delta;
+      } catch (error) {
+        // Two first hits of a window raced on the upsert: the loser counts on the winner's.
+        if (!isDuplicateKey(error) || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  /** Sends the tally's pending hits; the database's total comes back. */
+  async function flush(key: string, tally: Tally): Promise<number> {
+    const delta = tally.pending;
+    tally.pending = 0;
+    tally.inFlight += delta;
+    try {
+      const total = await add(key, tally, delta);
+      tally.shared = Math.max(tally.shared, total);
+      tally.synced = true;
+      return total;
+    } catch (error) {
+      tally.pending += delta;
+      throw error;
+    } finally {
+      tally.inFlight -= delta;
+    }
+  }
+
+  function scheduleFlush() {
+    if (flushTimer) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      const newest = Math.max(0, ...[...tallies.values()].map((tally) => tally.windowEnd));
+      for (const [key, tally] of tallies) {
+        if (tally.pending > 0) {
+          // A failed flush keeps its hits pending for the next one (or the next awaited hit).
+          flush(key, tally).catch(() => scheduleFlush());
+        } else if (tally.inFlight === 0 && tally.windowEnd < newest) {
+          tallies.delete(key);
+        }
+      }
+    }, FLUSH_EVERY_MS);
+    flushTimer.unref();
+  }
 
   return {
-    /** Counts one request in the window and returns the count so far (this one included). */
+    /**
+     * Counts one request in the window and returns the count so far (this one included): the
+     * database's own count when it was asked, else the best local estimate.
+     */
     async hit(
       scope: RateLimitScope,
       id: ObjectId,
       windowStart: number,
       windowMs: number,
+      limit: number,
     ): Promise<number> {
       const key = `${scope}:${id.toHexString()}:${windowStart}`;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const counted = await windows.findOneAndUpdate(
-            { _id: key },
-            {
-              $inc: { count: 1 },
-              $setOnInsert: { expiresAt: new Date(windowStart + windowMs) },
-            },
-            { upsert: true, returnDocument: "after" },
-          );
-          return counted?.count ?? 1;
-        } catch (error) {
-          // Two first hits of a window raced on the upsert: the loser counts on the winner's.
-          if (!isDuplicateKey(error) || attempt >= 2) throw error;
-        }
+      let tally = tallies.get(key);
+      if (!tally) {
+        tally = {
+          shared: 0,
+          inFlight: 0,
+          pending: 0,
+          synced: false,
+          windowEnd: windowStart + windowMs,
+          expiresAt: new Date(windowStart + windowMs),
+        };
+        tallies.set(key, tally);
       }
+      tally.pending += 1;
+      const estimate = tally.shared + tally.inFlight + tally.pending;
+      if (!tally.synced || estimate * 2 >= limit) return flush(key, tally);
+      scheduleFlush();
+      return estimate;
     },
 
     /** The account's own limit (`rateLimitPerMinute`, set through the management API), if any. */
