@@ -26,9 +26,14 @@ export interface TestService {
  */
 export async function startTestService(
   suite: string,
-  overrides: Partial<Config> & { mongodbUri?: string; logger?: Logger } = {},
+  overrides: Partial<Config> & {
+    mongodbUri?: string;
+    logger?: Logger;
+    /** false: start before the indexes exist (server.ts creates them in the background). */
+    createIndexes?: boolean;
+  } = {},
 ): Promise<TestService> {
-  const { mongodbUri, logger, ...configOverrides } = overrides;
+  const { mongodbUri, logger, createIndexes = true, ...configOverrides } = overrides;
   const config = configWith({
     MONGODB_URI: mongodbUri ?? inject("mongodbUri"),
     MONGODB_DB: uniqueDatabaseName(suite),
@@ -41,7 +46,7 @@ export async function startTestService(
     timeoutMs: config.DB_TIMEOUT_MS,
   });
   const repositories = createRepositories(database);
-  await ensureIndexes(repositories);
+  if (createIndexes) await ensureIndexes(repositories);
   const deps: AppDeps = {
     config,
     logger: logger ?? pino({ level: "silent" }),

@@ -58,3 +58,38 @@ describe("GET /healthz and /readyz", () => {
     expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   });
 });
+
+describe("before the database's indexes exist", () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService("health_indexes", { createIndexes: false });
+  });
+  afterAll(() => service.close());
+
+  it("answers ingest and /readyz 503 with Retry-After, stores nothing, and serves once they exist", async () => {
+    const { ensureIndexes } = await import("../src/repositories/index.js");
+    const { globalToken } = await service.account();
+    const ingest = () =>
+      fetch(`${service.url}/v1/process`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${globalToken.secret}`, "content-type": "text/plain" },
+        body: "disk full on db-1",
+      });
+    const early = await ingest();
+    expect(early.status).toBe(503);
+    expect(early.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(early.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
+    expect(((await early.json()) as { detail: string }).detail).toContain("nothing was stored");
+    const notReady = await fetch(`${service.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(notReady.headers.get("retry-after")).toMatch(/^\d+$/);
+    const { db } = service.deps.repositories.database;
+    expect(await db.collection("incidents").countDocuments()).toBe(0);
+
+    await ensureIndexes(service.deps.repositories);
+    expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+    expect((await ingest()).status).toBe(201);
+    expect(await db.collection("incidents").countDocuments()).toBe(1);
+  });
+});

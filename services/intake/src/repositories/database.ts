@@ -12,6 +12,12 @@ import {
 export interface Database {
   client: MongoClient;
   db: Db;
+  /**
+   * Set by ensureIndexes. Until then ingest and /readyz answer 503: the unique indexes are
+   * what keep a retried delivery from opening a second incident and two instances from
+   * giving out one number twice.
+   */
+  indexesReady: boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -56,6 +62,7 @@ export function openDatabase(options: ConnectOptions): Database {
   return {
     client,
     db,
+    indexesReady: false,
     ping: async () => {
       await db.command({ ping: 1 }, { timeoutMS: options.timeoutMs });
     },

@@ -53,4 +53,5 @@ export async function ensureIndexes(repositories: Repositories): Promise<void> {
     db.collection("delivery_answers").createIndex({ expiresAt: 1 }),
     db.collection("rate_limit_windows").createIndex({ expiresAt: 1 }),
   ]);
+  repositories.database.indexesReady = true;
 }

@@ -10,6 +10,12 @@ export function healthRoutes(deps: AppDeps): Router {
   router.get("/readyz", async (_req, res) => {
     try {
       await deps.repositories.database.ping();
+      if (!deps.repositories.database.indexesReady) {
+        sendProblem(res, 503, "The database's indexes are being created.", {
+          retryAfterSeconds: deps.config.RETRY_AFTER_SECONDS,
+        });
+        return;
+      }
       res.json({ status: "ready" });
     } catch (error) {
       deps.metrics?.databaseErrors.inc({ kind: "readiness" });

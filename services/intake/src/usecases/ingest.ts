@@ -50,6 +50,7 @@ const IDEMPOTENCY_KEY_WINDOW_SECONDS = 24 * 3600;
  * the database holds its raw body and its decisions, not the parsed JSON.
  */
 export async function processIncidentCall(deps: AppDeps, call: IngestCall): Promise<IngestAnswer> {
+  requireIndexes(deps);
   const account = await loadAccount(deps, call.token);
   const services = await servicesFor(deps, call.token);
   const now = deps.clock();
@@ -61,6 +62,7 @@ export async function processIncidentCall(deps: AppDeps, call: IngestCall): Prom
 
 /** POST /v1/request: global tokens only; title and description by the seed's rules. */
 export async function createRequestCall(deps: AppDeps, call: IngestCall): Promise<IngestAnswer> {
+  requireIndexes(deps);
   const account = await loadAccount(deps, call.token);
   const text = requestText({
     payload: readPayload(call.body, call.contentType),
@@ -252,6 +254,15 @@ async function logCall(
 function incidentOf(serviceId: string, touched: Array<{ incident: StoredIncidentDoc }>) {
   const hit = touched.find(({ incident }) => incident.serviceId.toHexString() === serviceId);
   return hit ? { incidentId: hit.incident._id } : {};
+}
+
+/** Nothing is stored before the unique indexes exist (see Database.indexesReady). */
+function requireIndexes(deps: AppDeps): void {
+  if (deps.repositories.database.indexesReady) return;
+  throw new AppError(
+    "DATABASE_UNAVAILABLE",
+    "The database is being prepared (its indexes are created at start-up); nothing was stored. Retry later.",
+  );
 }
 
 async function loadAccount(deps: AppDeps, token: TokenDoc): Promise<AccountDoc> {

@@ -22,7 +22,8 @@ export interface ChildService {
 
 /**
  * The real service as a child process (`node dist/server.js`), as an operator runs it.
- * Resolves once it prints that it listens.
+ * Resolves once it listens and /readyz answers 200 (the database answers and the indexes
+ * exist), as an orchestrator waits before it sends traffic.
  */
 export async function spawnService(
   env: Record<string, string>,
@@ -59,8 +60,16 @@ export async function spawnService(
     }
     await sleep(20);
   }
+  const url = `http://127.0.0.1:${listenPort}`;
+  while ((await fetch(`${url}/readyz`).catch(() => undefined))?.status !== 200) {
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the service was not ready within 15 s:\n${output}`);
+    }
+    await sleep(20);
+  }
   return {
-    url: `http://127.0.0.1:${listenPort}`,
+    url,
     port: listenPort,
     child,
     output: () => output,
