@@ -2,6 +2,7 @@ import { startTcpProxy } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { type CommandStartedEvent, type Db, MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { TtlCache } from "../src/repositories/cache.js";
 import {
   type Database,
   isDatabaseUnavailable,
@@ -196,5 +197,34 @@ describe("rate-limit windows", () => {
     // there on every count is the database's, and the 7th and 8th calls are over the limit.
     expect(returned.slice(-2)).toEqual([7, 8]);
     expect(await counted(`token:${id.toHexString()}:${windowStart}`)).toBe(8);
+  });
+});
+
+describe("the hot-read cache", () => {
+  it("gives concurrent misses of one key one load, and keeps what it loaded", async () => {
+    const cache = new TtlCache<number>(60_000);
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return 42;
+    };
+    const values = await Promise.all(Array.from({ length: 64 }, () => cache.through("k", load)));
+    expect(values).toEqual(Array.from({ length: 64 }, () => 42));
+    expect(loads).toBe(1);
+    expect(await cache.through("k", load)).toBe(42);
+    expect(loads).toBe(1);
+  });
+
+  it("does not keep a load that a write (clear) overtook, and loads again after it", async () => {
+    const cache = new TtlCache<string>(60_000);
+    let release: (value: string) => void = () => {};
+    const stale = cache.through("k", () => new Promise<string>((resolve) => (release = resolve)));
+    cache.clear();
+    const fresh = cache.through("k", async () => "after the write");
+    release("before the write");
+    expect(await stale).toBe("before the write");
+    expect(await fresh).toBe("after the write");
+    expect(cache.get("k")).toBe("after the write");
   });
 });

@@ -1,9 +1,15 @@
 import type { AccountDoc, ServiceDoc } from "./documents.js";
 import type { OpenedToken } from "./tokens.js";
 
-/** A small map whose entries expire; bounded so a flood of keys cannot grow it. */
+/**
+ * A small map whose entries expire; bounded so a flood of keys cannot grow it. Concurrent
+ * misses of one key share one load (when an entry expires under load, one read goes to the
+ * database, not one per waiting request); a load that a clear() overtook is not cached.
+ */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
+  private readonly loading = new Map<string, Promise<V>>();
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -23,16 +29,33 @@ export class TtlCache<V> {
     this.entries.set(key, { value, until: Date.now() + this.ttlMs });
   }
 
-  async through(key: string, load: () => Promise<V>): Promise<V> {
+  forget(key: string): void {
+    this.entries.delete(key);
+    this.loading.delete(key);
+  }
+
+  through(key: string, load: () => Promise<V>): Promise<V> {
     const cached = this.get(key);
-    if (cached !== undefined) return cached;
-    const value = await load();
-    this.set(key, value);
-    return value;
+    if (cached !== undefined) return Promise.resolve(cached);
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const generation = this.generation;
+    const loaded = load()
+      .then((value) => {
+        if (generation === this.generation) this.set(key, value);
+        return value;
+      })
+      .finally(() => {
+        if (this.loading.get(key) === loaded) this.loading.delete(key);
+      });
+    this.loading.set(key, loaded);
+    return loaded;
   }
 
   clear(): void {
     this.entries.clear();
+    this.loading.clear();
+    this.generation += 1;
   }
 }
 
@@ -50,7 +73,7 @@ interface HotRepositories {
  * them at once; another instance sees a change within `ttlMs` (revocation included).
  */
 export function cacheHotReads<R extends HotRepositories>(repositories: R, ttlMs: number): R {
-  const tokens = new TtlCache<OpenedToken>(ttlMs);
+  const tokens = new TtlCache<OpenedToken | null>(ttlMs);
   const accounts = new TtlCache<AccountDoc | null>(ttlMs);
   const services = new TtlCache<ServiceDoc[]>(ttlMs);
   const clearing =
@@ -85,13 +108,11 @@ export function cacheHotReads<R extends HotRepositories>(repositories: R, ttlMs:
         [tokens],
         ["findBySecretHash", "findInAccount", "listByAccount", "touch"],
       ),
-      findBySecretHash: async (hash: string, now: Date) => {
+      findBySecretHash: (hash: string, now: Date) => {
         const cached = tokens.get(hash);
-        const graceOver = cached?.secretExpiresAt && cached.secretExpiresAt <= now;
-        if (cached && !graceOver) return cached;
-        const token = await repositories.tokens.findBySecretHash(hash, now);
-        if (token) tokens.set(hash, token);
-        return token;
+        // A rotated-out secret whose grace period ended is asked about again.
+        if (cached?.secretExpiresAt && cached.secretExpiresAt <= now) tokens.forget(hash);
+        return tokens.through(hash, () => repositories.tokens.findBySecretHash(hash, now));
       },
     },
     accounts: {
