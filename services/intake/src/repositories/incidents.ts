@@ -142,8 +142,9 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
   }
 
   /**
-   * Event count (one aggregation) and latest event time (one indexed read each: FerretDB's
-   * $group has no $max) of each incident.
+   * Count and latest time of the events stored apart from each incident (its opening event is
+   * in the incident itself): one aggregation, then one indexed read for each incident that has
+   * any (FerretDB's $group has no $max), so a page of quiet incidents costs one query.
    */
   async function eventStats(ids: ObjectId[]): Promise<Map<string, { count: number; last?: Date }>> {
     const counts = await events
@@ -152,18 +153,16 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
         { $group: { _id: "$incidentId", count: { $sum: 1 } } },
       ])
       .toArray();
-    const lasts = await Promise.all(
-      ids.map((incidentId) =>
-        events.findOne({ incidentId }, { sort: { at: -1 }, projection: { at: 1 } }),
-      ),
-    );
     const stats = new Map<string, { count: number; last?: Date }>();
-    for (const row of counts) stats.set(row._id.toHexString(), { count: row.count });
-    ids.forEach((id, index) => {
-      const last = lasts[index]?.at;
-      const stat = stats.get(id.toHexString());
-      if (stat && last) stat.last = last;
-    });
+    await Promise.all(
+      counts.map(async ({ _id: incidentId, count }) => {
+        const latest = await events.findOne(
+          { incidentId },
+          { sort: { at: -1 }, projection: { at: 1 } },
+        );
+        stats.set(incidentId.toHexString(), latest ? { count, last: latest.at } : { count });
+      }),
+    );
     return stats;
   }
 

@@ -82,6 +82,23 @@ describe("/v1/incidents", () => {
     expect(shown.data?.payload.body).toBe(text);
   });
 
+  it("lists each incident with its event count and latest event time, quiet or not", async () => {
+    const quietId = await openIncident(acme.ingest);
+    const busyId = await openIncident(acme.ingest);
+    await acknowledgeIncident({ client: acme.admin, path: { incidentId: busyId } });
+    const resolved = await resolveIncident({ client: acme.admin, path: { incidentId: busyId } });
+    const { data } = await listIncidents({ client: acme.admin, query: { limit: 10 } });
+    const quiet = data?.items.find((item) => item.id === quietId);
+    const busy = data?.items.find((item) => item.id === busyId);
+    const quietView = await getIncident({ client: acme.admin, path: { incidentId: quietId } });
+    expect(quiet).toMatchObject({ eventCount: 1, lastEventAt: quietView.data?.createdAt });
+    expect(busy).toMatchObject({
+      status: "resolved",
+      eventCount: 3,
+      lastEventAt: resolved.data?.events.at(-1)?.at,
+    });
+  });
+
   it("acknowledge → unacknowledge → acknowledge → resolve, each an event with actor and comment", async () => {
     const incidentId = await openIncident(acme.ingest);
     const path = { incidentId };
