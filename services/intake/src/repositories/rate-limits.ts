@@ -27,6 +27,8 @@ interface Tally {
   /** Hits counted here and not yet sent. */
   pending: number;
   synced: boolean;
+  /** The last send of this window; the next one starts when it is done. */
+  sending: Promise<unknown>;
   windowEnd: number;
   expiresAt: Date;
 }
@@ -57,22 +59,32 @@ export function rateLimitsRepository(db: Db) {
     }
   }
 
-  /** Sends the tally's pending hits; the database's total comes back. */
-  async function flush(key: string, tally: Tally): Promise<number> {
-    const delta = tally.pending;
-    tally.pending = 0;
-    tally.inFlight += delta;
-    try {
-      const total = await add(key, tally, delta);
-      tally.shared = Math.max(tally.shared, total);
-      tally.synced = true;
-      return total;
-    } catch (error) {
-      tally.pending += delta;
-      throw error;
-    } finally {
-      tally.inFlight -= delta;
-    }
+  /**
+   * Sends the tally's pending hits when the previous send of this window is done (one update
+   * of a window at a time per instance: FerretDB loses one of two concurrent `$inc`s of one
+   * document). The database's total after it comes back, this call's hits included.
+   */
+  function flush(key: string, tally: Tally): Promise<number> {
+    const send = async () => {
+      const delta = tally.pending;
+      if (delta === 0 && tally.synced) return tally.shared;
+      tally.pending = 0;
+      tally.inFlight += delta;
+      try {
+        const total = await add(key, tally, delta);
+        tally.shared = Math.max(tally.shared, total);
+        tally.synced = true;
+        return total;
+      } catch (error) {
+        tally.pending += delta;
+        throw error;
+      } finally {
+        tally.inFlight -= delta;
+      }
+    };
+    const sent = tally.sending.then(send);
+    tally.sending = sent.catch(() => {});
+    return sent;
   }
 
   function scheduleFlush() {
@@ -112,6 +124,7 @@ export function rateLimitsRepository(db: Db) {
           inFlight: 0,
           pending: 0,
           synced: false,
+          sending: Promise.resolve(),
           windowEnd: windowStart + windowMs,
           expiresAt: new Date(windowStart + windowMs),
         };
