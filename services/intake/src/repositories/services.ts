@@ -34,6 +34,27 @@ function fromStored(stored: StoredService | null): ServiceDoc | null {
 
 export function servicesRepository(db: Db) {
   const services = db.collection<StoredService>("services");
+  /**
+   * The last update of each service in flight: updates of one service run one after another.
+   * FerretDB applies an update as an unguarded read-modify-write of the whole document, so two
+   * at the same moment lost one another's fields (ADR 0001); MongoDB needs no help. Another
+   * instance's update at the very same moment can still race on FerretDB.
+   */
+  const updating = new Map<string, Promise<unknown>>();
+
+  function oneAtATime<T>(id: ObjectId, update: () => Promise<T>): Promise<T> {
+    const key = id.toHexString();
+    const previous = updating.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(update);
+    updating.set(key, next);
+    void next
+      .catch(() => {})
+      .finally(() => {
+        if (updating.get(key) === next) updating.delete(key);
+      });
+    return next;
+  }
+
   return {
     async create(input: NewService, now: Date): Promise<ServiceDoc> {
       const doc: ServiceDoc = { _id: new ObjectId(), ...input, createdAt: now, updatedAt: now };
@@ -55,11 +76,10 @@ export function servicesRepository(db: Db) {
     ): Promise<ServiceDoc | null> {
       const update: Record<string, unknown> = { $set: { ...toStored(set), updatedAt: now } };
       if (unset.length) update.$unset = Object.fromEntries(unset.map((field) => [field, ""]));
-      return fromStored(
-        await services.findOneAndUpdate({ _id: id, accountId }, update, {
-          returnDocument: "after",
-        }),
+      const updated = await oneAtATime(id, () =>
+        services.findOneAndUpdate({ _id: id, accountId }, update, { returnDocument: "after" }),
       );
+      return fromStored(updated);
     },
     async delete(accountId: ObjectId, id: ObjectId): Promise<boolean> {
       const result = await services.deleteOne({ _id: id, accountId });

@@ -102,6 +102,24 @@ describe("/v1/services", () => {
     expect(shown.data).toEqual(data);
   });
 
+  it("applies every one of several changes made to one service at the same moment", async () => {
+    const created = await createService({ client: acme.admin, body: { name: "Busy" } });
+    const serviceId = created.data?.id ?? "";
+    const path = { serviceId };
+    const changes = [
+      { name: "Renamed" },
+      { state: "disabled" as const },
+      { titleKey: "commonAnnotations.summary" },
+      { descriptionKey: "commonAnnotations.description" },
+    ];
+    const answers = await Promise.all(
+      changes.map((body) => updateService({ client: acme.admin, path, body })),
+    );
+    expect(answers.map((answer) => answer.response?.status)).toEqual([200, 200, 200, 200]);
+    const shown = await getService({ client: acme.admin, path });
+    expect(shown.data).toMatchObject(Object.assign({}, ...changes));
+  });
+
   it("the state decides ingest: a disabled service creates nothing", async () => {
     const { data } = await createService({ client: acme.admin, body: { name: "Solo" } });
     const serviceId = data?.id ?? "";
