@@ -1,5 +1,6 @@
 import type { Db, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
+import { oneAtATimePerKey } from "./one-at-a-time.js";
 
 /**
  * Fixed-window request counters, shared by every instance on the database: one document per
@@ -20,16 +21,15 @@ interface WindowDoc {
 
 /** One window as this instance sees it. */
 interface Tally {
-  /** The database's count at the last write this instance made (its own hits included). */
+  /**
+   * The database's count after this instance's last send (its own hits included); 0 until a
+   * send succeeded, i.e. while the instance knows nothing of the others' hits.
+   */
   shared: number;
   /** Hits counted here and being added to the database. */
   inFlight: number;
   /** Hits counted here and not yet sent. */
   pending: number;
-  synced: boolean;
-  /** The last send of this window; the next one starts when it is done. */
-  sending: Promise<unknown>;
-  windowEnd: number;
   expiresAt: Date;
 }
 
@@ -41,6 +41,8 @@ export function rateLimitsRepository(db: Db) {
   const windows = db.collection<WindowDoc>("rate_limit_windows");
   const accounts = db.collection<{ _id: ObjectId; rateLimitPerMinute?: number }>("accounts");
   const tallies = new Map<string, Tally>();
+  /** One send of a window at a time: FerretDB loses one of two concurrent `$inc`s. */
+  const sendInTurn = oneAtATimePerKey();
   let flushTimer: NodeJS.Timeout | undefined;
 
   async function add(key: string, tally: Tally, delta: number): Promise<number> {
@@ -60,20 +62,19 @@ export function rateLimitsRepository(db: Db) {
   }
 
   /**
-   * Sends the tally's pending hits when the previous send of this window is done (one update
-   * of a window at a time per instance: FerretDB loses one of two concurrent `$inc`s of one
-   * document). The database's total after it comes back, this call's hits included.
+   * Sends the tally's pending hits once the previous send of this window is done. The
+   * database's total after it comes back, this call's hits included.
    */
   function flush(key: string, tally: Tally): Promise<number> {
-    const send = async () => {
+    return sendInTurn(key, async () => {
       const delta = tally.pending;
-      if (delta === 0 && tally.synced) return tally.shared;
+      // An earlier send took this call's hits along.
+      if (delta === 0) return tally.shared;
       tally.pending = 0;
       tally.inFlight += delta;
       try {
         const total = await add(key, tally, delta);
         tally.shared = Math.max(tally.shared, total);
-        tally.synced = true;
         return total;
       } catch (error) {
         tally.pending += delta;
@@ -81,22 +82,22 @@ export function rateLimitsRepository(db: Db) {
       } finally {
         tally.inFlight -= delta;
       }
-    };
-    const sent = tally.sending.then(send);
-    tally.sending = sent.catch(() => {});
-    return sent;
+    });
   }
 
   function scheduleFlush() {
     if (flushTimer) return;
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
-      const newest = Math.max(0, ...[...tallies.values()].map((tally) => tally.windowEnd));
+      const newest = Math.max(
+        0,
+        ...[...tallies.values()].map((tally) => tally.expiresAt.getTime()),
+      );
       for (const [key, tally] of tallies) {
         if (tally.pending > 0) {
           // A failed flush keeps its hits pending for the next one (or the next awaited hit).
           flush(key, tally).catch(() => scheduleFlush());
-        } else if (tally.inFlight === 0 && tally.windowEnd < newest) {
+        } else if (tally.inFlight === 0 && tally.expiresAt.getTime() < newest) {
           tallies.delete(key);
         }
       }
@@ -119,20 +120,12 @@ export function rateLimitsRepository(db: Db) {
       const key = `${scope}:${id.toHexString()}:${windowStart}`;
       let tally = tallies.get(key);
       if (!tally) {
-        tally = {
-          shared: 0,
-          inFlight: 0,
-          pending: 0,
-          synced: false,
-          sending: Promise.resolve(),
-          windowEnd: windowStart + windowMs,
-          expiresAt: new Date(windowStart + windowMs),
-        };
+        tally = { shared: 0, inFlight: 0, pending: 0, expiresAt: new Date(windowStart + windowMs) };
         tallies.set(key, tally);
       }
       tally.pending += 1;
       const estimate = tally.shared + tally.inFlight + tally.pending;
-      if (!tally.synced || estimate * 2 >= limit) return flush(key, tally);
+      if (tally.shared === 0 || estimate * 2 >= limit) return flush(key, tally);
       scheduleFlush();
       return estimate;
     },

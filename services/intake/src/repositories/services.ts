@@ -1,6 +1,7 @@
 import type { MaintenanceWindow } from "@sqibs/domain";
 import { type Db, ObjectId } from "mongodb";
 import type { ServiceDoc } from "./documents.js";
+import { oneAtATimePerKey } from "./one-at-a-time.js";
 
 export type NewService = Omit<ServiceDoc, "_id" | "createdAt" | "updatedAt">;
 
@@ -34,26 +35,8 @@ function fromStored(stored: StoredService | null): ServiceDoc | null {
 
 export function servicesRepository(db: Db) {
   const services = db.collection<StoredService>("services");
-  /**
-   * The last update of each service in flight: updates of one service run one after another.
-   * FerretDB applies an update as an unguarded read-modify-write of the whole document, so two
-   * at the same moment lost one another's fields (ADR 0001); MongoDB needs no help. Another
-   * instance's update at the very same moment can still race on FerretDB.
-   */
-  const updating = new Map<string, Promise<unknown>>();
-
-  function oneAtATime<T>(id: ObjectId, update: () => Promise<T>): Promise<T> {
-    const key = id.toHexString();
-    const previous = updating.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(update);
-    updating.set(key, next);
-    void next
-      .catch(() => {})
-      .finally(() => {
-        if (updating.get(key) === next) updating.delete(key);
-      });
-    return next;
-  }
+  /** Updates of one service, one at a time (an instance's own updates are never lost). */
+  const updateInTurn = oneAtATimePerKey();
 
   return {
     async create(input: NewService, now: Date): Promise<ServiceDoc> {
@@ -76,7 +59,7 @@ export function servicesRepository(db: Db) {
     ): Promise<ServiceDoc | null> {
       const update: Record<string, unknown> = { $set: { ...toStored(set), updatedAt: now } };
       if (unset.length) update.$unset = Object.fromEntries(unset.map((field) => [field, ""]));
-      const updated = await oneAtATime(id, () =>
+      const updated = await updateInTurn(id.toHexString(), () =>
         services.findOneAndUpdate({ _id: id, accountId }, update, { returnDocument: "after" }),
       );
       return fromStored(updated);
