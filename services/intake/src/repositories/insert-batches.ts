@@ -40,7 +40,6 @@ export function insertBatches(): InsertBatches {
 
   /** One command in flight at a time: what arrives meanwhile forms the next batches. */
   async function drain(): Promise<void> {
-    draining = true;
     try {
       while (queues.size > 0) {
         for (const [collection, queue] of [...queues]) {
@@ -61,8 +60,10 @@ export function insertBatches(): InsertBatches {
         const queue = queues.get(key) ?? [];
         queues.set(key, queue);
         queue.push({ doc, resolve, reject });
+        if (draining) return;
+        draining = true;
         // Inserts made in the same tick join the first batch.
-        if (!draining) queueMicrotask(() => void (draining ? undefined : drain()));
+        queueMicrotask(() => void drain());
       });
     },
   };
