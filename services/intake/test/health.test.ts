@@ -1,6 +1,8 @@
 import { startTcpProxy, type TcpProxy } from "@sqibs/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ensureIndexes } from "../src/repositories/index.js";
 import { startTestService, type TestService } from "./harness.js";
+import { bearer, countIncidents, post } from "./ingest/support.js";
 
 describe("GET /healthz and /readyz", () => {
   let proxy: TcpProxy;
@@ -68,28 +70,21 @@ describe("before the database's indexes exist", () => {
   afterAll(() => service.close());
 
   it("answers ingest and /readyz 503 with Retry-After, stores nothing, and serves once they exist", async () => {
-    const { ensureIndexes } = await import("../src/repositories/index.js");
     const { globalToken } = await service.account();
-    const ingest = () =>
-      fetch(`${service.url}/v1/process`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${globalToken.secret}`, "content-type": "text/plain" },
-        body: "disk full on db-1",
-      });
-    const early = await ingest();
+    const alert = { body: "disk full on db-1", headers: bearer(globalToken.secret) };
+    const early = await post(service, alert);
     expect(early.status).toBe(503);
     expect(early.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     expect(early.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
-    expect(((await early.json()) as { detail: string }).detail).toContain("nothing was stored");
+    expect(early.json.detail).toContain("nothing was stored");
     const notReady = await fetch(`${service.url}/readyz`);
     expect(notReady.status).toBe(503);
     expect(notReady.headers.get("retry-after")).toMatch(/^\d+$/);
-    const { db } = service.deps.repositories.database;
-    expect(await db.collection("incidents").countDocuments()).toBe(0);
+    expect(await countIncidents(service)).toBe(0);
 
     await ensureIndexes(service.deps.repositories);
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
-    expect((await ingest()).status).toBe(201);
-    expect(await db.collection("incidents").countDocuments()).toBe(1);
+    expect((await post(service, alert)).status).toBe(201);
+    expect(await countIncidents(service)).toBe(1);
   });
 });
