@@ -32,16 +32,11 @@ describe("integration templates: GET /v1/integration-templates, POST /v1/service
     const { data, response } = await listIntegrationTemplates({ client: acme.admin });
     expect(response?.status).toBe(200);
     const items = data?.items ?? [];
-    expect(items.map((item) => item.name)).toEqual([
-      "prometheus-alertmanager",
-      "grafana",
-      "zabbix",
-      "datadog",
-      "uptime-kuma",
-      "better-stack",
-      "generic-json",
-      "plain-text",
-    ]);
+    // The catalogue's names and order are pinned by the templates package's own tests.
+    expect(items.map((item) => item.name)).toEqual(
+      INTEGRATION_TEMPLATES.map((template) => template.name),
+    );
+    expect(items).toHaveLength(8);
     for (const [index, item] of items.entries()) {
       const template = INTEGRATION_TEMPLATES[index];
       expect(item).toEqual({
