@@ -745,7 +745,7 @@ export type GetReadinessData = {
 
 export type GetReadinessErrors = {
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -754,7 +754,7 @@ export type GetReadinessError = GetReadinessErrors[keyof GetReadinessErrors];
 
 export type GetReadinessResponses = {
     /**
-     * The database answered a ping.
+     * The database answered a ping, and the service has created its indexes.
      */
     200: HealthStatus;
 };
@@ -816,7 +816,7 @@ export type ProcessIncidentErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -895,7 +895,7 @@ export type CreateRequestErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -941,7 +941,7 @@ export type GetAccountErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -991,7 +991,7 @@ export type UpdateAccountErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1037,7 +1037,7 @@ export type ListServicesErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1087,7 +1087,7 @@ export type CreateServiceErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1144,7 +1144,7 @@ export type DeleteServiceErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1201,7 +1201,7 @@ export type GetServiceErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1262,7 +1262,7 @@ export type UpdateServiceErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1323,7 +1323,7 @@ export type SetServiceFilterErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1388,7 +1388,7 @@ export type TestServiceFilterErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1445,7 +1445,7 @@ export type EndServiceMaintenanceErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1506,7 +1506,7 @@ export type SetServiceMaintenanceErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1552,7 +1552,7 @@ export type ListIntegrationTemplatesErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1598,7 +1598,7 @@ export type ListTokensErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1652,7 +1652,7 @@ export type CreateTokenErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1709,7 +1709,7 @@ export type RevokeTokenErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1774,7 +1774,7 @@ export type RotateTokenErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1843,7 +1843,7 @@ export type ListIncidentsErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1900,7 +1900,7 @@ export type GetIncidentErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -1968,7 +1968,7 @@ export type AcknowledgeIncidentErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -2036,7 +2036,7 @@ export type UnacknowledgeIncidentErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -2104,7 +2104,7 @@ export type ResolveIncidentErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -2161,7 +2161,7 @@ export type ListRequestsErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -2218,7 +2218,7 @@ export type GetRequestErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
@@ -2279,7 +2279,7 @@ export type ListApiLogsErrors = {
      */
     429: Problem;
     /**
-     * The database is unreachable. Nothing was stored; retry after the number of seconds in Retry-After.
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
      */
     503: Problem;
 };
