@@ -1,7 +1,7 @@
 import { startTcpProxy } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { type CommandStartedEvent, type Db, MongoClient, ObjectId } from "mongodb";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { TtlCache } from "../src/repositories/cache.js";
 import {
   type Database,
@@ -110,6 +110,36 @@ describe("insert batches (group commit)", () => {
         .toBe("stored");
       const stored = await database.db.collection<{ _id: string }>("outage").find().toArray();
       expect(stored.map((doc) => doc._id)).toContain("after");
+    } finally {
+      await cutOff.close();
+      await proxy.close();
+    }
+  });
+
+  it("fails what is queued behind a command that found the database unreachable, unsent", async () => {
+    const proxy = await startTcpProxy(inject("mongodbUri"));
+    const cutOff = openDatabase({ uri: proxy.uri, dbName, timeoutMs: 500 });
+    try {
+      await cutOff.ping();
+      const batches = insertBatches();
+      const first = cutOff.db.collection<{ _id: string }>("queued_first");
+      const second = cutOff.db.collection<{ _id: string }>("queued_second");
+      const sent = [vi.spyOn(first, "insertMany"), vi.spyOn(second, "insertMany")];
+      await proxy.cut();
+      const inFlight = batches.insert(first, { _id: "in flight" });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sent[0]).toHaveBeenCalledTimes(1);
+      const queued = [
+        batches.insert(first, { _id: "queued" }),
+        batches.insert(second, { _id: "queued" }),
+      ];
+      const results = await Promise.allSettled([inFlight, ...queued]);
+      for (const result of results) {
+        expect(result.status).toBe("rejected");
+        if (result.status === "rejected") expect(isDatabaseUnavailable(result.reason)).toBe(true);
+      }
+      // Each queued batch would have waited out the timeout again.
+      expect(sent.map((spy) => spy.mock.calls.length)).toEqual([1, 0]);
     } finally {
       await cutOff.close();
       await proxy.close();

@@ -5,6 +5,7 @@ import {
   MongoServerError,
   type OptionalUnlessRequiredId,
 } from "mongodb";
+import { isDatabaseUnavailable } from "./database.js";
 
 /**
  * Group commit for inserts. Inserts that arrive while the database is busy with a command are
@@ -15,8 +16,10 @@ import {
  * vs 108 documents/s); a MongoDB server saves round trips and journal flushes the same way.
  *
  * A document's own write error (a duplicate key: somebody else holds that claim) rejects only
- * its caller, with the server's code; a failed command (the database is unreachable) rejects
- * every caller of the batch.
+ * its caller, with the server's code; a failed command rejects every caller of the batch.
+ * When it failed because the database is unreachable, everything queued behind it fails at
+ * once with the same error: each batch would otherwise wait out DB_TIMEOUT_MS in turn, and
+ * a 503 must come within that time, not a multiple of it. Nothing of theirs was sent.
  */
 export interface InsertBatches {
   insert<T extends Document>(
@@ -45,12 +48,21 @@ export function insertBatches(): InsertBatches {
         for (const [collection, queue] of [...queues]) {
           const batch = queue.splice(0, MAX_BATCH);
           if (queue.length === 0) queues.delete(collection);
-          await insertBatch(collection, batch);
+          const outage = await insertBatch(collection, batch);
+          if (outage) {
+            rejectQueued(outage);
+            break;
+          }
         }
       }
     } finally {
       draining = false;
     }
+  }
+
+  function rejectQueued(cause: unknown) {
+    for (const queue of queues.values()) for (const pending of queue) pending.reject(cause);
+    queues.clear();
   }
 
   return {
@@ -69,7 +81,11 @@ export function insertBatches(): InsertBatches {
   };
 }
 
-async function insertBatch(collection: Collection<Document>, batch: PendingInsert[]) {
+/** Sends one batch and settles its callers; returns the error when the database is unreachable. */
+async function insertBatch(
+  collection: Collection<Document>,
+  batch: PendingInsert[],
+): Promise<unknown> {
   try {
     await collection.insertMany(
       batch.map((pending) => pending.doc),
@@ -80,16 +96,17 @@ async function insertBatch(collection: Collection<Document>, batch: PendingInser
     if (!failed) {
       const cause = commandError(error);
       for (const pending of batch) pending.reject(cause);
-      return;
+      return isDatabaseUnavailable(cause) ? cause : undefined;
     }
     batch.forEach((pending, index) => {
       const own = failed.get(index);
       if (own) pending.reject(own);
       else pending.resolve();
     });
-    return;
+    return undefined;
   }
   for (const pending of batch) pending.resolve();
+  return undefined;
 }
 
 /**
