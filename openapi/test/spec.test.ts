@@ -78,11 +78,13 @@ describe("the bundled OpenAPI document", () => {
   );
 
   it.each(operations)("%s sends every 4xx/5xx as the shared problem+json", (_name, operation) => {
-    for (const [status, response] of Object.entries(operation.responses ?? {})) {
-      if (Number(status) < 400) continue;
-      expect(Object.keys(resolve(response).content ?? {}), status).toEqual([
-        "application/problem+json",
-      ]);
-    }
+    const errors = Object.entries(operation.responses ?? {}).filter(
+      ([status]) => Number(status) >= 400,
+    );
+    const mediaTypes = errors.map(([status, response]) => [
+      status,
+      Object.keys(resolve(response).content ?? {}),
+    ]);
+    expect(mediaTypes).toEqual(errors.map(([status]) => [status, ["application/problem+json"]]));
   });
 });

@@ -34,6 +34,13 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       include: options.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: 60_000,
+      expect: {
+        // A test that asserts nothing fails.
+        requireAssertions: true,
+        // A poll ends as soon as it passes; vitest's 1 s default is too short on a loaded
+        // 2-core CI machine, where a background flush or a reconnect can take longer.
+        poll: { timeout: 10_000 },
+      },
       globalSetup: [
         ...(options.database ? [join(repoRoot, "packages/testing/dist/global-setup.js")] : []),
         ...(options.globalSetup ?? []),
