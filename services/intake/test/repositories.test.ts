@@ -1,4 +1,4 @@
-import { startTcpProxy } from "@sqibs/testing";
+import { startTcpProxy, type TcpProxy } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { type CommandStartedEvent, type Db, MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -47,6 +47,19 @@ async function insertCommands(run: (db: Db) => Promise<unknown>): Promise<number
     .map((event) => event.command.documents?.length ?? 0);
 }
 
+/** Runs `run` on a database reached through a proxy it can cut (500 ms to find a server). */
+async function throughProxy(run: (cutOff: Database, proxy: TcpProxy) => Promise<void>) {
+  const proxy = await startTcpProxy(inject("mongodbUri"));
+  const cutOff = openDatabase({ uri: proxy.uri, dbName, timeoutMs: 500 });
+  try {
+    await cutOff.ping();
+    await run(cutOff, proxy);
+  } finally {
+    await cutOff.close();
+    await proxy.close();
+  }
+}
+
 describe("insert batches (group commit)", () => {
   it("sends concurrent inserts as few commands and stores every document", async () => {
     const batches = insertBatches();
@@ -83,11 +96,8 @@ describe("insert batches (group commit)", () => {
     ]);
   });
 
-  it("fails every caller of a batch the database never acknowledged, then works again", async () => {
-    const proxy = await startTcpProxy(inject("mongodbUri"));
-    const cutOff = openDatabase({ uri: proxy.uri, dbName, timeoutMs: 500 });
-    try {
-      await cutOff.ping();
+  it("fails every caller of a batch the database never acknowledged, then works again", () =>
+    throughProxy(async (cutOff, proxy) => {
       const batches = insertBatches();
       const collection = cutOff.db.collection<{ _id: string }>("outage");
       await proxy.cut();
@@ -110,17 +120,10 @@ describe("insert batches (group commit)", () => {
         .toBe("stored");
       const stored = await database.db.collection<{ _id: string }>("outage").find().toArray();
       expect(stored.map((doc) => doc._id)).toContain("after");
-    } finally {
-      await cutOff.close();
-      await proxy.close();
-    }
-  });
+    }));
 
-  it("fails what is queued behind a command that found the database unreachable, unsent", async () => {
-    const proxy = await startTcpProxy(inject("mongodbUri"));
-    const cutOff = openDatabase({ uri: proxy.uri, dbName, timeoutMs: 500 });
-    try {
-      await cutOff.ping();
+  it("fails what is queued behind a command that found the database unreachable, unsent", () =>
+    throughProxy(async (cutOff, proxy) => {
       const batches = insertBatches();
       const first = cutOff.db.collection<{ _id: string }>("queued_first");
       const second = cutOff.db.collection<{ _id: string }>("queued_second");
@@ -140,11 +143,7 @@ describe("insert batches (group commit)", () => {
       }
       // Each queued batch would have waited out the timeout again.
       expect(sent.map((spy) => spy.mock.calls.length)).toEqual([1, 0]);
-    } finally {
-      await cutOff.close();
-      await proxy.close();
-    }
-  });
+    }));
 });
 
 describe("incident numbers across instances", () => {
