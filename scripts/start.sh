@@ -14,4 +14,17 @@ if [ -z "${MONGODB_URI:-}" ]; then
   echo "database: local FerretDB in ./.data ($MONGODB_URI)" >&2
 fi
 
-node services/intake/dist/server.js
+# The service runs as a child the script waits for, so that a SIGTERM or SIGHUP sent to the
+# script (a process manager, a closed terminal) stops it too, gracefully, and the database
+# after it; Ctrl-C reaches both anyway.
+node services/intake/dist/server.js &
+service=$!
+trap 'kill -TERM "$service" 2>/dev/null' INT TERM HUP
+status=0
+wait "$service" || status=$?
+# A trapped signal ends that wait early: wait again, for the service's own exit status.
+if [ "$status" -gt 128 ]; then
+  status=0
+  wait "$service" || status=$?
+fi
+exit "$status"
