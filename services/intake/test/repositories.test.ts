@@ -1,4 +1,4 @@
-import { startTcpProxy, type TcpProxy } from "@sqibs/testing";
+import { startTcpProxy } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { type CommandStartedEvent, type Db, MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -13,6 +13,7 @@ import { storedPayload } from "../src/repositories/ids.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
 import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
+import { startFreezableProxy } from "./hardening/support.js";
 
 const dbName = uniqueDatabaseName("repositories");
 let database: Database;
@@ -47,15 +48,17 @@ async function insertCommands(run: (db: Db) => Promise<unknown>): Promise<number
     .map((event) => event.command.documents?.length ?? 0);
 }
 
-/** Runs `run` on a database reached through a proxy it can cut (500 ms to find a server). */
-async function throughProxy(run: (cutOff: Database, proxy: TcpProxy) => Promise<void>) {
-  const proxy = await startTcpProxy(inject("mongodbUri"));
-  const cutOff = openDatabase({ uri: proxy.uri, dbName, timeoutMs: 500 });
+/** Runs `run` on a database reached through `proxy` (500 ms to find a server), then closes both. */
+async function throughProxy<Proxy extends { uri: string; close(): Promise<void> }>(
+  proxy: Proxy,
+  run: (database: Database, proxy: Proxy) => Promise<void>,
+) {
+  const proxied = openDatabase({ uri: proxy.uri, dbName, timeoutMs: 500 });
   try {
-    await cutOff.ping();
-    await run(cutOff, proxy);
+    await proxied.ping();
+    await run(proxied, proxy);
   } finally {
-    await cutOff.close();
+    await proxied.close();
     await proxy.close();
   }
 }
@@ -96,8 +99,8 @@ describe("insert batches (group commit)", () => {
     ]);
   });
 
-  it("fails every caller of a batch the database never acknowledged, then works again", () =>
-    throughProxy(async (cutOff, proxy) => {
+  it("fails every caller of a batch the database never acknowledged, then works again", async () =>
+    throughProxy(await startTcpProxy(inject("mongodbUri")), async (cutOff, proxy) => {
       const batches = insertBatches();
       const collection = cutOff.db.collection<{ _id: string }>("outage");
       await proxy.cut();
@@ -122,13 +125,14 @@ describe("insert batches (group commit)", () => {
       expect(stored.map((doc) => doc._id)).toContain("after");
     }));
 
-  it("fails what is queued behind a command that found the database unreachable, unsent", () =>
-    throughProxy(async (cutOff, proxy) => {
+  it("fails what is queued behind a command that found the database unreachable, unsent", async () =>
+    throughProxy(await startFreezableProxy(inject("mongodbUri")), async (frozen, proxy) => {
       const batches = insertBatches();
-      const first = cutOff.db.collection<{ _id: string }>("queued_first");
-      const second = cutOff.db.collection<{ _id: string }>("queued_second");
+      const first = frozen.db.collection<{ _id: string }>("queued_first");
+      const second = frozen.db.collection<{ _id: string }>("queued_second");
       const sent = [vi.spyOn(first, "insertMany"), vi.spyOn(second, "insertMany")];
-      await proxy.cut();
+      // A database that stops answering: the first command hangs until the driver gives up.
+      proxy.freeze();
       const inFlight = batches.insert(first, { _id: "in flight" });
       await new Promise((resolve) => setImmediate(resolve));
       expect(sent[0]).toHaveBeenCalledTimes(1);
@@ -143,6 +147,7 @@ describe("insert batches (group commit)", () => {
       }
       // Each queued batch would have waited out the timeout again.
       expect(sent.map((spy) => spy.mock.calls.length)).toEqual([1, 0]);
+      proxy.thaw();
     }));
 });
 
