@@ -35,12 +35,11 @@ for (const name of files) {
       );
     }
   }
+  const suiteFailed = report.numFailedTests + brokenFiles;
   passed += report.numPassedTests;
-  failed += report.numFailedTests + brokenFiles;
+  failed += suiteFailed;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
-  console.log(
-    `  ${suite.padEnd(16)} ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed`,
-  );
+  console.log(`  ${suite.padEnd(16)} ${report.numPassedTests} passed, ${suiteFailed} failed`);
 }
 if (failures.length > 0)
   console.log(`failures:\n${failures.map((line) => `  ${line}`).join("\n")}`);

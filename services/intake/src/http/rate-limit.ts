@@ -34,8 +34,9 @@ function stateOf(repositories: Repositories): LimiterState {
  * throws RATE_LIMITED (429, `limit: "token"` or `"account"`, Retry-After: the seconds left in
  * the window) when one is passed. The counters are in the database, so the limits hold across
  * every instance (repositories/rate-limits.ts: exact from half the limit on, counted in memory
- * and flushed every 250 ms below it). A limit is the token's (or account's) `rateLimitPerMinute` when set, else
- * RATE_LIMIT_PER_MINUTE (ACCOUNT_RATE_LIMIT_PER_MINUTE); 0 means no limit.
+ * and flushed every 250 ms below it). A limit is the token's (or account's)
+ * `rateLimitPerMinute` when set, else RATE_LIMIT_PER_MINUTE (ACCOUNT_RATE_LIMIT_PER_MINUTE);
+ * 0 means no limit.
  */
 export async function enforceRateLimits(deps: AppDeps, token: TokenDoc): Promise<void> {
   const { rateLimits } = deps.repositories;

@@ -24,6 +24,9 @@ interface OpenClaimDoc {
 
 export type NewIncident = Omit<StoredIncidentDoc, "_id" | "number" | "version" | "openedBy">;
 
+/** A new incident with its opening event, as insertNew stores it. */
+type OpenedIncident = NewIncident & Pick<StoredIncidentDoc, "openedBy">;
+
 export type OpenOutcome = { action: "created" | "duplicate"; incident: StoredIncidentDoc };
 
 /** An incident as listed: without its description, events and payload. */
@@ -104,10 +107,7 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
    * delivery that was stored gets the stored incident; a number taken by another instance
    * is skipped.
    */
-  async function insertNew(
-    id: ObjectId,
-    input: Omit<StoredIncidentDoc, "_id" | "number" | "version">,
-  ): Promise<StoredIncidentDoc> {
+  async function insertNew(id: ObjectId, input: OpenedIncident): Promise<StoredIncidentDoc> {
     for (;;) {
       const doc: StoredIncidentDoc = {
         _id: id,
@@ -348,7 +348,7 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
   };
 }
 
-function opened(input: NewIncident, event: IncidentEvent) {
+function opened(input: NewIncident, event: IncidentEvent): OpenedIncident {
   return {
     ...input,
     openedBy: { actor: event.actor, ...(event.callId ? { callId: event.callId } : {}) },

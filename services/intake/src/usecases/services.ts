@@ -21,6 +21,7 @@ import {
 import { AppError } from "../errors.js";
 import type { AppDeps } from "../http/deps.js";
 import type { ServiceDoc } from "../repositories/documents.js";
+import type { ObjectId } from "../repositories/ids.js";
 import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
 import { rulesOf } from "./ingest.js";
 import { templateFilter } from "./templates.js";
@@ -73,7 +74,7 @@ export async function updateService(
   serviceId: string,
   input: ServiceUpdate,
 ): Promise<ServiceDoc> {
-  idOrNotFound(serviceId, "service"); // a malformed id is a 404 before any 400
+  const id = idOrNotFound(serviceId, "service"); // a malformed id is a 404 before any 400
   const violations = [
     ...keyViolations(input.titleKey ?? undefined, "titleKey"),
     ...keyViolations(input.descriptionKey ?? undefined, "descriptionKey"),
@@ -88,7 +89,7 @@ export async function updateService(
     if (value === null) unset.push(field);
     else if (value !== undefined) set[field] = value;
   }
-  return updateOrNotFound(deps, caller, serviceId, set, unset);
+  return updateOrNotFound(deps, caller, serviceId, id, { set, unset });
 }
 
 /** Deletes the service and revokes its service tokens; its incidents stay. */
@@ -114,7 +115,7 @@ export async function setServiceFilter(
   serviceId: string,
   input: ServiceFilterInput,
 ): Promise<ServiceDoc> {
-  idOrNotFound(serviceId, "service"); // a malformed id is a 404 before any 400
+  const id = idOrNotFound(serviceId, "service"); // a malformed id is a 404 before any 400
   const filter = checkedFilterSetup(input);
   const set: Partial<ServiceDoc> = {};
   const unset: string[] = [];
@@ -127,7 +128,7 @@ export async function setServiceFilter(
   }
   if (filter) set.filter = filter;
   else unset.push("filter");
-  return updateOrNotFound(deps, caller, serviceId, set, unset);
+  return updateOrNotFound(deps, caller, serviceId, id, { set, unset });
 }
 
 /**
@@ -308,20 +309,22 @@ function invalid(violations: FilterViolation[]): AppError {
   return new AppError("INVALID_REQUEST", `${summary}.`, { errors: violations });
 }
 
-/** Applies a change to a service of the caller's account; another account's id is a 404. */
+/**
+ * Applies a change to a service of the caller's account (`id`, parsed from `serviceId`);
+ * another account's id is a 404.
+ */
 async function updateOrNotFound(
   deps: AppDeps,
   caller: Caller,
   serviceId: string,
-  set: Partial<ServiceDoc>,
-  unset: string[],
+  id: ObjectId,
+  change: { set: Partial<ServiceDoc>; unset: string[] },
 ): Promise<ServiceDoc> {
-  const id = idOrNotFound(serviceId, "service");
   const updated = await deps.repositories.services.update(
     caller.accountId,
     id,
-    set,
-    unset,
+    change.set,
+    change.unset,
     deps.clock(),
   );
   if (!updated) throw notFound("service", serviceId);
