@@ -51,7 +51,8 @@ server.listen(config.PORT, config.HOST, () => {
 
 /**
  * SIGTERM (or SIGINT): stop accepting connections, let in-flight requests finish and be
- * answered, then close the database and exit 0. After SHUTDOWN_TIMEOUT_MS it exits 1 anyway.
+ * answered, send the rate-limit counts still in memory, then close the database and exit 0.
+ * After SHUTDOWN_TIMEOUT_MS it exits 1 anyway.
  */
 let stopping = false;
 async function shutdown(signal: string) {
@@ -76,6 +77,9 @@ async function shutdown(signal: string) {
     );
     process.exit(1);
   }
+  await repositories.rateLimits.flushPending().catch((error: unknown) => {
+    logger.warn({ err: error }, "could not send the last rate-limit counts");
+  });
   await database.close().catch((error: unknown) => {
     logger.warn({ err: error }, "closing the database failed");
   });

@@ -65,6 +65,8 @@ export async function startTestService(
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
+      // As the server's shutdown does: no flush of a rate-limit count outlives the database.
+      await repositories.rateLimits.flushPending().catch(() => {});
       await database.db.dropDatabase().catch(() => {});
       await database.close();
     },

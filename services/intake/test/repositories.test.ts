@@ -230,6 +230,28 @@ describe("rate-limit windows", () => {
     expect(await counted(id)).toBe(20);
   });
 
+  it("sends the hits counted only in memory when asked to flush (at shutdown)", async () => {
+    const id = new ObjectId();
+    const limits = rateLimitsRepository(database.db);
+    // The first hit is counted in the database, the other two in memory until a flush.
+    for (let i = 0; i < 3; i++) await limits.hit("token", id, windowStart, MINUTE, 1_000);
+    await limits.flushPending();
+    expect(await counted(id)).toBe(3);
+  });
+
+  it("forgets a past window's hits not yet sent when it deletes past windows", async () => {
+    const id = new ObjectId();
+    const limits = rateLimitsRepository(database.db);
+    // The first hit is counted in the database, the second waits in memory for the next flush.
+    expect(await limits.hit("token", id, windowStart, MINUTE, 1_000)).toBe(1);
+    expect(await limits.hit("token", id, windowStart, MINUTE, 1_000)).toBe(2);
+    await limits.deleteExpired(new Date(windowStart + MINUTE));
+    expect(await counted(id)).toBe(0);
+    // Flushed after the delete, that hit would bring the past window back.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await counted(id)).toBe(0);
+  });
+
   it("asks the database for every hit from half the limit on, so two instances share it", async () => {
     const id = new ObjectId();
     const first = rateLimitsRepository(database.db);

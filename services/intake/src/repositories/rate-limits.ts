@@ -139,7 +139,26 @@ export function rateLimitsRepository(db: Db) {
       return account?.rateLimitPerMinute;
     },
 
+    /**
+     * Sends every hit counted only here and waits for the sends under way: at shutdown, so no
+     * hit is lost with the process.
+     */
+    async flushPending(): Promise<void> {
+      await Promise.all([...tallies].map(([key, tally]) => flush(key, tally)));
+    },
+
+    /**
+     * Deletes past windows, here too: a late flush of their hits would bring them back. (One
+     * from another instance can: that window is deleted at the next clean-up.)
+     */
     async deleteExpired(now: Date): Promise<number> {
+      const past = [...tallies].filter(([, tally]) => tally.expiresAt <= now);
+      for (const [key, tally] of past) {
+        tally.pending = 0;
+        tallies.delete(key);
+      }
+      // With nothing left to send, this waits for a send under way: it lands before the delete.
+      await Promise.all(past.map(([key, tally]) => flush(key, tally)));
       const result = await windows.deleteMany({ expiresAt: { $lte: now } });
       return result.deletedCount;
     },
