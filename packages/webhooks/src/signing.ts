@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import { Webhook } from "standardwebhooks";
+
+/**
+ * Signing per the Standard Webhooks specification, with its reference implementation
+ * (`standardwebhooks`): `webhook-signature` is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`,
+ * one per secret in force, separated by spaces, so a receiver that knows any one of them
+ * accepts the message while secrets are rotated.
+ */
+
+export const SECRET_PREFIX = "whsec_";
+
+/** Secret bytes: the specification asks for 24 to 64; 32 is the HMAC-SHA256 block-size half. */
+const SECRET_BYTES = 32;
+
+export interface SignatureHeaders {
+  "webhook-id": string;
+  "webhook-timestamp": string;
+  "webhook-signature": string;
+}
+
+/** A secret a webhook signs with; an old one keeps signing until `expiresAt` (rotation). */
+export interface SigningSecret {
+  secret: string;
+  expiresAt?: Date;
+}
+
+/** A new `whsec_` secret: 32 random bytes, base64. Shown once, stored as it is (it must sign). */
+export function generateWebhookSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString("base64")}`;
+}
+
+/** Whether a text is a secret this package generated or can sign with. */
+export function isWebhookSecret(text: string): boolean {
+  if (!text.startsWith(SECRET_PREFIX)) return false;
+  const bytes = Buffer.from(text.slice(SECRET_PREFIX.length), "base64");
+  return bytes.length >= 24 && bytes.length <= 64;
+}
+
+/**
+ * After a rotation the new secret comes first and the old ones stay for a grace period: the
+ * secrets that still sign at `now`, newest first.
+ */
+export function secretsInForce(secrets: readonly SigningSecret[], now: Date): string[] {
+  return secrets
+    .filter((entry) => entry.expiresAt === undefined || entry.expiresAt.getTime() > now.getTime())
+    .map((entry) => entry.secret);
+}
+
+/**
+ * The three headers for one attempt. `id` is the event's id, the same on every attempt, so a
+ * receiver can drop a duplicate; `timestamp` is the attempt's time (receivers refuse messages
+ * older than five minutes, which stops replays).
+ */
+export function signatureHeaders(message: {
+  id: string;
+  timestamp: Date;
+  body: string;
+  secrets: readonly string[];
+}): SignatureHeaders {
+  if (message.secrets.length === 0) throw new Error("a webhook needs at least one secret to sign");
+  const signatures = message.secrets.map((secret) =>
+    new Webhook(secret).sign(message.id, message.timestamp, message.body),
+  );
+  return {
+    "webhook-id": message.id,
+    "webhook-timestamp": String(Math.floor(message.timestamp.getTime() / 1000)),
+    "webhook-signature": signatures.join(" "),
+  };
+}
