@@ -8,6 +8,7 @@ import { sendCommand } from "./commands/send.js";
 import { servicesCommand } from "./commands/services.js";
 import { templatesCommand } from "./commands/templates.js";
 import { tokensCommand } from "./commands/tokens.js";
+import { webhooksCommand } from "./commands/webhooks.js";
 import { DEFAULT_URL } from "./context.js";
 
 /** The `sqibs` program: global options, then one sub-command per resource. */
@@ -36,5 +37,6 @@ export function buildProgram(): Command {
   incidentsCommand(program);
   requestsCommand(program);
   sendCommand(program);
+  webhooksCommand(program);
   return program;
 }

@@ -83,7 +83,14 @@ export function sqibs(
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-    for (const name of ["SQIBS_URL", "SQIBS_TOKEN", "MONGODB_URI", "MONGODB_DB"]) delete env[name];
+    for (const name of [
+      "SQIBS_URL",
+      "SQIBS_TOKEN",
+      "SQIBS_WEBHOOK_SECRET",
+      "MONGODB_URI",
+      "MONGODB_DB",
+    ])
+      delete env[name];
     for (const [name, value] of Object.entries(options.env ?? {})) {
       if (value !== undefined) env[name] = value;
     }
