@@ -64,6 +64,11 @@ describe("bundled resources", () => {
     },
   );
 
+  it("Tamil joins its 'from' suffix to the name (hyphenated: the name is not Tamil)", () => {
+    expect(TITLES.ta.incidentFrom).toMatch(/^\{\{from\}\}-இலிருந்து /u);
+    expect(TITLES.ta.requestFrom).toMatch(/^\{\{from\}\}-இலிருந்து /u);
+  });
+
   it("European and Brazilian Portuguese differ for requests", () => {
     expect(TITLES.pt.requestFrom).not.toBe(TITLES["pt-BR"].requestFrom);
     expect(TITLES.pt.requestFromUnknown).not.toBe(TITLES["pt-BR"].requestFromUnknown);
