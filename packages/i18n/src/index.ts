@@ -1,4 +1,5 @@
 import { createInstance, type TFunction } from "i18next";
+import { isolate, RIGHT_TO_LEFT_LANGUAGES, removeDirectionalFormatting } from "./direction.js";
 import {
   FALLBACK_LANGUAGE,
   isSupportedLanguage,
@@ -8,6 +9,12 @@ import {
 } from "./languages.js";
 import { TITLES, type TitleKey } from "./resources.js";
 
+export {
+  POP_DIRECTIONAL_ISOLATE,
+  RIGHT_TO_LEFT_LANGUAGES,
+  removeDirectionalFormatting,
+  unclosedIsolates,
+} from "./direction.js";
 export { isSupportedLanguage, normalizeLanguage, SUPPORTED_LANGUAGES, type SupportedLanguage };
 
 export type TitleKind = "incident" | "request";
@@ -35,6 +42,8 @@ if (!i18n.isInitialized) throw new Error("@sqibs/i18n: i18next did not initializ
 
 interface Translator {
   t: TFunction;
+  /** The name is isolated (FSI … PDI) so that its neutrals and digits keep their order. */
+  rightToLeft: boolean;
   incidentUnknown: string;
   requestUnknown: string;
   /** Rendered titles by source: senders are a small set of tool names, so this nearly always hits. */
@@ -55,6 +64,7 @@ const TRANSLATORS = new Map<SupportedLanguage, Translator>(
       lng,
       {
         t,
+        rightToLeft: RIGHT_TO_LEFT_LANGUAGES.has(lng),
         incidentUnknown: unknown("incidentFromUnknown"),
         requestUnknown: unknown("requestFromUnknown"),
         incidentFrom: new Map(),
@@ -66,30 +76,33 @@ const TRANSLATORS = new Map<SupportedLanguage, Translator>(
 
 /**
  * The default title: kind "incident"/"request", `from` already trimmed; undefined or "" means
- * unknown source. The `from` text is inserted verbatim (no escaping, no nested interpolation).
+ * unknown source. The `from` text is inserted verbatim (no escaping, no nested interpolation)
+ * except that explicit directional formatting characters are removed, and in a right-to-left
+ * language it is isolated (FSI … PDI).
  */
 export function defaultTitle(language: string, kind: TitleKind, from: string | undefined): string {
   const translator = TRANSLATORS.get(normalizeLanguage(language)) as Translator;
-  const known = from !== undefined && from !== null && from !== "";
+  const name = from ? removeDirectionalFormatting(String(from)) : "";
   switch (kind) {
     case "incident":
-      return known ? render(translator, "incidentFrom", from) : translator.incidentUnknown;
+      return name ? render(translator, "incidentFrom", name) : translator.incidentUnknown;
     case "request":
-      return known ? render(translator, "requestFrom", from) : translator.requestUnknown;
+      return name ? render(translator, "requestFrom", name) : translator.requestUnknown;
     default:
       throw new TypeError(`@sqibs/i18n: unknown title kind ${JSON.stringify(kind)}`);
   }
 }
 
-function render(translator: Translator, key: "incidentFrom" | "requestFrom", from: string): string {
+function render(translator: Translator, key: "incidentFrom" | "requestFrom", name: string): string {
   const cache = translator[key];
-  const cached = cache.get(from);
+  const cached = cache.get(name);
   if (cached !== undefined) return cached;
+  const from = translator.rightToLeft ? isolate(name) : name;
   // `nest: false`: never resolve `$t(...)` found in the result (the value is untrusted text).
-  const title = translator.t(key, { from: String(from), nest: false });
-  if (from.length <= CACHE_FROM_LENGTH) {
+  const title = translator.t(key, { from, nest: false });
+  if (name.length <= CACHE_FROM_LENGTH) {
     if (cache.size >= CACHE_ENTRIES) cache.clear();
-    cache.set(from, title);
+    cache.set(name, title);
   }
   return title;
 }

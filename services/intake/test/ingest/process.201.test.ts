@@ -255,7 +255,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
     const expected: Record<string, string> = {
       ja: "Prometheusからのインシデント",
       de: "Vorfall von Prometheus",
-      ar: "حادث من Prometheus",
+      ar: "حادث من \u2068Prometheus\u2069",
       "pt-BR": "Incidente de Prometheus",
     };
     for (const [language, title] of Object.entries(expected)) {
