@@ -1,4 +1,9 @@
-import { defaultTitle } from "@sqibs/i18n";
+import {
+  defaultTitle,
+  POP_DIRECTIONAL_ISOLATE,
+  removeDirectionalFormatting,
+  unclosedIsolates,
+} from "@sqibs/i18n";
 import { readKey } from "./keys.js";
 import type { Payload } from "./payload.js";
 
@@ -8,18 +13,31 @@ const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
 
 /**
  * At most MAX_TITLE_LENGTH code points, never splitting a surrogate pair and, when possible,
- * not splitting a grapheme cluster (emoji with modifiers, flags, combining marks).
+ * not splitting a grapheme cluster (emoji with modifiers, flags, combining marks). A cut never
+ * leaves an isolate open (the isolated name of a right-to-left title would otherwise swallow
+ * whatever text a display puts after the title): it moves back to make room for the closing PDIs.
  */
 export function truncateTitle(title: string): string {
-  if (title.length <= MAX_TITLE_LENGTH) return title;
-  const cut = codePointCut(title, MAX_TITLE_LENGTH);
-  return cut === undefined ? title : title.slice(0, graphemeStart(title, cut));
+  if (title.length <= MAX_TITLE_LENGTH || codePointCut(title, MAX_TITLE_LENGTH) === undefined) {
+    return title;
+  }
+  let closing = 0;
+  for (;;) {
+    const cut = cutTo(title, MAX_TITLE_LENGTH - closing);
+    const open = unclosedIsolates(cut);
+    if (open <= closing) return cut + POP_DIRECTIONAL_ISOLATE.repeat(open);
+    closing = open;
+  }
 }
 
-/** Trimmed; empty means absent. */
+/**
+ * The `from` every use sees (titles, the stored source, the retry key, the API call log):
+ * without explicit directional formatting characters (U+202A–U+202E, U+2066–U+2069, which
+ * could reorder the text around it), then trimmed; empty means absent.
+ */
 export function normalizeFrom(from: string | undefined | null): string | undefined {
-  const trimmed = from?.trim();
-  return trimmed ? trimmed : undefined;
+  const cleaned = from ? removeDirectionalFormatting(from).trim() : "";
+  return cleaned ? cleaned : undefined;
 }
 
 export interface IncidentTextInput {
@@ -59,6 +77,11 @@ export function requestText(input: {
   const workflowId = input.payload.isJson ? readKey(input.payload.json, "workflowId") : undefined;
   const text = { title, description: input.payload.text };
   return workflowId === undefined ? text : { ...text, workflowId };
+}
+
+/** At most `max` code points of a title that has more, cut before a grapheme cluster it would split. */
+function cutTo(title: string, max: number): string {
+  return title.slice(0, graphemeStart(title, codePointCut(title, max) as number));
 }
 
 /** The UTF-16 index after `max` code points, or undefined when the text has no more than that. */

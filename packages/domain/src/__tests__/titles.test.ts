@@ -1,4 +1,4 @@
-import { defaultTitle } from "@sqibs/i18n";
+import { defaultTitle, unclosedIsolates } from "@sqibs/i18n";
 import { describe, expect, it } from "vitest";
 import {
   incidentText,
@@ -19,6 +19,16 @@ describe("normalizeFrom", () => {
     ["   ", undefined],
     [" Prometheus ", "Prometheus"],
     ["Grafana OnCall", "Grafana OnCall"],
+    // Explicit directional formatting is removed before trimming and the emptiness test.
+    ["\u202E[prod] C++\u202C", "[prod] C++"],
+    ["\u2067evil\u2069 12 alerts", "evil 12 alerts"],
+    [" \u2066 Prometheus \u2069 ", "Prometheus"],
+    ["a\u202Ab\u202Bc\u202Dd\u2068e", "abcde"],
+    ["\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069", undefined],
+    [" \u202E ", undefined],
+    // Implicit marks stay (they open no scope).
+    ["שרת C++\u200E", "שרת C++\u200E"],
+    ["\u200FPrometheus", "\u200FPrometheus"],
   ])("%j -> %j", (from, expected) => {
     expect(normalizeFrom(from)).toBe(expected);
   });
@@ -51,6 +61,22 @@ describe("truncateTitle", () => {
     const cut = truncateTitle(title);
     expect(cut).toBe(expected);
     expect(codePoints(cut)).toBeLessThanOrEqual(MAX_TITLE_LENGTH);
+  });
+
+  it.each([
+    ["an isolated name cut inside", `حادث من \u2068${"x".repeat(2000)}\u2069`, 1],
+    ["two nested isolates cut inside", `\u2068a\u2067${"x".repeat(2000)}\u2069\u2069`, 2],
+  ])("closes %s, within the limit", (_name, title, open) => {
+    const cut = truncateTitle(title);
+    expect(codePoints(cut)).toBe(MAX_TITLE_LENGTH);
+    expect(cut.endsWith("\u2069".repeat(open))).toBe(true);
+    expect(cut.slice(0, -open)).toBe(title.slice(0, cut.length - open));
+    expect(unclosedIsolates(cut)).toBe(0);
+  });
+
+  it("keeps an isolate closed before the cut as it is", () => {
+    const title = `حادث من \u2068[prod]\u2069 ${"x".repeat(2000)}`;
+    expect(truncateTitle(title)).toBe(title.slice(0, MAX_TITLE_LENGTH));
   });
 
   it("cuts a single huge grapheme cluster by code point", () => {
@@ -148,6 +174,39 @@ describe("incidentText", () => {
     expect(incidentText(noKey).title).toBe(defaultTitle(language, "incident", undefined));
   });
 
+  it.each([
+    ["ar", "[prod] C++", "حادث من \u2068[prod] C++\u2069"],
+    ["ar", "\u202E[prod] C++\u202C", "حادث من \u2068[prod] C++\u2069"],
+    ["he", "12 alerts", "תקרית מ-\u206812 alerts\u2069"],
+    ["he", " \u2067evil\u2069 12 ", "תקרית מ-\u2068evil 12\u2069"],
+    ["fa", "12 alerts", "رخداد از \u206812 alerts\u2069"],
+    ["fa", "\u2066\u2066open", "رخداد از \u2068open\u2069"],
+    ["he", "\u202E \u2069", "תקרית ממקור לא ידוע"],
+    ["en", "\u202E[prod] C++", "Incident from [prod] C++"],
+    ["ta", "Prometheus", "Prometheus-இலிருந்து வந்த சம்பவம்"],
+  ])("the %s default title from %j is %j", (language, from, title) => {
+    expect(incidentText({ payload: json, from, titleKey: "nope", language }).title).toBe(title);
+  });
+
+  it.each([
+    ["ar", "حادث من \u2068"],
+    ["he", "תקרית מ-\u2068"],
+    ["fa", "رخداد از \u2068"],
+  ])("a long name in %s is cut inside its isolate, which stays closed", (language, start) => {
+    const title = incidentText({ payload: json, from: "f".repeat(2000), language }).title;
+    expect(codePoints(title)).toBe(MAX_TITLE_LENGTH);
+    expect(title.startsWith(start)).toBe(true);
+    expect(title.endsWith("f\u2069")).toBe(true);
+    expect(unclosedIsolates(title)).toBe(0);
+  });
+
+  it.each([
+    ["en", "\u202EZabbix\u202C", "Zabbix - Disk full"],
+    ["ar", "\u2067Zabbix", "Zabbix - Disk full"],
+  ])("a %s value title uses the cleaned from %j", (language, from, title) => {
+    expect(incidentText({ payload: json, from, titleKey: "title", language }).title).toBe(title);
+  });
+
   it("the value title is not localized", () => {
     expect(
       incidentText({ payload: json, from: "Zabbix", titleKey: "title", language: "ja" }).title,
@@ -167,6 +226,7 @@ describe("requestText", () => {
     ["with from", "Jenkins", "Request from Jenkins"],
     ["without from", undefined, "Request from unknown source"],
     ["blank from", " ", "Request from unknown source"],
+    ["from of directional formatting only", "\u202E\u2066", "Request from unknown source"],
   ])("%s", (_name, from, title) => {
     const payload = payloadOf("please restart db-1", "text/plain");
     expect(requestText({ payload, from, language: "en" })).toEqual({
@@ -186,6 +246,16 @@ describe("requestText", () => {
     expect(text.workflowId).toBe(workflowId);
     expect(Object.hasOwn(text, "workflowId")).toBe(workflowId !== undefined);
     expect(text.description).toBe(JSON.stringify(body));
+  });
+
+  it.each([
+    ["ar", "\u202E[prod] C++", "طلب من \u2068[prod] C++\u2069"],
+    ["he", "12 alerts", "בקשה מ-\u206812 alerts\u2069"],
+    ["fa", "[prod] C++\u2069", "درخواست از \u2068[prod] C++\u2069"],
+    ["ta", "[prod] C++", "[prod] C++-இலிருந்து வந்த கோரிக்கை"],
+  ])("the %s title from %j is %j", (language, from, title) => {
+    const payload = payloadOf("x", "text/plain");
+    expect(requestText({ payload, from, language }).title).toBe(title);
   });
 
   it.each(["de", "ja", "pt-BR", "xx"])("localized in %s", (language) => {
