@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AcknowledgeIncidentData, AcknowledgeIncidentErrors, AcknowledgeIncidentResponses, CreateRequestData, CreateRequestErrors, CreateRequestResponses, CreateServiceData, CreateServiceErrors, CreateServiceResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, EndServiceMaintenanceData, EndServiceMaintenanceErrors, EndServiceMaintenanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRequestData, GetRequestErrors, GetRequestResponses, GetServiceData, GetServiceErrors, GetServiceResponses, ListApiLogsData, ListApiLogsErrors, ListApiLogsResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListIntegrationTemplatesData, ListIntegrationTemplatesErrors, ListIntegrationTemplatesResponses, ListRequestsData, ListRequestsErrors, ListRequestsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ProcessIncidentData, ProcessIncidentErrors, ProcessIncidentResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RotateTokenData, RotateTokenErrors, RotateTokenResponses, SetServiceFilterData, SetServiceFilterErrors, SetServiceFilterResponses, SetServiceMaintenanceData, SetServiceMaintenanceErrors, SetServiceMaintenanceResponses, TestServiceFilterData, TestServiceFilterErrors, TestServiceFilterResponses, UnacknowledgeIncidentData, UnacknowledgeIncidentErrors, UnacknowledgeIncidentResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateServiceData, UpdateServiceErrors, UpdateServiceResponses } from './types.gen.js';
+import type { AcknowledgeIncidentData, AcknowledgeIncidentErrors, AcknowledgeIncidentResponses, CreateRequestData, CreateRequestErrors, CreateRequestResponses, CreateServiceData, CreateServiceErrors, CreateServiceResponses, CreateSessionData, CreateSessionErrors, CreateSessionResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DeleteSessionData, DeleteSessionErrors, DeleteSessionResponses, EndServiceMaintenanceData, EndServiceMaintenanceErrors, EndServiceMaintenanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRequestData, GetRequestErrors, GetRequestResponses, GetServiceData, GetServiceErrors, GetServiceResponses, GetSessionData, GetSessionErrors, GetSessionResponses, ListApiLogsData, ListApiLogsErrors, ListApiLogsResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListIntegrationTemplatesData, ListIntegrationTemplatesErrors, ListIntegrationTemplatesResponses, ListRequestsData, ListRequestsErrors, ListRequestsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ProcessIncidentData, ProcessIncidentErrors, ProcessIncidentResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RotateTokenData, RotateTokenErrors, RotateTokenResponses, SetServiceFilterData, SetServiceFilterErrors, SetServiceFilterResponses, SetServiceMaintenanceData, SetServiceMaintenanceErrors, SetServiceMaintenanceResponses, TestServiceFilterData, TestServiceFilterErrors, TestServiceFilterResponses, UnacknowledgeIncidentData, UnacknowledgeIncidentErrors, UnacknowledgeIncidentResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateServiceData, UpdateServiceErrors, UpdateServiceResponses, UpdateTokenData, UpdateTokenErrors, UpdateTokenResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -86,6 +86,55 @@ export const createRequest = <ThrowOnError extends boolean = false>(options?: Op
 });
 
 /**
+ * Sign out of the console
+ *
+ * Ends the session at once on every instance (the cookie stops working afterwards) and
+ * clears the cookie.
+ *
+ */
+export const deleteSession = <ThrowOnError extends boolean = false>(options?: Options<DeleteSessionData, ThrowOnError>): RequestResult<DeleteSessionResponses, DeleteSessionErrors, ThrowOnError> => (options?.client ?? client).delete<DeleteSessionResponses, DeleteSessionErrors, ThrowOnError>({
+    security: [{
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }, { name: 'X-CSRF-Token', type: 'apiKey' }],
+    url: '/v1/sessions',
+    ...options
+});
+
+/**
+ * Show the current console session
+ *
+ * The session the `sqibs_session` cookie holds (401 when it has ended).
+ */
+export const getSession = <ThrowOnError extends boolean = false>(options?: Options<GetSessionData, ThrowOnError>): RequestResult<GetSessionResponses, GetSessionErrors, ThrowOnError> => (options?.client ?? client).get<GetSessionResponses, GetSessionErrors, ThrowOnError>({
+    security: [{
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }],
+    url: '/v1/sessions',
+    ...options
+});
+
+/**
+ * Sign in to the console
+ *
+ * Exchanges an admin token for a session held in the `sqibs_session` cookie (`HttpOnly`,
+ * `SameSite=Strict`, `Secure` when served over https). The session ends after 12 hours
+ * without a call, or at `DELETE`; the token itself is never stored in the browser.
+ *
+ */
+export const createSession = <ThrowOnError extends boolean = false>(options: Options<CreateSessionData, ThrowOnError>): RequestResult<CreateSessionResponses, CreateSessionErrors, ThrowOnError> => (options.client ?? client).post<CreateSessionResponses, CreateSessionErrors, ThrowOnError>({
+    url: '/v1/sessions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Show the caller's account
  */
 export const getAccount = <ThrowOnError extends boolean = false>(options?: Options<GetAccountData, ThrowOnError>): RequestResult<GetAccountResponses, GetAccountErrors, ThrowOnError> => (options?.client ?? client).get<GetAccountResponses, GetAccountErrors, ThrowOnError>({
@@ -97,7 +146,12 @@ export const getAccount = <ThrowOnError extends boolean = false>(options?: Optio
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/account',
     ...options
@@ -119,7 +173,13 @@ export const updateAccount = <ThrowOnError extends boolean = false>(options: Opt
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/account',
     ...options,
@@ -141,7 +201,12 @@ export const listServices = <ThrowOnError extends boolean = false>(options?: Opt
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/services',
     ...options
@@ -163,7 +228,13 @@ export const createService = <ThrowOnError extends boolean = false>(options: Opt
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/services',
     ...options,
@@ -189,7 +260,13 @@ export const deleteService = <ThrowOnError extends boolean = false>(options: Opt
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/services/{serviceId}',
     ...options
@@ -207,7 +284,12 @@ export const getService = <ThrowOnError extends boolean = false>(options: Option
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/services/{serviceId}',
     ...options
@@ -225,7 +307,13 @@ export const updateService = <ThrowOnError extends boolean = false>(options: Opt
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/services/{serviceId}',
     ...options,
@@ -255,7 +343,13 @@ export const setServiceFilter = <ThrowOnError extends boolean = false>(options: 
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/services/{serviceId}/filter',
     ...options,
@@ -284,7 +378,13 @@ export const testServiceFilter = <ThrowOnError extends boolean = false>(options:
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/services/{serviceId}/filter/test',
     ...options,
@@ -308,7 +408,13 @@ export const endServiceMaintenance = <ThrowOnError extends boolean = false>(opti
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/services/{serviceId}/maintenance',
     ...options
@@ -335,7 +441,13 @@ export const setServiceMaintenance = <ThrowOnError extends boolean = false>(opti
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/services/{serviceId}/maintenance',
     ...options,
@@ -363,7 +475,12 @@ export const listIntegrationTemplates = <ThrowOnError extends boolean = false>(o
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/integration-templates',
     ...options
@@ -383,7 +500,12 @@ export const listTokens = <ThrowOnError extends boolean = false>(options?: Optio
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/tokens',
     ...options
@@ -405,7 +527,13 @@ export const createToken = <ThrowOnError extends boolean = false>(options: Optio
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/tokens',
     ...options,
@@ -429,10 +557,48 @@ export const revokeToken = <ThrowOnError extends boolean = false>(options: Optio
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/tokens/{tokenId}',
     ...options
+});
+
+/**
+ * Rename a token or switch its debug flag
+ *
+ * `debug: true` keeps the token's ingest calls in the API call log (`GET /v1/api-logs`). A
+ * revoked token cannot change (409).
+ *
+ */
+export const updateToken = <ThrowOnError extends boolean = false>(options: Options<UpdateTokenData, ThrowOnError>): RequestResult<UpdateTokenResponses, UpdateTokenErrors, ThrowOnError> => (options.client ?? client).patch<UpdateTokenResponses, UpdateTokenErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/tokens/{tokenId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -451,7 +617,13 @@ export const rotateToken = <ThrowOnError extends boolean = false>(options: Optio
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/tokens/{tokenId}/rotate',
     ...options,
@@ -473,7 +645,12 @@ export const listIncidents = <ThrowOnError extends boolean = false>(options?: Op
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/incidents',
     ...options
@@ -491,7 +668,12 @@ export const getIncident = <ThrowOnError extends boolean = false>(options: Optio
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/incidents/{incidentId}',
     ...options
@@ -514,7 +696,13 @@ export const acknowledgeIncident = <ThrowOnError extends boolean = false>(option
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/incidents/{incidentId}/acknowledge',
     ...options,
@@ -541,7 +729,13 @@ export const unacknowledgeIncident = <ThrowOnError extends boolean = false>(opti
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/incidents/{incidentId}/unacknowledge',
     ...options,
@@ -568,7 +762,13 @@ export const resolveIncident = <ThrowOnError extends boolean = false>(options: O
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
     ],
     url: '/v1/incidents/{incidentId}/resolve',
     ...options,
@@ -590,7 +790,12 @@ export const listRequests = <ThrowOnError extends boolean = false>(options?: Opt
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/requests',
     ...options
@@ -608,7 +813,12 @@ export const getRequest = <ThrowOnError extends boolean = false>(options: Option
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/requests/{requestId}',
     ...options
@@ -630,7 +840,12 @@ export const listApiLogs = <ThrowOnError extends boolean = false>(options?: Opti
             type: 'apiKey'
         },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
-        { scheme: 'basic', type: 'http' }
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
     ],
     url: '/v1/api-logs',
     ...options

@@ -154,6 +154,46 @@ export type RequestResult = {
 export type ObjectId = string;
 
 /**
+ * A console session. It lives in the `sqibs_session` cookie (`HttpOnly`, `SameSite=Strict`,
+ * `Secure` over https) and ends after `idleTimeoutSeconds` without a call, or at sign-out.
+ * Calls that change something send `csrfToken` in the `X-CSRF-Token` header.
+ *
+ */
+export type Session = {
+    accountId: ObjectId;
+    accountName: string;
+    /**
+     * The admin token the session was opened with; the actor of what it changes.
+     */
+    tokenId: ObjectId;
+    idleTimeoutSeconds: number;
+    /**
+     * When the session ends unless it is used before (it moves with use).
+     */
+    expiresAt: string;
+    /**
+     * The value of the `X-CSRF-Token` header for calls that change something.
+     */
+    csrfToken: string;
+    /**
+     * The base URL senders put before `/v1/process` and `/v1/request` (the seed's "Dashboard →
+     * API Tokens"): `PUBLIC_BASE_URL` when set, else the address this call reached.
+     *
+     */
+    baseUrl: string;
+};
+
+/**
+ * An admin token, exchanged once for a console session; the token is not kept by the browser.
+ */
+export type SessionCreate = {
+    /**
+     * An admin API token.
+     */
+    token: string;
+};
+
+/**
  * The caller's account (tenant).
  */
 export type Account = {
@@ -485,6 +525,17 @@ export type TokenCreate = {
 export type IssuedToken = {
     token: Token;
     secret: string;
+};
+
+/**
+ * The fields to change; the others stay as they are.
+ */
+export type TokenUpdate = {
+    name?: string;
+    /**
+     * Keep this token's calls in the API call log.
+     */
+    debug?: boolean;
 };
 
 export type TokenRotate = {
@@ -910,6 +961,113 @@ export type CreateRequestResponses = {
 };
 
 export type CreateRequestResponse = CreateRequestResponses[keyof CreateRequestResponses];
+
+export type DeleteSessionData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/sessions';
+};
+
+export type DeleteSessionErrors = {
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type DeleteSessionError = DeleteSessionErrors[keyof DeleteSessionErrors];
+
+export type DeleteSessionResponses = {
+    /**
+     * Signed out.
+     */
+    204: void;
+};
+
+export type DeleteSessionResponse = DeleteSessionResponses[keyof DeleteSessionResponses];
+
+export type GetSessionData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/sessions';
+};
+
+export type GetSessionErrors = {
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type GetSessionError = GetSessionErrors[keyof GetSessionErrors];
+
+export type GetSessionResponses = {
+    /**
+     * The session.
+     */
+    200: Session;
+};
+
+export type GetSessionResponse = GetSessionResponses[keyof GetSessionResponses];
+
+export type CreateSessionData = {
+    body: SessionCreate;
+    path?: never;
+    query?: never;
+    url: '/v1/sessions';
+};
+
+export type CreateSessionErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type CreateSessionError = CreateSessionErrors[keyof CreateSessionErrors];
+
+export type CreateSessionResponses = {
+    /**
+     * Signed in; the cookie is set.
+     */
+    201: Session;
+};
+
+export type CreateSessionResponse = CreateSessionResponses[keyof CreateSessionResponses];
 
 export type GetAccountData = {
     body?: never;
@@ -1724,6 +1882,71 @@ export type RevokeTokenResponses = {
 };
 
 export type RevokeTokenResponse = RevokeTokenResponses[keyof RevokeTokenResponses];
+
+export type UpdateTokenData = {
+    body: TokenUpdate;
+    path: {
+        /**
+         * The token's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        tokenId: string;
+    };
+    query?: {
+        /**
+         * The API token as a URL parameter, for callers that cannot set headers.
+         */
+        token?: string;
+    };
+    url: '/v1/tokens/{tokenId}';
+};
+
+export type UpdateTokenErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * The API token is missing, unknown or revoked, or two credentials differ.
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The change is not allowed in the resource's current state.
+     */
+    409: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type UpdateTokenError = UpdateTokenErrors[keyof UpdateTokenErrors];
+
+export type UpdateTokenResponses = {
+    /**
+     * The token as it is now.
+     */
+    200: Token;
+};
+
+export type UpdateTokenResponse = UpdateTokenResponses[keyof UpdateTokenResponses];
 
 export type RotateTokenData = {
     body?: TokenRotate;

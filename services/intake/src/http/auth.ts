@@ -4,6 +4,7 @@ import type { TokenDoc, TokenScope } from "../repositories/documents.js";
 import { hashSecret, sameSecret } from "../tokens.js";
 import type { AppDeps } from "./deps.js";
 import { enforceRateLimits } from "./rate-limit.js";
+import { sessionSecretOf, sessionToken } from "./session.js";
 
 declare global {
   namespace Express {
@@ -45,12 +46,21 @@ function splitOnce(text: string, separator: string): [string, string] {
   return at < 0 ? [text, ""] : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
-/** Authenticates the call and requires one of the scopes; sets res.locals.token. */
+/**
+ * Authenticates the call and requires one of the scopes; sets res.locals.token. Admin routes
+ * also take a console session when no credential is sent (http/session.ts).
+ */
 export function requireToken(deps: AppDeps, scopes: readonly TokenScope[]): RequestHandler {
   return async (req, res, next) => {
     try {
       const credentials = presentedCredentials(req);
       const [first] = credentials;
+      if (first === undefined && scopes.includes("admin") && sessionSecretOf(req)) {
+        const token = await sessionToken(deps, req);
+        await enforceRateLimits(deps, token);
+        res.locals.token = token;
+        return next();
+      }
       if (first === undefined) {
         throw new AppError(
           "UNAUTHORIZED",
@@ -63,26 +73,34 @@ export function requireToken(deps: AppDeps, scopes: readonly TokenScope[]): Requ
           "The request carries two different API tokens; send one.",
         );
       }
-      const now = deps.clock();
-      const token = first
-        ? await deps.repositories.tokens.findBySecretHash(hashSecret(first), now)
-        : null;
-      if (!token)
-        throw new AppError("UNAUTHORIZED", "The API token is unknown or has been revoked.");
-      if (!scopes.includes(token.scope)) {
-        throw new AppError(
-          "FORBIDDEN",
-          `This endpoint takes ${scopes.join(" or ")} tokens; this is a ${token.scope} token.`,
-        );
-      }
-      await enforceRateLimits(deps, token);
-      await touchLastUsed(deps, token, now);
-      res.locals.token = token;
+      res.locals.token = await authenticateSecret(deps, first, scopes);
       next();
     } catch (error) {
       next(error);
     }
   };
+}
+
+/** The live token a secret opens, in one of the scopes, within its rate limits. */
+export async function authenticateSecret(
+  deps: AppDeps,
+  secret: string,
+  scopes: readonly TokenScope[],
+): Promise<TokenDoc> {
+  const now = deps.clock();
+  const token = secret
+    ? await deps.repositories.tokens.findBySecretHash(hashSecret(secret), now)
+    : null;
+  if (!token) throw new AppError("UNAUTHORIZED", "The API token is unknown or has been revoked.");
+  if (!scopes.includes(token.scope)) {
+    throw new AppError(
+      "FORBIDDEN",
+      `This endpoint takes ${scopes.join(" or ")} tokens; this is a ${token.scope} token.`,
+    );
+  }
+  await enforceRateLimits(deps, token);
+  await touchLastUsed(deps, token, now);
+  return token;
 }
 
 /** `lastUsedAt` moves at most once a minute per token: one small write, not one per call. */

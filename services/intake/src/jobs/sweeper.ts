@@ -1,5 +1,6 @@
 import type { AppDeps } from "../http/deps.js";
 import { autoResolveDue } from "../usecases/lifecycle.js";
+import { forgetIdleSessions } from "../usecases/sessions.js";
 
 export interface Sweeper {
   /** One pass now (tests call it directly). */
@@ -8,7 +9,8 @@ export interface Sweeper {
 }
 
 /**
- * Background work: auto-resolve incidents that went quiet, and forget expired deliveries.
+ * Background work: auto-resolve incidents that went quiet, forget expired deliveries and
+ * idle console sessions.
  * Safe with several instances on one database: every change is a conditional update that
  * only one instance can win.
  */
@@ -19,6 +21,7 @@ export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
       try {
         await autoResolveDue(deps);
         await deps.repositories.deliveries.deleteExpired(deps.clock());
+        await forgetIdleSessions(deps);
       } catch (error) {
         deps.logger.warn({ err: error }, "sweeper pass failed; retrying on the next tick");
       } finally {

@@ -8,6 +8,7 @@ import { insertBatches } from "./insert-batches.js";
 import { rateLimitsRepository } from "./rate-limits.js";
 import { requestsRepository } from "./requests.js";
 import { servicesRepository } from "./services.js";
+import { sessionsRepository } from "./sessions.js";
 import { tokensRepository } from "./tokens.js";
 
 export type Repositories = ReturnType<typeof createRepositories>;
@@ -28,6 +29,7 @@ export function createRepositories(database: Database) {
     deliveries: deliveriesRepository(db, batches),
     apiLogs: apiLogsRepository(db, batches),
     rateLimits: rateLimitsRepository(db),
+    sessions: sessionsRepository(db),
   };
   return cacheHotReads(repositories, HOT_READ_TTL_MS);
 }
@@ -52,6 +54,7 @@ export async function ensureIndexes(repositories: Repositories): Promise<void> {
     db.collection("deliveries").createIndex({ expiresAt: 1 }),
     db.collection("delivery_answers").createIndex({ expiresAt: 1 }),
     db.collection("rate_limit_windows").createIndex({ expiresAt: 1 }),
+    db.collection("sessions").createIndex({ lastSeenAt: 1 }),
   ]);
   repositories.database.indexesReady = true;
 }

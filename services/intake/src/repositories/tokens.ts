@@ -43,6 +43,18 @@ export function tokensRepository(db: Db) {
       await tokens.updateOne({ _id: id }, { $set: { lastUsedAt: now } });
     },
 
+    /** Renames a live token or switches its debug flag; null when it is revoked or unknown. */
+    update: (
+      accountId: ObjectId,
+      id: ObjectId,
+      changes: Partial<Pick<TokenDoc, "name" | "debug">>,
+    ) =>
+      tokens.findOneAndUpdate(
+        { _id: id, accountId, revokedAt: { $exists: false } },
+        { $set: changes },
+        { returnDocument: "after" },
+      ),
+
     async revoke(accountId: ObjectId, id: ObjectId, now: Date): Promise<TokenDoc | null> {
       const token = await tokens.findOneAndUpdate(
         { _id: id, accountId, revokedAt: { $exists: false } },

@@ -1,4 +1,4 @@
-import type { TokenCreate } from "@sqibs/api-client";
+import type { TokenCreate, TokenUpdate } from "@sqibs/api-client";
 import { AppError } from "../errors.js";
 import type { AppDeps } from "../http/deps.js";
 import type { TokenDoc, TokenScope } from "../repositories/documents.js";
@@ -89,6 +89,24 @@ export async function revokeToken(deps: AppDeps, caller: Caller, tokenId: string
   if (revoked) return;
   const token = await deps.repositories.tokens.findInAccount(caller.accountId, id);
   if (!token) throw notFound("token", tokenId);
+}
+
+/** Renames a token or switches its debug flag (the API call log); a revoked token is a 409. */
+export async function updateToken(
+  deps: AppDeps,
+  caller: Caller,
+  tokenId: string,
+  input: TokenUpdate,
+): Promise<TokenDoc> {
+  const id = idOrNotFound(tokenId, "token");
+  const changes: Partial<Pick<TokenDoc, "name" | "debug">> = {};
+  if (input.name !== undefined) changes.name = requiredText(input.name, "name");
+  if (input.debug !== undefined) changes.debug = input.debug;
+  const updated = await deps.repositories.tokens.update(caller.accountId, id, changes);
+  if (updated) return updated;
+  const existing = await deps.repositories.tokens.findInAccount(caller.accountId, id);
+  if (!existing) throw notFound("token", tokenId);
+  throw revokedConflict(existing);
 }
 
 /** A new secret; the ones before it stay valid for the grace period (0 ends them now). */

@@ -1,8 +1,14 @@
-import type { TokenCreate, TokenRotate } from "@sqibs/api-client";
+import type { TokenCreate, TokenRotate, TokenUpdate } from "@sqibs/api-client";
 import { Router } from "express";
 import type { AppDeps } from "../../http/deps.js";
 import { toIssuedToken, toToken } from "../../http/views.js";
-import { createToken, listTokens, revokeToken, rotateToken } from "../../usecases/tokens.js";
+import {
+  createToken,
+  listTokens,
+  revokeToken,
+  rotateToken,
+  updateToken,
+} from "../../usecases/tokens.js";
 import { adminOnly, jsonBody, pathParam } from "./params.js";
 
 export function tokenRoutes(deps: AppDeps): Router {
@@ -17,6 +23,16 @@ export function tokenRoutes(deps: AppDeps): Router {
   router.get("/v1/tokens", admin, async (_req, res) => {
     const tokens = await listTokens(deps, res.locals.token);
     res.json({ items: tokens.map(toToken) });
+  });
+
+  router.patch("/v1/tokens/:tokenId", admin, async (req, res) => {
+    const token = await updateToken(
+      deps,
+      res.locals.token,
+      pathParam(req, "tokenId"),
+      jsonBody<TokenUpdate>(req),
+    );
+    res.json(toToken(token));
   });
 
   router.delete("/v1/tokens/:tokenId", admin, async (req, res) => {
