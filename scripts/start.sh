@@ -14,6 +14,10 @@ if [ -z "${MONGODB_URI:-}" ]; then
   echo "database: local FerretDB in ./.data ($MONGODB_URI)" >&2
 fi
 
+# The web console is served by the service itself (README "Dashboard").
+console_base="${PUBLIC_BASE_URL:-http://${HOST:-127.0.0.1}:${PORT:-3000}}"
+echo "console: ${console_base%/}/console/ (sign in with an admin token; scripts/sqibs.sh init prints one)" >&2
+
 # The service runs as a child the script waits for, so that a SIGTERM or SIGHUP sent to the
 # script (a process manager, a closed terminal) stops it too, gracefully, and the database
 # after it; Ctrl-C reaches both anyway.

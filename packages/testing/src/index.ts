@@ -1,3 +1,4 @@
 export * from "./ferretdb.js";
+export * from "./processes.js";
 export * from "./tcp-proxy.js";
 export { uniqueDatabaseName } from "./vitest.js";

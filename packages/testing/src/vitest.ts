@@ -19,6 +19,8 @@ export interface SuiteOptions {
   testTimeout?: number;
   /** More global set-up modules (absolute paths), after the database's. */
   globalSetup?: string[];
+  /** false: one test file at a time (suites that drive a browser). */
+  fileParallelism?: boolean;
 }
 
 const repoRoot = join(
@@ -33,6 +35,7 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
     test: {
       include: options.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: options.testTimeout ?? 30_000,
+      fileParallelism: options.fileParallelism ?? true,
       hookTimeout: 60_000,
       expect: {
         // A test that asserts nothing fails.

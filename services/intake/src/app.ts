@@ -1,4 +1,5 @@
 import express, { type Express } from "express";
+import { consoleDirectory, consoleRoutes } from "./http/console.js";
 import type { AppDeps } from "./http/deps.js";
 import { concurrencyLimit, securityHeaders, urlLimit } from "./http/limits.js";
 import { createMetrics, httpMetrics } from "./http/metrics.js";
@@ -17,6 +18,7 @@ import {
   templateRoutes,
   tokenRoutes,
 } from "./routes/management/index.js";
+import { sessionRoutes } from "./routes/sessions.js";
 
 /** The routes answer under /sqibs-api and at the root (the document's two servers). */
 const BASE_PATHS = ["/sqibs-api", "/"] as const;
@@ -35,12 +37,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(httpMetrics(deps.metrics));
   app.use(concurrencyLimit(config.MAX_CONCURRENT_REQUESTS, config.RETRY_AFTER_SECONDS));
   app.use(urlLimit(config.MAX_URL_BYTES));
+  // The web console: static files with their own CSP, outside the API's validator.
+  app.use("/console", consoleRoutes(consoleDirectory()));
   app.use(captureRawBody(deps.config.BODY_LIMIT_BYTES));
   app.use(express.json({ limit: "256kb", type: ["application/json", "application/*+json"] }));
   app.use(openApiValidator(deps.config.VALIDATE_RESPONSES));
   const routes = [
     healthRoutes(deps),
     ingestRoutes(deps),
+    sessionRoutes(deps),
     accountRoutes(deps),
     serviceRoutes(deps),
     templateRoutes(deps),

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootstrapAccount, createRepositories, ensureIndexes, openDatabase } from "@sqibs/intake";
-import { freePort, startFerretDB, uniqueDatabaseName } from "@sqibs/testing";
+import { freePort, startFerretDB, startProcess, uniqueDatabaseName, waitFor } from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
-import { bundledSpec, repoRoot, startPrism, startProcess, waitFor } from "./processes.js";
+import { bundledSpec, repoRoot, startPrism } from "./processes.js";
 import "./provided.js";
 
 export default async function setup(project: TestProject) {

@@ -2,9 +2,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@sqibs/testing";
+import { freePort, waitFor } from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
-import { bundledSpec, startPrism, waitFor } from "./processes.js";
+import { bundledSpec, startPrism } from "./processes.js";
 import "./provided.js";
 
 export default async function setup(project: TestProject) {
