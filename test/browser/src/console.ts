@@ -75,10 +75,12 @@ export async function openPage(page: Page, name: string): Promise<void> {
   await page.getByRole("heading", { level: 1, name }).waitFor();
 }
 
-/** A full-page screenshot under test-results/screenshots (written on every run). */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A screenshot (full page unless told) under test-results/screenshots, on every run. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
   const path = join(world().screenshots, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  // From the top: sticky panels are drawn where the scroll left them.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path, fullPage });
   return path;
 }
 

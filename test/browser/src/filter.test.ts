@@ -63,7 +63,11 @@ describe("the API filter editor and its dry-run panel", () => {
     await trigger.getByRole("button", { name: /Add a condition/ }).click();
     expect(await trigger.getByRole("button", { name: /Add a condition/ }).isDisabled()).toBe(true);
     await trigger.getByRole("button", { name: "Remove condition 2" }).click();
+    for (let value = 10; value > 1; value -= 1) {
+      await condition.getByRole("button", { name: `Remove value ${value}` }).click();
+    }
     await screenshot(page, "filter-editor");
+    await screenshot(page, "filter-editor-viewport", false);
 
     await editor.getByRole("button", { name: "Save filter" }).click();
     await expect.poll(() => editor.getByText("Filter saved.").count()).toBe(1);

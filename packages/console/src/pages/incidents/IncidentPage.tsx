@@ -3,6 +3,7 @@ import {
   acknowledgeIncidentMutation,
   getIncidentOptions,
   getIncidentQueryKey,
+  listTokensOptions,
   resolveIncidentMutation,
   unacknowledgeIncidentMutation,
 } from "@sqibs/api-client/react-query";
@@ -36,8 +37,19 @@ export function IncidentPage({ id }: { id: string }) {
   );
 }
 
+/** "token:<id>" as the token's name when it is one of this account's; other actors as they are. */
+function useActorName(): (actor: string) => string {
+  const tokens = useQuery(listTokensOptions());
+  return (actor) => {
+    const id = actor.startsWith("token:") ? actor.slice("token:".length) : undefined;
+    const token = tokens.data?.items.find((item) => item.id === id);
+    return token ? `${token.name} (${actor})` : actor;
+  };
+}
+
 function IncidentDetail({ incident }: { incident: Incident }) {
   const { t } = useTranslation();
+  const actorName = useActorName();
   return (
     <>
       <PageTitle text={`#${incident.number} ${incident.title}`} />
@@ -67,7 +79,7 @@ function IncidentDetail({ incident }: { incident: Incident }) {
             <li key={index}>
               <time dateTime={event.at}>{formatDate(event.at)}</time>{" "}
               <Badge>{t(`events.${event.type}`)}</Badge>{" "}
-              <span className="actor">{event.actor}</span>
+              <span className="actor">{actorName(event.actor)}</span>
               {event.comment ? <p className="comment">{event.comment}</p> : null}
             </li>
           ))}
