@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { freePort, startFerretDB } from "./ferretdb.js";
 
 // Child processes of the live test set-ups (the service, Prism): started with their output in
 // a log file, waited for until they answer, and stopped without leaving anything behind.
@@ -46,4 +47,36 @@ export async function waitFor(url: string, running: Running, statuses = [200], t
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** The database of a live run: a throwaway FerretDB in `dir`, or MONGODB_URI unchanged. */
+export async function throwawayDatabase(
+  dir: string,
+): Promise<{ uri: string; stop(): Promise<void> }> {
+  const external = process.env.MONGODB_URI;
+  if (external) return { uri: external, stop: async () => {} };
+  const database = await startFerretDB({ dataDir: dir });
+  return { uri: database.uri, stop: () => database.stop() };
+}
+
+/** The built service (its server script) on a free port, once /readyz answers 200. */
+export async function startBuiltService(options: {
+  serverScript: string;
+  uri: string;
+  dbName: string;
+  logFile: string;
+  env?: Record<string, string>;
+}): Promise<Running & { url: string }> {
+  const port = await freePort();
+  const service = startProcess(process.execPath, [options.serverScript], options.logFile, {
+    MONGODB_URI: options.uri,
+    MONGODB_DB: options.dbName,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+    ...options.env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/readyz`, service);
+  return { ...service, url };
 }

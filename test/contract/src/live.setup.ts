@@ -4,17 +4,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootstrapAccount, createRepositories, ensureIndexes, openDatabase } from "@sqibs/intake";
-import { freePort, startFerretDB, startProcess, uniqueDatabaseName, waitFor } from "@sqibs/testing";
+import {
+  freePort,
+  startBuiltService,
+  throwawayDatabase,
+  uniqueDatabaseName,
+  waitFor,
+} from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
 import { bundledSpec, repoRoot, startPrism } from "./processes.js";
 import "./provided.js";
 
 export default async function setup(project: TestProject) {
   const scratch = mkdtempSync(join(tmpdir(), "sqibs-contract-live-"));
-  const database = process.env.MONGODB_URI
-    ? undefined
-    : await startFerretDB({ dataDir: join(scratch, "db") });
-  const uri = process.env.MONGODB_URI ?? database?.uri ?? "";
+  const database = await throwawayDatabase(join(scratch, "db"));
+  const { uri } = database;
   const dbName = uniqueDatabaseName("contract");
 
   const seed = openDatabase({ uri, dbName, timeoutMs: 5_000 });
@@ -25,33 +29,17 @@ export default async function setup(project: TestProject) {
     { accountName: "Contract", language: "en", titleKey: "commonAnnotations.summary" },
   );
 
-  const servicePort = await freePort();
-  const service = startProcess(
-    process.execPath,
-    [join(repoRoot, "services/intake/dist/server.js")],
-    join(scratch, "service.log"),
-    {
-      MONGODB_URI: uri,
-      MONGODB_DB: dbName,
-      PORT: String(servicePort),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-    },
-  );
-  await waitFor(`http://127.0.0.1:${servicePort}/readyz`, service);
+  const service = await startBuiltService({
+    serverScript: join(repoRoot, "services/intake/dist/server.js"),
+    uri,
+    dbName,
+    logFile: join(scratch, "service.log"),
+  });
 
   const proxyPort = await freePort();
   const proxyLog = join(scratch, "prism-proxy.log");
   const proxy = startPrism(
-    [
-      "proxy",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(proxyPort),
-      bundledSpec,
-      `http://127.0.0.1:${servicePort}`,
-    ],
+    ["proxy", "--host", "127.0.0.1", "--port", String(proxyPort), bundledSpec, service.url],
     proxyLog,
   );
   const baseUrl = `http://127.0.0.1:${proxyPort}`;
@@ -69,7 +57,7 @@ export default async function setup(project: TestProject) {
     await service.stop();
     await seed.db.dropDatabase().catch(() => {});
     await seed.close();
-    await database?.stop();
+    await database.stop();
     if (!process.env.KEEP_CONTRACT_LOGS) rmSync(scratch, { recursive: true, force: true });
   };
 }

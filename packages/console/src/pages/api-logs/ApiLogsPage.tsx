@@ -7,10 +7,10 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PageTitle } from "../../components/PageTitle";
-import { Button } from "../../components/ui/Button";
 import { Badge, ErrorMessage, Loading } from "../../components/ui/Feedback";
 import { SelectField } from "../../components/ui/Field";
 import { formatDate, formatNumber } from "../../lib/i18n";
+import { CURSOR_PAGING, itemsOf, MoreButton } from "../../lib/paging";
 import { Link } from "../../lib/router";
 
 /** Calls of tokens with debug on, and calls held back by maintenance. */
@@ -24,11 +24,10 @@ export function ApiLogsPage() {
     services.data?.items.find((item) => item.id === id)?.name ?? id;
   const logs = useInfiniteQuery({
     ...listApiLogsInfiniteOptions({ query: tokenId ? { tokenId } : {} }),
-    initialPageParam: undefined as unknown as string,
-    getNextPageParam: (page) => page.nextCursor,
+    ...CURSOR_PAGING,
     refetchInterval: 5_000,
   });
-  const items = logs.data?.pages.flatMap((page) => page.items) ?? [];
+  const items = itemsOf(logs.data);
   return (
     <>
       <PageTitle text={t("apiLogs.title")} />
@@ -104,11 +103,7 @@ export function ApiLogsPage() {
         </table>
       </div>
       {items.length === 0 && logs.isSuccess ? <p>{t("apiLogs.empty")}</p> : null}
-      {logs.hasNextPage ? (
-        <Button onClick={() => void logs.fetchNextPage()} disabled={logs.isFetchingNextPage}>
-          {t("common.more")}
-        </Button>
-      ) : null}
+      <MoreButton query={logs} />
     </>
   );
 }

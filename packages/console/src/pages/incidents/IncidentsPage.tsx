@@ -4,10 +4,10 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PageTitle } from "../../components/PageTitle";
-import { Button } from "../../components/ui/Button";
 import { Badge, ErrorMessage, Loading } from "../../components/ui/Feedback";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { formatDate, formatNumber } from "../../lib/i18n";
+import { CURSOR_PAGING, itemsOf, MoreButton } from "../../lib/paging";
 import { Link } from "../../lib/router";
 import { useDebounced } from "../../lib/use-debounced";
 
@@ -34,11 +34,10 @@ export function IncidentsPage() {
         ...(source ? { source } : {}),
       },
     }),
-    initialPageParam: undefined as unknown as string,
-    getNextPageParam: (page) => page.nextCursor,
+    ...CURSOR_PAGING,
     refetchInterval: POLL_MS,
   });
-  const items = incidents.data?.pages.flatMap((page) => page.items) ?? [];
+  const items = itemsOf(incidents.data);
   return (
     <>
       <PageTitle text={t("incidents.title")} />
@@ -112,14 +111,7 @@ export function IncidentsPage() {
         </table>
       </div>
       {items.length === 0 && incidents.isSuccess ? <p>{t("incidents.empty")}</p> : null}
-      {incidents.hasNextPage ? (
-        <Button
-          onClick={() => void incidents.fetchNextPage()}
-          disabled={incidents.isFetchingNextPage}
-        >
-          {t("common.more")}
-        </Button>
-      ) : null}
+      <MoreButton query={incidents} />
     </>
   );
 }

@@ -2,20 +2,19 @@ import { listRequestsInfiniteOptions } from "@sqibs/api-client/react-query";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { PageTitle } from "../../components/PageTitle";
-import { Button } from "../../components/ui/Button";
 import { ErrorMessage, Loading } from "../../components/ui/Feedback";
 import { formatDate } from "../../lib/i18n";
+import { CURSOR_PAGING, itemsOf, MoreButton } from "../../lib/paging";
 import { Link } from "../../lib/router";
 
 export function RequestsPage() {
   const { t } = useTranslation();
   const requests = useInfiniteQuery({
     ...listRequestsInfiniteOptions(),
-    initialPageParam: undefined as unknown as string,
-    getNextPageParam: (page) => page.nextCursor,
+    ...CURSOR_PAGING,
     refetchInterval: 5_000,
   });
-  const items = requests.data?.pages.flatMap((page) => page.items) ?? [];
+  const items = itemsOf(requests.data);
   return (
     <>
       <PageTitle text={t("requests.title")} />
@@ -46,14 +45,7 @@ export function RequestsPage() {
         </table>
       </div>
       {items.length === 0 && requests.isSuccess ? <p>{t("requests.empty")}</p> : null}
-      {requests.hasNextPage ? (
-        <Button
-          onClick={() => void requests.fetchNextPage()}
-          disabled={requests.isFetchingNextPage}
-        >
-          {t("common.more")}
-        </Button>
-      ) : null}
+      <MoreButton query={requests} />
     </>
   );
 }
