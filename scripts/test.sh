@@ -11,6 +11,9 @@ pnpm install --frozen-lockfile --reporter=silent
 echo "==> build (bundle the OpenAPI document, generate the client, compile)" >&2
 pnpm exec turbo run build --output-logs=errors-only
 
+echo "==> console first-load JavaScript (the build fails above its budget)" >&2
+node packages/console/scripts/check-bundle-size.mjs | tail -1
+
 echo "==> generated files match the spec" >&2
 if git rev-parse --git-dir >/dev/null 2>&1; then
   if ! git diff --exit-code --stat -- openapi/bundle packages/api-client/src/generated; then

@@ -101,4 +101,24 @@ describe("the API filter editor and its dry-run panel", () => {
     await editor.getByRole("button", { name: "Save filter" }).click();
     await expect.poll(() => editor.getByText("Filter saved.").count()).toBe(1);
   });
+
+  it("creates a service from an integration template, showing its set-up guide", async () => {
+    const { page } = browser;
+    await openPage(page, "Services");
+    const create = page.getByRole("region", { name: "New service" });
+    await create.getByLabel("Name", { exact: true }).fill("Prometheus");
+    await create.getByLabel("Integration template").selectOption("prometheus-alertmanager");
+    const guide = create.getByRole("region", { name: /^Set-up guide: / });
+    await guide.waitFor();
+    expect(await guide.textContent()).toContain(`${world().baseUrl}/v1/process`);
+    await create.getByRole("button", { name: "Create service" }).click();
+    await page.getByRole("heading", { level: 1, name: "Service Prometheus" }).waitFor();
+    expect(await page.getByText("Created from the template prometheus-alertmanager.").count()).toBe(
+      1,
+    );
+    expect(
+      await page.getByRole("group", { name: "Trigger filter 1" }).count(),
+      "the template's filter is in the editor",
+    ).toBe(1);
+  });
 });

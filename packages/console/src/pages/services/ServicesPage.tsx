@@ -8,6 +8,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSession } from "../../App";
 import { PageTitle } from "../../components/PageTitle";
 import { Button } from "../../components/ui/Button";
 import { Badge, ErrorMessage, Loading, Section } from "../../components/ui/Feedback";
@@ -77,8 +78,16 @@ export function ServicesPage() {
   );
 }
 
+/** The guides write the service's address as this placeholder (IntegrationTemplate.guide). */
+const GUIDE_ADDRESS = "https://sqibs.example.com";
+
+function withBaseUrl(guide: string, baseUrl: string): string {
+  return guide.replaceAll(GUIDE_ADDRESS, baseUrl);
+}
+
 function CreateService() {
   const { t } = useTranslation();
+  const { baseUrl } = useSession();
   const queryClient = useQueryClient();
   const templates = useQuery(listIntegrationTemplatesOptions());
   const [name, setName] = useState("");
@@ -125,7 +134,7 @@ function CreateService() {
           <h3 id="template-guide">{t("services.create.guide", { title: template.title })}</h3>
           <p>{template.description}</p>
           <p>{t("services.create.from", { from: template.from })}</p>
-          <pre className="text-block">{template.guide}</pre>
+          <pre className="text-block">{withBaseUrl(template.guide, baseUrl)}</pre>
         </section>
       ) : null}
       <ErrorMessage error={create.error} />
