@@ -7,8 +7,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Installs Debian's chromium package when it is missing (the test machines run as root). */
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
+  // Another install on the machine may hold dpkg's lock for a while: wait for it.
   const apt = (...args: string[]) =>
-    execFileSync("apt-get", args, {
+    execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=300", ...args], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
