@@ -358,8 +358,8 @@ async function configureService(uri: string, dbName: string): Promise<string> {
       { accountName: "bench", language: "en", serviceName: "Alertmanager" },
     );
     const updated = await repositories.services.update(
-      account._id,
-      service._id,
+      account.id,
+      service.id,
       { filter: ALERTMANAGER_FILTER },
       [],
       clock(),

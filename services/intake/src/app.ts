@@ -1,9 +1,10 @@
 import express, { type Express } from "express";
+import type { AppDeps } from "./container.js";
 import { consoleDirectory, consoleRoutes } from "./http/console.js";
-import type { AppDeps } from "./http/deps.js";
 import { concurrencyLimit, securityHeaders, urlLimit } from "./http/limits.js";
-import { createMetrics, httpMetrics } from "./http/metrics.js";
+import { httpMetrics } from "./http/metrics.js";
 import { openApiValidator } from "./http/openapi.js";
+import { BASE_PATHS } from "./http/paths.js";
 import { notFoundHandler, problemHandler } from "./http/problem.js";
 import { captureRawBody } from "./http/raw-body.js";
 import { requestLog } from "./http/request-log.js";
@@ -20,12 +21,8 @@ import {
 } from "./routes/management/index.js";
 import { sessionRoutes } from "./routes/sessions.js";
 
-/** The routes answer under /sqibs-api and at the root (the document's two servers). */
-const BASE_PATHS = ["/sqibs-api", "/"] as const;
-
 /** Builds the Express app; never listens (see server.ts). */
 export function createApp(deps: AppDeps): Express {
-  deps.metrics ??= createMetrics();
   const { config } = deps;
   const app = express();
   app.disable("x-powered-by");

@@ -4,10 +4,12 @@ import "./memory.js";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { createContainer } from "./container.js";
 import { closeGracefully, createHttpServer, inFlightRequests } from "./http/http-server.js";
-import { createMetrics, startMetricsServer } from "./http/metrics.js";
+import { startMetricsServer } from "./http/metrics.js";
 import { startSweeper } from "./jobs/sweeper.js";
 import { createLogger } from "./logging.js";
+import { createMetrics } from "./metrics.js";
 import { openDatabase } from "./repositories/database.js";
 import { createRepositories, ensureIndexes } from "./repositories/index.js";
 
@@ -34,7 +36,7 @@ void (async function createIndexesWhenReachable() {
 })();
 
 const metrics = createMetrics({ processMetrics: true });
-const deps = { config, logger, repositories, clock: () => new Date(), metrics };
+const deps = createContainer({ config, logger, repositories, metrics });
 const app = createApp(deps);
 const sweeper = startSweeper(deps, config.SWEEP_INTERVAL_MS);
 const metricsServer =

@@ -5,9 +5,8 @@ import { type Logger, pino } from "pino";
 import { inject } from "vitest";
 import { createApp } from "../src/app.js";
 import { type Config, configWith } from "../src/config.js";
-import type { AppDeps } from "../src/http/deps.js";
+import { type AppDeps, createContainer } from "../src/container.js";
 import { createHttpServer } from "../src/http/http-server.js";
-import { createMetrics } from "../src/http/metrics.js";
 import { openDatabase } from "../src/repositories/database.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import { type BootstrapInput, bootstrapAccount } from "../src/usecases/bootstrap.js";
@@ -47,13 +46,11 @@ export async function startTestService(
   });
   const repositories = createRepositories(database);
   if (createIndexes) await ensureIndexes(repositories);
-  const deps: AppDeps = {
+  const deps = createContainer({
     config,
     logger: logger ?? pino({ level: "silent" }),
     repositories,
-    clock: () => new Date(),
-    metrics: createMetrics(),
-  };
+  });
   const server: Server = createHttpServer(createApp(deps), config);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -9,7 +9,6 @@ import {
   isDuplicateKey,
   openDatabase,
 } from "../src/repositories/database.js";
-import { storedPayload } from "../src/repositories/ids.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
 import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
@@ -156,8 +155,8 @@ describe("incident numbers across instances", () => {
     const first = createRepositories(database);
     const second = createRepositories(database);
     await ensureIndexes(first);
-    const accountId = new ObjectId();
-    const serviceId = new ObjectId();
+    const accountId = new ObjectId().toHexString();
+    const serviceId = new ObjectId().toHexString();
     const open = (instance: typeof first, n: number) =>
       instance.incidents.openOrAppend(
         {
@@ -167,7 +166,7 @@ describe("incident numbers across instances", () => {
           description: "",
           urgency: "high",
           status: "triggered",
-          payload: storedPayload(Buffer.from(`alert ${n}`), "text/plain"),
+          payload: { contentType: "text/plain", body: Buffer.from(`alert ${n}`) },
           createdAt: new Date(),
           updatedAt: new Date(),
           deliveryId: `delivery-${n}`,
@@ -187,7 +186,7 @@ describe("incident numbers across instances", () => {
     expect(new Set(numbers).size).toBe(62);
     const stored = await database.db
       .collection<{ number: number }>("incidents")
-      .find({ accountId })
+      .find({ accountId: new ObjectId(accountId) })
       .toArray();
     expect(stored).toHaveLength(62);
     expect(new Set(stored.map((doc) => doc.number)).size).toBe(62);
@@ -198,14 +197,14 @@ describe("rate-limit windows", () => {
   const MINUTE = 60_000;
   const windowStart = Math.floor(Date.now() / MINUTE) * MINUTE;
   /** The database's count of a token's window. */
-  const counted = (id: ObjectId) =>
+  const counted = (id: string) =>
     database.db
       .collection<{ _id: string; count: number }>("rate_limit_windows")
-      .findOne({ _id: `token:${id.toHexString()}:${windowStart}` })
+      .findOne({ _id: `token:${id}:${windowStart}` })
       .then((doc) => doc?.count ?? 0);
 
   it("counts a window far from its limit in memory, and adds it to the database soon after", async () => {
-    const id = new ObjectId();
+    const id = new ObjectId().toHexString();
     let returned: number[] = [];
     const commands = await watchCommands(async (db) => {
       const limits = rateLimitsRepository(db);
@@ -220,7 +219,7 @@ describe("rate-limit windows", () => {
   });
 
   it("loses no hit when many arrive at once near the limit (one update of a window at a time)", async () => {
-    const id = new ObjectId();
+    const id = new ObjectId().toHexString();
     const limits = rateLimitsRepository(database.db);
     const returned = await Promise.all(
       Array.from({ length: 20 }, () => limits.hit("token", id, windowStart, MINUTE, 10)),
@@ -231,7 +230,7 @@ describe("rate-limit windows", () => {
   });
 
   it("sends the hits counted only in memory when asked to flush (at shutdown)", async () => {
-    const id = new ObjectId();
+    const id = new ObjectId().toHexString();
     const limits = rateLimitsRepository(database.db);
     // The first hit is counted in the database, the other two in memory until a flush.
     for (let i = 0; i < 3; i++) await limits.hit("token", id, windowStart, MINUTE, 1_000);
@@ -240,7 +239,7 @@ describe("rate-limit windows", () => {
   });
 
   it("forgets a past window's hits not yet sent when it deletes past windows", async () => {
-    const id = new ObjectId();
+    const id = new ObjectId().toHexString();
     const limits = rateLimitsRepository(database.db);
     // The first hit is counted in the database, the second waits in memory for the next flush.
     expect(await limits.hit("token", id, windowStart, MINUTE, 1_000)).toBe(1);
@@ -253,7 +252,7 @@ describe("rate-limit windows", () => {
   });
 
   it("asks the database for every hit from half the limit on, so two instances share it", async () => {
-    const id = new ObjectId();
+    const id = new ObjectId().toHexString();
     const first = rateLimitsRepository(database.db);
     const second = rateLimitsRepository(database.db);
     const returned: number[] = [];

@@ -40,7 +40,7 @@ export default async function setup(project: TestProject) {
     baseUrl: service.url,
     adminToken: account.adminToken.secret,
     globalToken: account.globalToken.secret,
-    serviceId: account.service._id.toHexString(),
+    serviceId: account.service.id,
     chromium,
     screenshots,
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@sqibs/testing";
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ALERTMANAGER_VERSION,
@@ -96,7 +97,7 @@ receivers:
   const incidents = () =>
     service.deps.repositories.database.db
       .collection("incidents")
-      .find({ accountId: account.account._id })
+      .find({ accountId: new ObjectId(account.account.id) })
       .toArray();
 
   let incidentId: string;

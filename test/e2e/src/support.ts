@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { findTemplate, type IntegrationTemplate } from "@sqibs/templates";
-import { ObjectId } from "mongodb";
 // The intake service's own test harness (services/intake/test): the real HTTP server on a
 // database of its own. Imported by path, as the service does not export its tests.
 import { startTestService, type TestService } from "../../../services/intake/test/harness.js";
@@ -34,8 +33,8 @@ export function template(name: string): IntegrationTemplate {
 export async function accountWithTemplate(service: TestService, name: string): Promise<Account> {
   const account = await service.account({ accountName: `Template ${name}` });
   const updated = await service.deps.repositories.services.update(
-    account.account._id,
-    account.service._id,
+    account.account.id,
+    account.service.id,
     { filter: structuredClone(template(name).filter) },
     [],
     new Date(),
@@ -75,10 +74,7 @@ export async function sendToProcess(service: TestService, send: Send): Promise<A
 
 /** The incident as stored, with its events, read straight from the database. */
 export async function storedIncident(service: TestService, account: Account, id: string) {
-  const incident = await service.deps.repositories.incidents.findInAccount(
-    account.account._id,
-    ObjectId.createFromHexString(id),
-  );
+  const incident = await service.deps.repositories.incidents.findInAccount(account.account.id, id);
   if (!incident) throw new Error(`incident ${id} is not stored`);
   return incident;
 }

@@ -66,17 +66,17 @@ export function initCommand(program: Command): void {
         );
         const result = {
           account: {
-            id: created.account._id.toHexString(),
+            id: created.account.id,
             name: created.account.name,
             language: created.account.language,
           },
-          service: { id: created.service._id.toHexString(), name: created.service.name },
+          service: { id: created.service.id, name: created.service.name },
           globalToken: {
-            id: created.globalToken.token._id.toHexString(),
+            id: created.globalToken.token.id,
             secret: created.globalToken.secret,
           },
           adminToken: {
-            id: created.adminToken.token._id.toHexString(),
+            id: created.adminToken.token.id,
             secret: created.adminToken.secret,
           },
         };

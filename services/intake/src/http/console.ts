@@ -43,7 +43,7 @@ export function consoleRoutes(directory: string | undefined): Router {
   router.use(consoleCsp);
   if (!directory) {
     router.use((_req, res) => {
-      sendProblem(res, 404, "The console has not been built: run 'pnpm build'.");
+      sendProblem(res, "NOT_FOUND", "The console has not been built: run 'pnpm build'.");
     });
     return router;
   }
@@ -58,7 +58,7 @@ export function consoleRoutes(directory: string | undefined): Router {
   router.use(express.static(directory, { index: false, fallthrough: true }));
   router.get("/{*path}", (req, res) => {
     if (extname(req.path) !== "") {
-      sendProblem(res, 404, `No console file ${req.path}.`);
+      sendProblem(res, "NOT_FOUND", `No console file ${req.path}.`);
       return;
     }
     res.setHeader("Cache-Control", "no-cache");

@@ -4,11 +4,14 @@ import {
   type RequestListener,
   type Server,
   type ServerResponse,
+  STATUS_CODES,
 } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import type { ErrorCode } from "../errors.js";
 import { SECURITY_HEADERS } from "./limits.js";
+import { problemOf } from "./problem.js";
 
 export type HttpServerConfig = Pick<
   Config,
@@ -94,20 +97,15 @@ export function closeGracefully(server: Server, timeoutMs: number): Promise<bool
   });
 }
 
-const CLIENT_ERRORS: Record<string, [number, string, string]> = {
-  HPE_HEADER_OVERFLOW: [
-    431,
-    "Request Header Fields Too Large",
-    "The request line and headers exceed the size limit.",
-  ],
+/** What Node's own refusals are, in the problem table's terms. */
+const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
+  HPE_HEADER_OVERFLOW: ["HEADERS_TOO_LARGE", "The request line and headers exceed the size limit."],
   ERR_HTTP_REQUEST_TIMEOUT: [
-    408,
-    "Request Timeout",
+    "REQUEST_TIMEOUT",
     "The request was not received in time; the connection is closed.",
   ],
   ERR_HTTP_HEADERS_TIMEOUT: [
-    408,
-    "Request Timeout",
+    "REQUEST_TIMEOUT",
     "The request headers were not received in time; the connection is closed.",
   ],
 };
@@ -123,24 +121,19 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): number
     socket.destroy();
     return undefined;
   }
-  const [status, reason, detail] = CLIENT_ERRORS[error.code ?? ""] ?? [
-    400,
-    "Bad Request",
+  const [code, detail] = CLIENT_ERRORS[error.code ?? ""] ?? [
+    "INVALID_REQUEST",
     "The request is not valid HTTP.",
   ];
-  const body = JSON.stringify({
-    type: `/problems/${reason.toLowerCase().replaceAll(" ", "-")}`,
-    title: reason,
-    status,
-    detail,
-  });
+  const problem = problemOf(code, detail);
+  const body = JSON.stringify(problem);
   const headers = [
-    `HTTP/1.1 ${status} ${reason}`,
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}`,
     "Content-Type: application/problem+json",
     `Content-Length: ${Buffer.byteLength(body)}`,
     "Connection: close",
     ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
   ];
   socket.end(`${headers.join("\r\n")}\r\n\r\n${body}`);
-  return status;
+  return problem.status;
 }

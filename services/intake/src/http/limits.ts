@@ -1,4 +1,5 @@
 import type { RequestHandler } from "express";
+import { HEALTH_PATH } from "./paths.js";
 import { sendProblem } from "./problem.js";
 
 /**
@@ -25,12 +26,11 @@ export const securityHeaders: RequestHandler = (_req, res, next) => {
 export function urlLimit(maxBytes: number): RequestHandler {
   return (req, res, next) => {
     if (Buffer.byteLength(req.originalUrl) <= maxBytes) return next();
-    sendProblem(res, 414, `The URL exceeds the limit of ${maxBytes} bytes.`, { limit: "url-size" });
+    sendProblem(res, "URI_TOO_LONG", `The URL exceeds the limit of ${maxBytes} bytes.`, {
+      limit: "url-size",
+    });
   };
 }
-
-/** Health probes are never turned away: an overloaded service is still alive. */
-const EXEMPT = /^(\/sqibs-api)?\/(healthz|readyz)\/?$/;
 
 /**
  * At most `max` requests served at once (0: no cap); above it 503 with Retry-After, before
@@ -39,11 +39,12 @@ const EXEMPT = /^(\/sqibs-api)?\/(healthz|readyz)\/?$/;
 export function concurrencyLimit(max: number, retryAfterSeconds: number): RequestHandler {
   let active = 0;
   return (req, res, next) => {
-    if (max === 0 || EXEMPT.test(req.path)) return next();
+    // Health probes are never turned away: an overloaded service is still alive.
+    if (max === 0 || HEALTH_PATH.test(req.path)) return next();
     if (active >= max) {
       sendProblem(
         res,
-        503,
+        "OVERLOADED",
         `The service is serving its limit of ${max} concurrent requests; nothing was stored. Retry later.`,
         { limit: "concurrency", retryAfterSeconds },
       );

@@ -1,37 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
-import { AppError, type FieldError } from "../errors.js";
+import type { AppDeps } from "../container.js";
+import {
+  AppError,
+  codeOfStatus,
+  type ErrorCode,
+  type FieldError,
+  PROBLEMS,
+  type ProblemExtra,
+} from "../errors.js";
 import { isDatabaseUnavailable } from "../repositories/database.js";
-import type { AppDeps } from "./deps.js";
-
-const TITLES: Record<number, string> = {
-  400: "Invalid request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not found",
-  405: "Method not allowed",
-  409: "Conflict",
-  413: "Payload too large",
-  414: "URI too long",
-  415: "Unsupported media type",
-  429: "Too many requests",
-  500: "Internal server error",
-  503: "Service unavailable",
-};
-
-const SLUGS: Record<number, string> = {
-  400: "invalid-request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not-found",
-  405: "method-not-allowed",
-  409: "conflict",
-  413: "payload-too-large",
-  414: "uri-too-long",
-  415: "unsupported-media-type",
-  429: "rate-limited",
-  500: "internal",
-  503: "service-unavailable",
-};
 
 export interface Problem {
   type: string;
@@ -43,29 +20,44 @@ export interface Problem {
   limit?: string;
 }
 
-export function sendProblem(
-  res: Response,
-  status: number,
+/** A status the table does not name (none the service sends today). */
+const UNNAMED = { title: "Error", type: "/problems/error" };
+
+/** The problem+json body of a code (or of a bare status), from the one table in errors.ts. */
+export function problemOf(
+  codeOrStatus: ErrorCode | number,
   detail: string,
-  extra: { errors?: FieldError[]; limit?: string; retryAfterSeconds?: number } = {},
-): void {
-  const problem: Problem = {
-    type: `/problems/${SLUGS[status] ?? "error"}`,
-    title: TITLES[status] ?? "Error",
+  extra: Omit<ProblemExtra, "retryAfterSeconds"> & { instance?: string } = {},
+): Problem {
+  const code = typeof codeOrStatus === "number" ? codeOfStatus(codeOrStatus) : codeOrStatus;
+  const status = typeof codeOrStatus === "number" ? codeOrStatus : PROBLEMS[codeOrStatus].status;
+  const { title, type } = code ? PROBLEMS[code] : UNNAMED;
+  return {
+    type,
+    title,
     status,
     detail,
-    instance: res.locals.requestId,
+    ...(extra.instance !== undefined ? { instance: extra.instance } : {}),
     ...(extra.errors ? { errors: extra.errors } : {}),
     ...(extra.limit ? { limit: extra.limit } : {}),
   };
-  if (status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="sqibs"');
+}
+
+export function sendProblem(
+  res: Response,
+  codeOrStatus: ErrorCode | number,
+  detail: string,
+  extra: ProblemExtra = {},
+): void {
+  const problem = problemOf(codeOrStatus, detail, { ...extra, instance: res.locals.requestId });
+  if (problem.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="sqibs"');
   if (extra.retryAfterSeconds !== undefined)
     res.setHeader("Retry-After", String(extra.retryAfterSeconds));
-  res.status(status).type("application/problem+json").send(JSON.stringify(problem));
+  res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem));
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendProblem(res, 404, `No route for ${req.method} ${req.path}.`);
+  sendProblem(res, "NOT_FOUND", `No route for ${req.method} ${req.path}.`);
 };
 
 interface HttpishError {
@@ -87,19 +79,24 @@ export function problemHandler(deps: AppDeps): ErrorRequestHandler {
     }
     if (error instanceof AppError) {
       if (error.code === "DATABASE_UNAVAILABLE")
-        deps.metrics?.databaseErrors.inc({ kind: "unavailable" });
+        deps.metrics.databaseErrors.inc({ kind: "unavailable" });
       const retryAfterSeconds =
         error.extra.retryAfterSeconds ??
         (error.code === "DATABASE_UNAVAILABLE" ? deps.config.RETRY_AFTER_SECONDS : undefined);
-      sendProblem(res, error.status, error.message, { ...error.extra, retryAfterSeconds });
+      sendProblem(res, error.code, error.message, { ...error.extra, retryAfterSeconds });
       return;
     }
     if (isDatabaseUnavailable(error)) {
-      deps.metrics?.databaseErrors.inc({ kind: "unavailable" });
+      deps.metrics.databaseErrors.inc({ kind: "unavailable" });
       deps.logger.warn({ err: error, requestId: res.locals.requestId }, "database unavailable");
-      sendProblem(res, 503, "The database is unreachable; nothing was stored. Retry later.", {
-        retryAfterSeconds: deps.config.RETRY_AFTER_SECONDS,
-      });
+      sendProblem(
+        res,
+        "DATABASE_UNAVAILABLE",
+        "The database is unreachable; nothing was stored. Retry later.",
+        {
+          retryAfterSeconds: deps.config.RETRY_AFTER_SECONDS,
+        },
+      );
       return;
     }
     const httpError = (error ?? {}) as HttpishError;
@@ -107,11 +104,16 @@ export function problemHandler(deps: AppDeps): ErrorRequestHandler {
     if (status === 415) {
       // The validator's answer to a body whose type the operation does not list.
       const type = req.get("content-type");
-      if (type) sendProblem(res, 415, `This operation takes application/json, not ${type}.`);
+      if (type)
+        sendProblem(
+          res,
+          "UNSUPPORTED_MEDIA_TYPE",
+          `This operation takes application/json, not ${type}.`,
+        );
       else
         sendProblem(
           res,
-          400,
+          "INVALID_REQUEST",
           "This operation needs a JSON body (Content-Type: application/json).",
           {
             errors: [{ field: "body", message: "required" }],
@@ -133,7 +135,7 @@ export function problemHandler(deps: AppDeps): ErrorRequestHandler {
       { err: error, requestId: res.locals.requestId, path: req.path },
       "unhandled error",
     );
-    sendProblem(res, 500, "An unexpected error occurred; it has been logged.");
+    sendProblem(res, "INTERNAL", "An unexpected error occurred; it has been logged.");
   };
 }
 

@@ -1,11 +1,9 @@
 import express, { type Request, type RequestHandler } from "express";
 import { AppError } from "../errors.js";
+import { INGEST_PATH } from "./paths.js";
 
 const RAW = Symbol("rawBody");
 type WithRaw = Request & { [RAW]?: Buffer };
-
-/** Ingest paths, at the root and under the hosted-style /sqibs-api prefix. */
-export const INGEST_PATH = /^(\/sqibs-api)?\/v1\/(process|request)\/?$/;
 
 /**
  * Captures the ingest body as bytes before anything parses it: malformed JSON is a text

@@ -1,9 +1,6 @@
 import type { Request, Response } from "express";
 import type { Config } from "../config.js";
-import { AppError } from "../errors.js";
-import type { TokenDoc } from "../repositories/documents.js";
-import { findLiveSession, isCsrfToken, type LiveSession } from "../usecases/sessions.js";
-import type { AppDeps } from "./deps.js";
+import type { SessionCredentials } from "../usecases/sessions.js";
 
 /** The console's session cookie (openapi: securitySchemes.sessionCookie). */
 export const SESSION_COOKIE = "sqibs_session";
@@ -22,6 +19,16 @@ export function sessionSecretOf(req: Request): string | undefined {
     }
   }
   return undefined;
+}
+
+/** What the request presents for a console session (the use case decides whether it holds). */
+export function sessionCredentials(req: Request): SessionCredentials {
+  return {
+    kind: "session",
+    secret: sessionSecretOf(req),
+    changes: !SAFE_METHODS.has(req.method),
+    csrfToken: req.get(CSRF_HEADER),
+  };
 }
 
 /** Served over https (directly, or as the public address says): the cookie is `Secure`. */
@@ -52,36 +59,4 @@ export function clearSessionCookie(req: Request, res: Response, config: Config) 
 /** The base URL senders use: PUBLIC_BASE_URL, else the address this request reached. */
 export function baseUrlOf(req: Request, config: Config): string {
   return config.PUBLIC_BASE_URL ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
-}
-
-/**
- * The live session of the request's cookie; 401 without one. A call that changes something
- * must also carry the session's CSRF token (403 otherwise).
- */
-export async function requireSession(
-  deps: AppDeps,
-  req: Request,
-): Promise<LiveSession & { secret: string }> {
-  const secret = sessionSecretOf(req);
-  const live = secret === undefined ? null : await findLiveSession(deps, secret);
-  if (!secret || !live) {
-    throw new AppError(
-      "UNAUTHORIZED",
-      secret
-        ? "The console session has ended (signed out, idle too long, or its token revoked); sign in again."
-        : "No API token and no console session: send 'Authorization: Bearer <token>', or sign in.",
-    );
-  }
-  if (!SAFE_METHODS.has(req.method) && !isCsrfToken(secret, req.get(CSRF_HEADER))) {
-    throw new AppError(
-      "FORBIDDEN",
-      `A call that changes something with a console session needs the session's ${CSRF_HEADER} header.`,
-    );
-  }
-  return { ...live, secret };
-}
-
-/** The admin token behind the request's session, for requireToken (management routes). */
-export async function sessionToken(deps: AppDeps, req: Request): Promise<TokenDoc> {
-  return (await requireSession(deps, req)).token;
 }

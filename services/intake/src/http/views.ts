@@ -1,69 +1,98 @@
 import type {
-  Account,
-  ApiLogEntry,
-  Incident,
+  Account as AccountView,
+  ApiLogEntry as ApiLogEntryView,
+  FilterTestResult,
   IncidentListItem,
-  IssuedToken,
+  Incident as IncidentView,
+  IntegrationTemplate as IntegrationTemplateView,
+  IssuedToken as IssuedTokenView,
+  IngestResult as ProcessResultView,
   RequestDetail,
-  Service,
+  RequestResult as RequestResultView,
+  Request as RequestView,
+  Service as ServiceView,
+  Session as SessionView,
   StoredPayload as StoredPayloadView,
-  Token,
+  Token as TokenView,
 } from "@sqibs/api-client";
 import { maintenanceHolds } from "@sqibs/domain";
+import type { IntegrationTemplate } from "@sqibs/templates";
 import type {
-  AccountDoc,
-  ApiLogDoc,
-  IncidentDoc,
-  RequestDoc,
-  ServiceDoc,
+  Account,
+  ApiLogEntry,
+  ConsoleSession,
+  Incident,
+  IncidentListing,
+  Service,
+  ServiceRequest,
+  ServiceRequestListing,
   StoredPayload,
-  TokenDoc,
-} from "../repositories/documents.js";
-import { payloadBytes } from "../repositories/ids.js";
-import type { IncidentListDoc } from "../repositories/incidents.js";
-import type { IncidentAction } from "../usecases/ingest.js";
+  Token,
+} from "../repositories/index.js";
+import type {
+  IngestResult,
+  ProcessAnswer,
+  RequestAnswer,
+  RequestSummary,
+} from "../usecases/ingest.js";
+import type { FilterTrial } from "../usecases/services.js";
+import type { IssuedToken } from "../usecases/tokens.js";
 
-/** Documents as the API shows them (the OpenAPI schemas). */
-export function toIncidentSummary(
-  incident: Pick<
-    IncidentDoc,
-    "_id" | "number" | "serviceId" | "title" | "status" | "urgency" | "correlationKey"
-  >,
-  action: IncidentAction,
-) {
-  return {
-    id: incident._id.toHexString(),
-    number: incident.number,
-    serviceId: incident.serviceId.toHexString(),
-    title: incident.title,
-    status: incident.status,
-    urgency: incident.urgency,
-    ...(incident.correlationKey !== undefined ? { correlationKey: incident.correlationKey } : {}),
-    action,
-  };
-}
-
-export function toRequest(request: Omit<RequestDoc, "payload">) {
-  return {
-    id: request._id.toHexString(),
-    title: request.title,
-    description: request.description,
-    ...(request.workflowId !== undefined ? { workflowId: request.workflowId } : {}),
-    ...(request.source !== undefined ? { source: request.source } : {}),
-    createdAt: request.createdAt.toISOString(),
-  };
-}
-
-// ---- Management API views: typed by the generated client, so a drift from the spec fails
-// ---- the typecheck (and the tests validate every response against the document).
+// Entities as the API shows them: typed by the generated client, so a drift from the spec
+// fails the typecheck (and the tests validate every response against the document).
 
 const iso = (date: Date): string => date.toISOString();
 const isoIf = <K extends string>(key: K, date: Date | undefined): { [P in K]?: string } =>
   (date === undefined ? {} : { [key]: date.toISOString() }) as { [P in K]?: string };
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+const replayed = (result: IngestResult<unknown>) => (result.replayed ? { replayed: true } : {});
 
-export function toAccount(account: AccountDoc): Account {
+/** The answer of POST /v1/process (a replayed retry says so). */
+export function toProcessResult(result: IngestResult<ProcessAnswer>): ProcessResultView {
+  const { answer } = result;
   return {
-    id: account._id.toHexString(),
+    id: answer.id,
+    triggered: answer.triggered,
+    resolved: answer.resolved,
+    incidents: answer.incidents.map((incident) => ({
+      id: incident.id,
+      number: incident.number,
+      serviceId: incident.serviceId,
+      title: incident.title,
+      status: incident.status,
+      urgency: incident.urgency,
+      ...optional("correlationKey", incident.correlationKey),
+      action: incident.action,
+    })),
+    ...optional("reason", answer.reason),
+    ...replayed(result),
+  };
+}
+
+/** The answer of POST /v1/request (a replayed retry says so). */
+export function toRequestResult(result: IngestResult<RequestAnswer>): RequestResultView {
+  return { id: result.answer.id, request: toRequest(result.answer.request), ...replayed(result) };
+}
+
+export function toRequest(request: RequestSummary | ServiceRequestListing): RequestView {
+  return {
+    id: request.id,
+    title: request.title,
+    description: request.description,
+    ...optional("workflowId", request.workflowId),
+    ...optional("source", request.source),
+    createdAt: iso(request.createdAt),
+  };
+}
+
+export function toRequestDetail(request: ServiceRequest): RequestDetail {
+  return { ...toRequest(request), payload: toPayload(request.payload) };
+}
+
+export function toAccount(account: Account): AccountView {
+  return {
+    id: account.id,
     name: account.name,
     language: account.language,
     createdAt: iso(account.createdAt),
@@ -76,17 +105,17 @@ export function toAccount(account: AccountDoc): Account {
  * The stored state "maintenance" (not settable through the API) shows as an active service
  * with an open-ended window.
  */
-export function toService(service: ServiceDoc, now: Date): Service {
+export function toService(service: Service, now: Date): ServiceView {
   const { state, maintenance } = service;
   const window = maintenance ?? (state === "maintenance" ? {} : undefined);
   return {
-    id: service._id.toHexString(),
+    id: service.id,
     name: service.name,
     state: state === "maintenance" ? "active" : state,
-    ...(service.titleKey !== undefined ? { titleKey: service.titleKey } : {}),
-    ...(service.descriptionKey !== undefined ? { descriptionKey: service.descriptionKey } : {}),
-    ...(service.filter !== undefined ? { filter: service.filter } : {}),
-    ...(service.template !== undefined ? { template: service.template } : {}),
+    ...optional("titleKey", service.titleKey),
+    ...optional("descriptionKey", service.descriptionKey),
+    ...optional("filter", service.filter),
+    ...optional("template", service.template),
     ...(window
       ? {
           maintenance: {
@@ -103,12 +132,12 @@ export function toService(service: ServiceDoc, now: Date): Service {
 }
 
 /** Never the secret nor its hash: only the prefix people recognize it by. */
-export function toToken(token: TokenDoc): Token {
+export function toToken(token: Token): TokenView {
   return {
-    id: token._id.toHexString(),
+    id: token.id,
     name: token.name,
     scope: token.scope,
-    ...(token.serviceId ? { serviceId: token.serviceId.toHexString() } : {}),
+    ...(token.serviceId ? { serviceId: token.serviceId } : {}),
     prefix: token.prefix,
     debug: token.debug,
     createdAt: iso(token.createdAt),
@@ -117,20 +146,20 @@ export function toToken(token: TokenDoc): Token {
   };
 }
 
-export function toIssuedToken(issued: { token: TokenDoc; secret: string }): IssuedToken {
+export function toIssuedToken(issued: IssuedToken): IssuedTokenView {
   return { token: toToken(issued.token), secret: issued.secret };
 }
 
-export function toIncidentListItem(incident: IncidentListDoc): IncidentListItem {
+export function toIncidentListItem(incident: IncidentListing): IncidentListItem {
   return {
-    id: incident._id.toHexString(),
+    id: incident.id,
     number: incident.number,
-    serviceId: incident.serviceId.toHexString(),
+    serviceId: incident.serviceId,
     title: incident.title,
     urgency: incident.urgency,
     status: incident.status,
-    ...(incident.correlationKey !== undefined ? { correlationKey: incident.correlationKey } : {}),
-    ...(incident.source !== undefined ? { source: incident.source } : {}),
+    ...optional("correlationKey", incident.correlationKey),
+    ...optional("source", incident.source),
     eventCount: incident.eventCount,
     createdAt: iso(incident.createdAt),
     updatedAt: iso(incident.updatedAt),
@@ -140,72 +169,110 @@ export function toIncidentListItem(incident: IncidentListDoc): IncidentListItem 
   };
 }
 
-export function toIncident(incident: IncidentDoc): Incident {
-  const { correlationKey, source, acknowledgedAt, resolvedAt, autoResolveAfterSeconds } = incident;
+export function toIncident(incident: Incident): IncidentView {
   return {
-    id: incident._id.toHexString(),
-    number: incident.number,
-    serviceId: incident.serviceId.toHexString(),
-    title: incident.title,
+    ...toIncidentListItem(incident),
     description: incident.description,
-    urgency: incident.urgency,
-    status: incident.status,
-    ...(correlationKey !== undefined ? { correlationKey } : {}),
-    ...(source !== undefined ? { source } : {}),
-    eventCount: incident.eventCount,
     events: incident.events.map((event) => ({
       at: iso(event.at),
       type: event.type,
       actor: event.actor,
-      ...(event.comment !== undefined ? { comment: event.comment } : {}),
+      ...optional("comment", event.comment),
     })),
     payload: toPayload(incident.payload),
-    ...(autoResolveAfterSeconds !== undefined ? { autoResolveAfterSeconds } : {}),
-    createdAt: iso(incident.createdAt),
-    updatedAt: iso(incident.updatedAt),
-    lastEventAt: iso(incident.lastEventAt),
-    ...isoIf("acknowledgedAt", acknowledgedAt),
-    ...isoIf("resolvedAt", resolvedAt),
+    ...optional("autoResolveAfterSeconds", incident.autoResolveAfterSeconds),
   };
-}
-
-export function toRequestDetail(request: RequestDoc): RequestDetail {
-  return { ...toRequest(request), payload: toPayload(request.payload) };
 }
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The bytes as received: as text when they are valid UTF-8, and always as base64. */
 export function toPayload(payload: StoredPayload): StoredPayloadView {
-  const bytes = payloadBytes(payload);
   let body: string | undefined;
   try {
-    body = STRICT_UTF8.decode(bytes);
+    body = STRICT_UTF8.decode(payload.body);
   } catch {
     body = undefined;
   }
   return {
     contentType: payload.contentType,
-    ...(body !== undefined ? { body } : {}),
-    bodyBase64: bytes.toString("base64"),
+    ...optional("body", body),
+    bodyBase64: Buffer.from(payload.body).toString("base64"),
   };
 }
 
-export function toApiLogEntry(entry: ApiLogDoc): ApiLogEntry {
+export function toApiLogEntry(entry: ApiLogEntry): ApiLogEntryView {
   return {
-    id: entry._id.toHexString(),
-    tokenId: entry.tokenId.toHexString(),
+    id: entry.id,
+    tokenId: entry.tokenId,
     endpoint: entry.endpoint,
     at: iso(entry.at),
-    ...(entry.from !== undefined ? { from: entry.from } : {}),
+    ...optional("from", entry.from),
     contentType: entry.contentType,
     bodySize: entry.bodySize,
     decisions: entry.decisions.map((decision) => ({
-      serviceId: decision.serviceId.toHexString(),
+      serviceId: decision.serviceId,
       kind: decision.kind,
-      ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
-      ...(decision.incidentId ? { incidentId: decision.incidentId.toHexString() } : {}),
+      ...optional("reason", decision.reason),
+      ...(decision.incidentId ? { incidentId: decision.incidentId } : {}),
     })),
     status: entry.status,
+  };
+}
+
+/** A filter trial; triggerIndex only for a configured trigger (not the default rules). */
+export function toFilterTestResult({ decision, maintenance }: FilterTrial): FilterTestResult {
+  switch (decision.kind) {
+    case "trigger":
+      return {
+        decision: "trigger",
+        ...(decision.triggerIndex >= 0 ? { triggerIndex: decision.triggerIndex } : {}),
+        urgency: decision.urgency,
+        title: decision.title,
+        description: decision.description,
+        ...optional("correlationKey", decision.correlation),
+        ...optional("autoResolveAfterSeconds", decision.autoResolveAfterSeconds),
+        maintenance,
+      };
+    case "resolve":
+      return {
+        decision: "resolve",
+        ...optional("correlationKey", decision.correlation),
+        maintenance,
+      };
+    default:
+      return { decision: decision.kind, reason: decision.reason, maintenance };
+  }
+}
+
+/** A template with its guide as written (the address is the placeholder `https://sqibs.example.com`). */
+export function toIntegrationTemplate(template: IntegrationTemplate): IntegrationTemplateView {
+  return {
+    name: template.name,
+    title: template.title,
+    description: template.description,
+    from: template.from,
+    filter: template.filter,
+    guide: template.guide,
+  };
+}
+
+/** A console session as the API shows it (never the cookie's secret). */
+export function toSession(input: {
+  session: ConsoleSession;
+  account: Account;
+  idleTimeoutSeconds: number;
+  expiresAt: Date;
+  csrfToken: string;
+  baseUrl: string;
+}): SessionView {
+  return {
+    accountId: input.account.id,
+    accountName: input.account.name,
+    tokenId: input.session.tokenId,
+    idleTimeoutSeconds: input.idleTimeoutSeconds,
+    expiresAt: iso(input.expiresAt),
+    csrfToken: input.csrfToken,
+    baseUrl: input.baseUrl,
   };
 }

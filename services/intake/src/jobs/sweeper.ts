@@ -1,4 +1,4 @@
-import type { AppDeps } from "../http/deps.js";
+import type { AppDeps } from "../container.js";
 import { autoResolveDue } from "../usecases/lifecycle.js";
 import { forgetIdleSessions } from "../usecases/sessions.js";
 
@@ -11,8 +11,8 @@ export interface Sweeper {
 /**
  * Background work: auto-resolve incidents that went quiet, forget expired deliveries and
  * idle console sessions.
- * Safe with several instances on one database: every change is a conditional update that
- * only one instance can win.
+ * Each scans an index by due time (ADR 0002). Safe with several instances on one database:
+ * a resolve is a lifecycle transition that only one instance can claim (ADR 0001).
  */
 export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
   let running: Promise<void> | undefined;

@@ -1,4 +1,4 @@
-import type { AccountDoc, ServiceDoc } from "./documents.js";
+import type { Account, Service } from "./entities.js";
 import type { OpenedToken } from "./tokens.js";
 
 /**
@@ -63,19 +63,20 @@ interface HotRepositories {
   tokens: {
     findBySecretHash(hash: string, now: Date): Promise<OpenedToken | null>;
   };
-  accounts: { findById(id: AccountDoc["_id"]): Promise<AccountDoc | null> };
-  services: { listByAccount(accountId: ServiceDoc["accountId"]): Promise<ServiceDoc[]> };
+  accounts: { findById(id: string): Promise<Account | null> };
+  services: { listByAccount(accountId: string): Promise<Service[]> };
 }
 
 /**
- * Every ingest call reads its token, account and services: those reads are cached for a
- * moment (FerretDB answers them with collection scans). A write through this process clears
+ * Every call reads its token and account (authentication, rate limits) and every ingest call
+ * its services: those reads are cached for a moment (FerretDB answers them with collection
+ * scans). A write through this process clears
  * them at once; another instance sees a change within `ttlMs` (revocation included).
  */
 export function cacheHotReads<R extends HotRepositories>(repositories: R, ttlMs: number): R {
   const tokens = new TtlCache<OpenedToken | null>(ttlMs);
-  const accounts = new TtlCache<AccountDoc | null>(ttlMs);
-  const services = new TtlCache<ServiceDoc[]>(ttlMs);
+  const accounts = new TtlCache<Account | null>(ttlMs);
+  const services = new TtlCache<Service[]>(ttlMs);
   const clearing =
     <A extends unknown[], T>(caches: Array<TtlCache<unknown>>, write: (...args: A) => Promise<T>) =>
     async (...args: A): Promise<T> => {
@@ -117,15 +118,12 @@ export function cacheHotReads<R extends HotRepositories>(repositories: R, ttlMs:
     },
     accounts: {
       ...clearAllOn(repositories.accounts, [accounts], ["findById", "count"]),
-      findById: (id: AccountDoc["_id"]) =>
-        accounts.through(id.toHexString(), () => repositories.accounts.findById(id)),
+      findById: (id: string) => accounts.through(id, () => repositories.accounts.findById(id)),
     },
     services: {
       ...clearAllOn(repositories.services, [services, tokens], ["findInAccount", "listByAccount"]),
-      listByAccount: (accountId: ServiceDoc["accountId"]) =>
-        services.through(accountId.toHexString(), () =>
-          repositories.services.listByAccount(accountId),
-        ),
+      listByAccount: (accountId: string) =>
+        services.through(accountId, () => repositories.services.listByAccount(accountId)),
     },
   };
 }

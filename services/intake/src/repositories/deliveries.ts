@@ -1,5 +1,6 @@
 import { type Db, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
+import { hex, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
 /**
@@ -28,9 +29,10 @@ interface DeliveryAnswerDoc {
   expiresAt: Date;
 }
 
+/** A delivery's generation is the id its writes carry (a retry after a crash finds them). */
 export type DeliveryClaim =
-  | { role: "owner"; generation: ObjectId; expiresAt: Date }
-  | { role: "replay"; generation: ObjectId; status: number; response: string };
+  | { role: "owner"; generation: string; expiresAt: Date }
+  | { role: "replay"; generation: string; status: number; response: string };
 
 const LEASE_MS = 5_000;
 const WAIT_STEP_MS = 25;
@@ -47,7 +49,11 @@ export function deliveriesRepository(db: Db, batches: InsertBatches) {
       { returnDocument: "after" },
     );
     return updated
-      ? { role: "owner" as const, generation: updated.generation, expiresAt: updated.expiresAt }
+      ? {
+          role: "owner" as const,
+          generation: hex(updated.generation),
+          expiresAt: updated.expiresAt,
+        }
       : null;
   }
 
@@ -65,7 +71,7 @@ export function deliveriesRepository(db: Db, batches: InsertBatches) {
         };
         try {
           await batches.insert(deliveries, fresh);
-          return { role: "owner", generation: fresh.generation, expiresAt: fresh.expiresAt };
+          return { role: "owner", generation: hex(fresh.generation), expiresAt: fresh.expiresAt };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
@@ -80,7 +86,7 @@ export function deliveriesRepository(db: Db, batches: InsertBatches) {
         if (answer) {
           return {
             role: "replay",
-            generation: existing.generation,
+            generation: hex(existing.generation),
             status: answer.status,
             response: answer.response,
           };
@@ -104,13 +110,13 @@ export function deliveriesRepository(db: Db, batches: InsertBatches) {
     },
 
     async complete(
-      claim: { generation: ObjectId; expiresAt: Date },
+      claim: { generation: string; expiresAt: Date },
       status: number,
       response: string,
     ): Promise<void> {
       try {
         await batches.insert(answers, {
-          _id: claim.generation,
+          _id: toObjectId(claim.generation),
           status,
           response,
           expiresAt: claim.expiresAt,

@@ -1,31 +1,34 @@
-import type { ApiFilter, MaintenanceWindow, ServiceState, Urgency } from "@sqibs/domain";
+import type { IncidentEventType, IncidentStatus, Urgency } from "@sqibs/domain";
 import type { Binary, ObjectId } from "mongodb";
+import type { ApiLogDecisionKind, Service, TokenScope } from "./entities.js";
 
-/** Documents as stored. User JSON is never stored as BSON: raw payloads are bytes. */
+// Documents as stored (inside repositories/ only; entities.ts is what leaves). User JSON is
+// never stored as BSON: raw payloads are bytes.
+
 export interface AccountDoc {
   _id: ObjectId;
   name: string;
   language: string;
+  rateLimitPerMinute?: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export interface ServiceDoc {
+/**
+ * Maintenance tags are groups of tags (string[][]); FerretDB cannot store nested arrays, so
+ * each group is stored as { all: [...] }.
+ */
+export interface StoredMaintenance {
+  start?: Date;
+  end?: Date;
+  tags?: Array<{ all: string[] }>;
+}
+
+export interface ServiceDoc extends Omit<Service, "id" | "accountId" | "maintenance"> {
   _id: ObjectId;
   accountId: ObjectId;
-  name: string;
-  state: ServiceState;
-  titleKey?: string;
-  descriptionKey?: string;
-  filter?: ApiFilter;
-  /** The integration template the service was created from (its filter may have changed since). */
-  template?: string;
-  maintenance?: MaintenanceWindow;
-  createdAt: Date;
-  updatedAt: Date;
+  maintenance?: StoredMaintenance;
 }
-
-export type TokenScope = "global" | "service" | "admin";
 
 export interface TokenDoc {
   _id: ObjectId;
@@ -33,36 +36,32 @@ export interface TokenDoc {
   name: string;
   scope: TokenScope;
   serviceId?: ObjectId;
-  /** The first characters of the secret, for people to recognize it. */
   prefix: string;
   debug: boolean;
+  rateLimitPerMinute?: number;
   createdAt: Date;
   lastUsedAt?: Date;
   revokedAt?: Date;
 }
 
-/** One accepted secret of a token, keyed by its SHA-256; a rotated-out secret has expiresAt. */
+/**
+ * One accepted secret of a token, keyed by its SHA-256; a rotated-out secret has expiresAt.
+ * `accountId` (the tokens' shard key) is on every secret written since ADR 0002.
+ */
 export interface TokenSecretDoc {
   _id: string;
   tokenId: ObjectId;
+  accountId?: ObjectId;
   createdAt: Date;
   expiresAt?: Date;
 }
 
-export interface StoredPayload {
+export interface PayloadDoc {
   contentType: string | null;
   body: Binary;
 }
 
-export type IncidentStatus = "triggered" | "acknowledged" | "resolved";
-export type IncidentEventType =
-  | "triggered"
-  | "duplicate"
-  | "acknowledged"
-  | "unacknowledged"
-  | "resolved";
-
-export interface IncidentEvent {
+export interface IncidentEventFields {
   at: Date;
   type: IncidentEventType;
   actor: string;
@@ -75,7 +74,7 @@ export interface IncidentEvent {
  * read-modify-writes (one can undo another), so the document changes only in lifecycle
  * transitions, which a version claim serializes; events are inserted, never pushed.
  */
-export interface StoredIncidentDoc {
+export interface IncidentDoc {
   _id: ObjectId;
   accountId: ObjectId;
   serviceId: ObjectId;
@@ -88,7 +87,7 @@ export interface StoredIncidentDoc {
   version: number;
   correlationKey?: string;
   source?: string;
-  payload: StoredPayload;
+  payload: PayloadDoc;
   createdAt: Date;
   updatedAt: Date;
   acknowledgedAt?: Date;
@@ -101,18 +100,11 @@ export interface StoredIncidentDoc {
 }
 
 /** One event on an incident, inserted once (its _id makes a retried write a no-op). */
-export interface IncidentEventDoc extends IncidentEvent {
+export interface IncidentEventDoc extends IncidentEventFields {
   _id: string;
   incidentId: ObjectId;
   /** On a lifecycle event: the status it moves the incident to (to roll a crash forward). */
   status?: IncidentStatus;
-}
-
-/** An incident with its events, as read back. */
-export interface IncidentDoc extends StoredIncidentDoc {
-  events: IncidentEvent[];
-  eventCount: number;
-  lastEventAt: Date;
 }
 
 export interface RequestDoc {
@@ -123,23 +115,12 @@ export interface RequestDoc {
   description: string;
   workflowId?: string;
   source?: string;
-  payload: StoredPayload;
+  payload: PayloadDoc;
   createdAt: Date;
   deliveryId: string;
 }
 
-export type ApiLogDecisionKind = "trigger" | "resolve" | "suppressed" | "skipped";
-
-export interface ApiLogDecision {
-  serviceId: ObjectId;
-  kind: ApiLogDecisionKind;
-  reason?: string;
-  incidentId?: ObjectId;
-}
-
-/** One ingest call in the API call log (tokens with `debug` on, and suppressed calls). */
 export interface ApiLogDoc {
-  /** The call's id: the `id` of the ingest answer. */
   _id: ObjectId;
   accountId: ObjectId;
   tokenId: ObjectId;
@@ -148,6 +129,11 @@ export interface ApiLogDoc {
   from?: string;
   contentType: string | null;
   bodySize: number;
-  decisions: ApiLogDecision[];
+  decisions: Array<{
+    serviceId: ObjectId;
+    kind: ApiLogDecisionKind;
+    reason?: string;
+    incidentId?: ObjectId;
+  }>;
   status: number;
 }

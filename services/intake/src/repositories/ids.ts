@@ -1,17 +1,44 @@
 import { Binary, ObjectId } from "mongodb";
-import type { StoredPayload } from "./documents.js";
 
-export { ObjectId };
+const ENTITY_ID = /^[0-9a-f]{24}$/i;
 
-/** The ObjectId an API path or cursor names, or undefined when it is not one. */
-export function parseId(text: string | undefined): ObjectId | undefined {
-  return text && /^[0-9a-f]{24}$/i.test(text) ? ObjectId.createFromHexString(text) : undefined;
+/**
+ * Whether the text can name a stored entity (24 hex digits). Use cases check ids from paths
+ * (a malformed one is a 404) and from queries (a 400) with it, before any repository call.
+ */
+export function isEntityId(text: string | undefined): text is string {
+  return text !== undefined && ENTITY_ID.test(text);
 }
 
-export function storedPayload(bytes: Uint8Array, contentType: string | undefined): StoredPayload {
-  return { contentType: contentType ?? null, body: new Binary(bytes) };
+/** A new id for an entity the caller names before it is stored (an ingest call). */
+export function newEntityId(): string {
+  return new ObjectId().toHexString();
 }
 
-export function payloadBytes(payload: StoredPayload): Buffer {
-  return Buffer.from(payload.body.buffer);
+// ---- Inside repositories/ only: the stored forms of ids and bytes.
+
+export function toObjectId(id: string): ObjectId {
+  return ObjectId.createFromHexString(id);
+}
+
+/** The ObjectId a caller's id names, or undefined when it names none (found: nothing). */
+export function objectIdOrUndefined(id: string): ObjectId | undefined {
+  return isEntityId(id) ? toObjectId(id) : undefined;
+}
+
+export function hex(id: ObjectId): string {
+  return id.toHexString();
+}
+
+export function toBinary(bytes: Uint8Array): Binary {
+  return new Binary(bytes);
+}
+
+export function bytesOf(binary: Binary): Uint8Array {
+  return Buffer.from(binary.buffer);
+}
+
+/** `{ key: value }` when the value is defined, else `{}` (optional fields of mapped documents). */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
+import { type IncidentStatus, OPEN_STATUSES } from "@sqibs/domain";
 import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
+import type { IncidentDoc, IncidentEventDoc, IncidentEventFields } from "./documents.js";
 import type {
-  IncidentDoc,
+  Incident,
   IncidentEvent,
-  IncidentEventDoc,
-  IncidentStatus,
-  StoredIncidentDoc,
-} from "./documents.js";
+  IncidentListing,
+  StoredIncident,
+  StoredPayload,
+} from "./entities.js";
+import { bytesOf, hex, objectIdOrUndefined, optional, toBinary, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
 /**
@@ -22,37 +25,64 @@ interface OpenClaimDoc {
   createdAt: Date;
 }
 
-export type NewIncident = Omit<StoredIncidentDoc, "_id" | "number" | "version" | "openedBy">;
+/**
+ * When an open incident with an auto-resolve time is next due to be looked at: one entry per
+ * event that restarts its quiet period, `_id: "<incident>:<dueAt ms>"`. Inserted (never
+ * updated) beside the event, scanned by the sweeper by `dueAt`, deleted once looked at; the
+ * incident document itself is only ever changed by a lifecycle transition (ADR 0001, 0002).
+ */
+interface AutoResolveDueDoc {
+  _id: string;
+  incidentId: ObjectId;
+  accountId: ObjectId;
+  dueAt: Date;
+}
 
-/** A new incident with its opening event, as insertNew stores it. */
-type OpenedIncident = NewIncident & Pick<StoredIncidentDoc, "openedBy">;
+type Scheduled = Pick<IncidentDoc, "_id" | "accountId" | "autoResolveAfterSeconds">;
 
-export type OpenOutcome = { action: "created" | "duplicate"; incident: StoredIncidentDoc };
+/** One-time upgrade steps that are done, by name. */
+interface MigrationDoc {
+  _id: string;
+  doneAt: Date;
+}
 
-/** An incident as listed: without its description, events and payload. */
-export type IncidentListDoc = Omit<IncidentDoc, "description" | "events" | "payload">;
+export interface NewIncident
+  extends Omit<StoredIncident, "id" | "number" | "acknowledgedAt" | "resolvedAt" | "status"> {
+  status: "triggered";
+  /** The delivery that opens it: a retried delivery finds it instead of opening another. */
+  deliveryId: string;
+}
+
+/** An incident as an ingest answer names it: without its description and payload. */
+export type IncidentHead = Omit<StoredIncident, "description" | "payload">;
+
+export type OpenOutcome = { action: "created" | "duplicate"; incident: IncidentHead };
 
 export interface IncidentListQuery {
-  accountId: ObjectId;
+  accountId: string;
   status?: IncidentStatus;
-  serviceId?: ObjectId;
+  serviceId?: string;
   source?: string;
-  before?: ObjectId;
+  before?: string;
   limit: number;
 }
 
 /** A claim whose incident never appeared (its writer died) is taken over after this. */
 const ORPHAN_CLAIM_MS = 10_000;
 const WAIT_STEP_MS = 25;
-const OPEN: IncidentStatus[] = ["triggered", "acknowledged"];
+const OPEN = [...OPEN_STATUSES];
+const SCHEDULE_BACKFILL = "auto-resolve-schedule";
 
 export function incidentsRepository(db: Db, batches: InsertBatches) {
-  const incidents = db.collection<StoredIncidentDoc>("incidents");
+  const incidents = db.collection<IncidentDoc>("incidents");
   const events = db.collection<IncidentEventDoc>("incident_events");
   const claims = db.collection<OpenClaimDoc>("open_incidents");
+  const due = db.collection<AutoResolveDueDoc>("auto_resolve_due");
+  const migrations = db.collection<MigrationDoc>("migrations");
 
   /** The last number this process handed out, per account (read once from the incidents). */
   const lastNumbers = new Map<string, Promise<{ last: number }>>();
+  let backfilled: Promise<void> | undefined;
 
   async function highestNumber(accountId: ObjectId): Promise<number> {
     const [top] = await incidents
@@ -69,7 +99,7 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
    * the claim: a number another instance took fails the insert (see insertNew).
    */
   async function nextNumber(accountId: ObjectId): Promise<number> {
-    const account = accountId.toHexString();
+    const account = hex(accountId);
     let counter = lastNumbers.get(account);
     if (!counter) {
       counter = highestNumber(accountId).then((last) => ({ last }));
@@ -83,7 +113,7 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
 
   /** Another instance numbers incidents of this account too: continue after its numbers. */
   async function skipTakenNumbers(accountId: ObjectId): Promise<void> {
-    const allocator = await lastNumbers.get(accountId.toHexString());
+    const allocator = await lastNumbers.get(hex(accountId));
     if (allocator) allocator.last = Math.max(allocator.last, await highestNumber(accountId));
   }
 
@@ -91,15 +121,27 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
   async function insertEvent(
     incidentId: ObjectId,
     id: string,
-    event: IncidentEvent & { status?: IncidentStatus },
+    event: IncidentEventFields & { status?: IncidentStatus },
   ): Promise<boolean> {
-    try {
-      await batches.insert(events, { _id: id, incidentId, ...event });
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+    return insertOnce(() => batches.insert(events, { _id: id, incidentId, ...event }));
+  }
+
+  /** The sweeper looks at the incident again once it has been quiet since `quietSince`. */
+  async function scheduleAutoResolve(incident: Scheduled, quietSince: Date): Promise<void> {
+    if (!incident.autoResolveAfterSeconds) return;
+    await scheduleAt(incident, quietSince.getTime() + incident.autoResolveAfterSeconds * 1000);
+  }
+
+  async function scheduleAt(incident: Scheduled, dueAtMs: number): Promise<void> {
+    const dueAt = new Date(dueAtMs);
+    await insertOnce(() =>
+      batches.insert(due, {
+        _id: `${hex(incident._id)}:${dueAt.getTime()}`,
+        incidentId: incident._id,
+        accountId: incident.accountId,
+        dueAt,
+      }),
+    );
   }
 
   /**
@@ -107,34 +149,38 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
    * delivery that was stored gets the stored incident; a number taken by another instance
    * is skipped.
    */
-  async function insertNew(id: ObjectId, input: OpenedIncident): Promise<StoredIncidentDoc> {
+  async function insertNew(id: ObjectId, input: Omit<IncidentDoc, "_id" | "number" | "version">) {
     for (;;) {
-      const doc: StoredIncidentDoc = {
+      const doc: IncidentDoc = {
         _id: id,
         ...input,
         number: await nextNumber(input.accountId),
         version: 0,
       };
+      let stored: IncidentDoc | null = doc;
       try {
         await batches.insert(incidents, doc);
-        return doc;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
+        stored = await incidents.findOne({
+          accountId: input.accountId,
+          deliveryId: input.deliveryId,
+        });
+        if (!stored) await skipTakenNumbers(input.accountId);
       }
-      const stored = await incidents.findOne({ deliveryId: input.deliveryId });
-      if (stored) return stored;
-      await skipTakenNumbers(input.accountId);
+      if (stored) {
+        // Also on a retry: the first attempt may have died before it scheduled.
+        await scheduleAutoResolve(stored, stored.createdAt);
+        return stored;
+      }
     }
   }
 
-  async function withEvents(incident: StoredIncidentDoc): Promise<IncidentDoc> {
+  async function withEvents(incident: IncidentDoc): Promise<Incident> {
     const list = await events.find({ incidentId: incident._id }).sort({ at: 1, _id: 1 }).toArray();
-    const history = [
-      openingEvent(incident),
-      ...list.map(({ _id, incidentId, status, ...event }): IncidentEvent => event),
-    ];
+    const history = [openingEvent(incident), ...list.map(toEvent)];
     return {
-      ...incident,
+      ...toStoredIncident(incident),
       events: history,
       eventCount: history.length,
       lastEventAt: history.at(-1)?.at ?? incident.createdAt,
@@ -156,17 +202,22 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
     const stats = new Map<string, { count: number; last?: Date }>();
     await Promise.all(
       counts.map(async ({ _id: incidentId, count }) => {
-        const latest = await events.findOne(
-          { incidentId },
-          { sort: { at: -1 }, projection: { at: 1 } },
-        );
-        stats.set(incidentId.toHexString(), latest ? { count, last: latest.at } : { count });
+        const last = await latestEventAt(incidentId);
+        stats.set(hex(incidentId), last ? { count, last } : { count });
       }),
     );
     return stats;
   }
 
-  async function releaseClaim(incident: StoredIncidentDoc): Promise<void> {
+  async function latestEventAt(incidentId: ObjectId): Promise<Date | undefined> {
+    const latest = await events.findOne(
+      { incidentId },
+      { sort: { at: -1 }, projection: { at: 1 } },
+    );
+    return latest?.at;
+  }
+
+  async function releaseClaim(incident: IncidentDoc): Promise<void> {
     if (incident.correlationKey === undefined) return;
     await claims.deleteOne({
       _id: claimKey(incident.serviceId, incident.correlationKey),
@@ -177,18 +228,19 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
   /**
    * Applies a lifecycle change once: the event "<id>:v<n+1>" is the claim on version n+1.
    * Whoever inserts it applies it; an incident left behind by a crash is rolled forward.
+   * Every filter carries the account, the collection's shard key (ADR 0002).
    */
   async function transition(
-    filter: Filter<StoredIncidentDoc>,
-    from: IncidentStatus[],
+    filter: Filter<IncidentDoc> & { accountId: ObjectId },
+    from: readonly IncidentStatus[],
     to: IncidentStatus,
-    event: IncidentEvent,
-  ): Promise<StoredIncidentDoc | null> {
+    event: IncidentEventFields,
+  ): Promise<IncidentDoc | null> {
     for (;;) {
       const current = await incidents.findOne(filter);
       if (!current) return null;
       const next = current.version + 1;
-      const claimId = `${current._id.toHexString()}:v${next}`;
+      const claimId = `${hex(current._id)}:v${next}`;
       const pending = await events.findOne({ _id: claimId });
       if (pending) {
         await applyTransition(current, pending);
@@ -202,9 +254,9 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
   }
 
   async function applyTransition(
-    current: StoredIncidentDoc,
-    event: IncidentEvent & { status?: IncidentStatus },
-  ): Promise<StoredIncidentDoc> {
+    current: IncidentDoc,
+    event: IncidentEventFields & { status?: IncidentStatus },
+  ): Promise<IncidentDoc> {
     const to = event.status ?? current.status;
     const stamp =
       to === "resolved"
@@ -213,39 +265,100 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
           ? { acknowledgedAt: event.at }
           : {};
     const set = { status: to, version: current.version + 1, updatedAt: event.at, ...stamp };
-    await incidents.updateOne({ _id: current._id, version: current.version }, { $set: set });
-    const updated: StoredIncidentDoc = { ...current, ...set };
+    await incidents.updateOne(
+      { _id: current._id, accountId: current.accountId, version: current.version },
+      { $set: set },
+    );
+    const updated: IncidentDoc = { ...current, ...set };
     if (to === "resolved") await releaseClaim(updated);
     return updated;
+  }
+
+  /**
+   * Open incidents stored before the auto-resolve schedule existed get their first entry,
+   * once per database (a scan of the open incidents, in the background, the first time).
+   */
+  function backfillSchedule(): Promise<void> {
+    backfilled ??= (async () => {
+      if (await migrations.findOne({ _id: SCHEDULE_BACKFILL })) return;
+      const open = incidents.find(
+        { status: { $in: OPEN }, autoResolveAfterSeconds: { $gt: 0 } },
+        { projection: { _id: 1, accountId: 1, createdAt: 1, autoResolveAfterSeconds: 1 } },
+      );
+      for await (const incident of open) await scheduleAutoResolve(incident, incident.createdAt);
+      await insertOnce(() =>
+        migrations.insertOne({ _id: SCHEDULE_BACKFILL, doneAt: new Date() }).then(() => {}),
+      );
+    })().catch((error: unknown) => {
+      backfilled = undefined;
+      throw error;
+    });
+    return backfilled;
+  }
+
+  /**
+   * Looks at one due entry: resolves the incident when it got no event for its auto-resolve
+   * time, else schedules the next look (at its last event plus that time).
+   */
+  async function lookAt(entry: AutoResolveDueDoc, now: Date, actor: string): Promise<boolean> {
+    const incident = await incidents.findOne(
+      { _id: entry.incidentId, accountId: entry.accountId },
+      { projection: { payload: 0, description: 0 } },
+    );
+    let resolved = false;
+    if (incident && OPEN.includes(incident.status) && incident.autoResolveAfterSeconds) {
+      // The opening event is the incident itself; the others are stored apart.
+      const quietSince = (await latestEventAt(incident._id)) ?? incident.createdAt;
+      const dueAt = quietSince.getTime() + incident.autoResolveAfterSeconds * 1000;
+      if (dueAt <= now.getTime()) {
+        const done = await transition(
+          { _id: incident._id, accountId: incident.accountId, version: incident.version },
+          OPEN,
+          "resolved",
+          { at: now, type: "resolved", actor },
+        );
+        resolved = done !== null;
+        // Changed meanwhile (acknowledged, or another sweeper): look again at the next pass.
+        if (!done) await scheduleAt(incident, now.getTime() + 1);
+      } else {
+        await scheduleAutoResolve(incident, quietSince);
+      }
+    }
+    await due.deleteOne({ _id: entry._id });
+    return resolved;
   }
 
   return {
     /** Opens an incident, or adds the event to the open one with the same correlation value. */
     async openOrAppend(input: NewIncident, event: IncidentEvent): Promise<OpenOutcome> {
       const id = new ObjectId();
+      const accountId = toObjectId(input.accountId);
+      const doc = toNewDoc(input, event);
       if (input.correlationKey === undefined) {
-        return { action: "created", incident: await insertNew(id, opened(input, event)) };
+        return { action: "created", incident: toHead(await insertNew(id, doc)) };
       }
-      const claimId = claimKey(input.serviceId, input.correlationKey);
+      const claimId = claimKey(doc.serviceId, input.correlationKey);
       for (;;) {
         try {
           await batches.insert(claims, { _id: claimId, incidentId: id, createdAt: event.at });
-          return { action: "created", incident: await insertNew(id, opened(input, event)) };
+          return { action: "created", incident: toHead(await insertNew(id, doc)) };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
         const claim = await claims.findOne({ _id: claimId });
         if (!claim) continue;
         const existing = await incidents.findOne(
-          { _id: claim.incidentId },
+          { _id: claim.incidentId, accountId },
           { projection: { payload: 0 } },
         );
         if (existing && existing.status !== "resolved") {
+          const incident = toHead(existing);
           // A retried delivery whose first attempt opened this incident adds nothing.
-          if (existing.deliveryId === input.deliveryId)
-            return { action: "created", incident: existing };
-          await insertEvent(existing._id, input.deliveryId, { ...event, type: "duplicate" });
-          return { action: "duplicate", incident: existing };
+          if (existing.deliveryId === input.deliveryId) return { action: "created", incident };
+          const appended = { ...toEventFields(event), type: "duplicate" as const };
+          await insertEvent(existing._id, input.deliveryId, appended);
+          await scheduleAutoResolve(existing, event.at);
+          return { action: "duplicate", incident };
         }
         const orphaned = !existing && Date.now() - claim.createdAt.getTime() > ORPHAN_CLAIM_MS;
         if (existing || orphaned) {
@@ -258,78 +371,74 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
     },
 
     /** Resolves the open incident of the service with this correlation value, if any. */
-    resolveOpen(serviceId: ObjectId, correlationKey: string, event: IncidentEvent) {
-      return transition(
-        { serviceId, correlationKey, status: { $in: OPEN } },
+    async resolveOpen(
+      accountId: string,
+      serviceId: string,
+      correlationKey: string,
+      event: IncidentEvent,
+    ): Promise<IncidentHead | null> {
+      const resolved = await transition(
+        {
+          accountId: toObjectId(accountId),
+          serviceId: toObjectId(serviceId),
+          correlationKey,
+          status: { $in: OPEN },
+        },
         OPEN,
         "resolved",
-        event,
+        toEventFields(event),
       );
+      return resolved ? toHead(resolved) : null;
     },
 
     /** Moves an incident between lifecycle states; null when the transition does not apply. */
     async transition(
-      accountId: ObjectId,
-      id: ObjectId,
-      from: IncidentStatus[],
+      accountId: string,
+      id: string,
+      from: readonly IncidentStatus[],
       to: IncidentStatus,
       event: IncidentEvent,
-    ): Promise<IncidentDoc | null> {
-      const updated = await transition({ _id: id, accountId }, from, to, event);
+    ): Promise<Incident | null> {
+      const _id = objectIdOrUndefined(id);
+      if (!_id) return null;
+      const filter = { _id, accountId: toObjectId(accountId) };
+      const updated = await transition(filter, from, to, toEventFields(event));
       return updated ? withEvents(updated) : null;
     },
 
-    async findInAccount(accountId: ObjectId, id: ObjectId): Promise<IncidentDoc | null> {
-      const incident = await incidents.findOne({ _id: id, accountId });
+    async findInAccount(accountId: string, id: string): Promise<Incident | null> {
+      const _id = objectIdOrUndefined(id);
+      const incident = _id
+        ? await incidents.findOne({ _id, accountId: toObjectId(accountId) })
+        : null;
       return incident ? withEvents(incident) : null;
     },
 
-    /** Resolves every open incident with an auto-resolve time that got no event for that long. */
-    async autoResolveQuiet(now: Date, actor: string, batch: number): Promise<number> {
+    /**
+     * Resolves the open incidents whose auto-resolve time passed without an event: reads the
+     * entries due by `now` (indexed by dueAt), never the open incidents themselves.
+     */
+    async autoResolveDue(now: Date, actor: string, batch: number): Promise<number> {
+      await backfillSchedule();
       let resolved = 0;
-      let after: ObjectId | undefined;
       for (;;) {
-        const open = await incidents
-          .find(
-            {
-              status: { $in: OPEN },
-              autoResolveAfterSeconds: { $gt: 0 },
-              ...(after ? { _id: { $gt: after } } : {}),
-            },
-            { projection: { payload: 0, description: 0 } },
-          )
-          .sort({ _id: 1 })
+        const entries = await due
+          .find({ dueAt: { $lte: now } })
+          .sort({ dueAt: 1 })
           .limit(batch)
           .toArray();
-        const stats = await eventStats(open.map((incident) => incident._id));
-        for (const incident of open) {
-          const last = stats.get(incident._id.toHexString())?.last ?? incident.createdAt;
-          const quietSince = now.getTime() - (incident.autoResolveAfterSeconds ?? 0) * 1000;
-          if (last.getTime() > quietSince) continue;
-          const done = await transition(
-            { _id: incident._id, version: incident.version },
-            OPEN,
-            "resolved",
-            {
-              at: now,
-              type: "resolved",
-              actor,
-            },
-          );
-          if (done) resolved += 1;
-        }
-        if (open.length < batch) return resolved;
-        after = open.at(-1)?._id;
+        for (const entry of entries) if (await lookAt(entry, now, actor)) resolved += 1;
+        if (entries.length < batch) return resolved;
       }
     },
 
-    /** Newest first; paging by _id keeps pages stable while new incidents arrive. */
-    async listPage(query: IncidentListQuery): Promise<IncidentListDoc[]> {
-      const filter: Filter<StoredIncidentDoc> = { accountId: query.accountId };
+    /** Newest first; paging by id keeps pages stable while new incidents arrive. */
+    async listPage(query: IncidentListQuery): Promise<IncidentListing[]> {
+      const filter: Filter<IncidentDoc> = { accountId: toObjectId(query.accountId) };
       if (query.status) filter.status = query.status;
-      if (query.serviceId) filter.serviceId = query.serviceId;
+      if (query.serviceId) filter.serviceId = toObjectId(query.serviceId);
       if (query.source !== undefined) filter.source = query.source;
-      if (query.before) filter._id = { $lt: query.before };
+      if (query.before) filter._id = { $lt: toObjectId(query.before) };
       const page = await incidents
         .find(filter, { projection: { description: 0, payload: 0 } })
         .sort({ _id: -1 })
@@ -337,9 +446,9 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
         .toArray();
       const stats = await eventStats(page.map((incident) => incident._id));
       return page.map((incident) => {
-        const stat = stats.get(incident._id.toHexString());
+        const stat = stats.get(hex(incident._id));
         return {
-          ...incident,
+          ...toHead(incident),
           eventCount: (stat?.count ?? 0) + 1,
           lastEventAt: stat?.last ?? incident.createdAt,
         };
@@ -348,19 +457,80 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
   };
 }
 
-function opened(input: NewIncident, event: IncidentEvent): OpenedIncident {
+/** A duplicate key means somebody else inserted that _id first: done either way. */
+async function insertOnce(insert: () => Promise<void>): Promise<boolean> {
+  try {
+    await insert();
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
+function toNewDoc(
+  input: NewIncident,
+  event: IncidentEvent,
+): Omit<IncidentDoc, "_id" | "number" | "version"> {
+  const { accountId, serviceId, payload, ...fields } = input;
   return {
-    ...input,
-    openedBy: { actor: event.actor, ...(event.callId ? { callId: event.callId } : {}) },
+    ...fields,
+    accountId: toObjectId(accountId),
+    serviceId: toObjectId(serviceId),
+    payload: { contentType: payload.contentType, body: toBinary(payload.body) },
+    openedBy: { actor: event.actor, ...(event.callId ? { callId: toObjectId(event.callId) } : {}) },
+  };
+}
+
+function toEventFields(event: IncidentEvent): IncidentEventFields {
+  const { callId, ...fields } = event;
+  return { ...fields, ...(callId ? { callId: toObjectId(callId) } : {}) };
+}
+
+function toEvent(doc: IncidentEventFields): IncidentEvent {
+  return {
+    at: doc.at,
+    type: doc.type,
+    actor: doc.actor,
+    ...(doc.callId ? { callId: hex(doc.callId) } : {}),
+    ...optional("comment", doc.comment),
   };
 }
 
 /** The first event of every incident, kept in the incident document itself. */
-function openingEvent(incident: StoredIncidentDoc): IncidentEvent {
-  return { at: incident.createdAt, type: "triggered", ...incident.openedBy };
+function openingEvent(incident: IncidentDoc): IncidentEvent {
+  return toEvent({ at: incident.createdAt, type: "triggered", ...incident.openedBy });
+}
+
+function toStoredIncident(doc: IncidentDoc): StoredIncident {
+  const payload: StoredPayload = {
+    contentType: doc.payload.contentType,
+    body: bytesOf(doc.payload.body),
+  };
+  return { ...toHead(doc), description: doc.description, payload };
+}
+
+/** Also for documents read without description and payload. */
+function toHead(doc: Omit<IncidentDoc, "description" | "payload">): IncidentHead {
+  return {
+    id: hex(doc._id),
+    accountId: hex(doc.accountId),
+    serviceId: hex(doc.serviceId),
+    number: doc.number,
+    title: doc.title,
+    urgency: doc.urgency,
+    status: doc.status,
+    ...optional("correlationKey", doc.correlationKey),
+    ...optional("source", doc.source),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    ...optional("acknowledgedAt", doc.acknowledgedAt),
+    ...optional("resolvedAt", doc.resolvedAt),
+    ...optional("autoResolveAfterSeconds", doc.autoResolveAfterSeconds),
+  };
 }
 
 function claimKey(serviceId: ObjectId, correlationKey: string): string {
   const digest = createHash("sha256").update(correlationKey).digest("hex");
-  return `${serviceId.toHexString()}:${digest}`;
+  return `${hex(serviceId)}:${digest}`;
 }

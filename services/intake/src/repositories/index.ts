@@ -1,3 +1,4 @@
+import type { Collection, Db, IndexSpecification } from "mongodb";
 import { accountsRepository } from "./accounts.js";
 import { apiLogsRepository } from "./api-logs.js";
 import { cacheHotReads } from "./cache.js";
@@ -11,9 +12,13 @@ import { servicesRepository } from "./services.js";
 import { sessionsRepository } from "./sessions.js";
 import { tokensRepository } from "./tokens.js";
 
+export type { Database } from "./database.js";
+export type * from "./entities.js";
+export { isEntityId, newEntityId } from "./ids.js";
+
 export type Repositories = ReturnType<typeof createRepositories>;
 
-/** How long the token, account and services reads of ingest are cached (see cache.ts). */
+/** How long the token, account and services reads are cached (see cache.ts). */
 export const HOT_READ_TTL_MS = 2_000;
 
 export function createRepositories(database: Database) {
@@ -34,27 +39,97 @@ export function createRepositories(database: Database) {
   return cacheHotReads(repositories, HOT_READ_TTL_MS);
 }
 
+/**
+ * The shard key of every collection the service writes (docs/adr/0002-scaling.md): tenant
+ * data by account, claims keyed by `_id` by their hashed `_id`. Every unique index starts
+ * with its collection's shard key, and every query of a request carries it
+ * (test/indexes.test.ts reads the indexes back and checks this table).
+ */
+export const SHARD_KEYS = {
+  accounts: { _id: "hashed" },
+  services: { accountId: 1 },
+  tokens: { accountId: 1 },
+  token_secrets: { _id: "hashed" },
+  incidents: { accountId: 1 },
+  incident_events: { incidentId: "hashed" },
+  open_incidents: { _id: "hashed" },
+  auto_resolve_due: { _id: "hashed" },
+  requests: { accountId: 1 },
+  api_logs: { accountId: 1 },
+  deliveries: { _id: "hashed" },
+  delivery_answers: { _id: "hashed" },
+  rate_limit_windows: { _id: "hashed" },
+  sessions: { _id: "hashed" },
+  migrations: { _id: "hashed" },
+} as const satisfies Record<string, Record<string, 1 | "hashed">>;
+
+export type CollectionName = keyof typeof SHARD_KEYS;
+
+interface IndexDeclaration {
+  collection: CollectionName;
+  key: IndexSpecification & Record<string, 1 | -1>;
+  unique?: boolean;
+}
+
 /** Created at start-up; only index kinds that MongoDB and FerretDB both support. */
+const INDEXES: IndexDeclaration[] = [
+  { collection: "services", key: { accountId: 1, _id: 1 } },
+  { collection: "tokens", key: { accountId: 1, _id: 1 } },
+  { collection: "token_secrets", key: { tokenId: 1 } },
+  { collection: "incidents", key: { accountId: 1, _id: -1 } },
+  { collection: "incidents", key: { accountId: 1, number: 1 }, unique: true },
+  { collection: "incidents", key: { accountId: 1, deliveryId: 1 }, unique: true },
+  { collection: "incidents", key: { accountId: 1, serviceId: 1, correlationKey: 1, status: 1 } },
+  { collection: "incident_events", key: { incidentId: 1, at: 1 } },
+  { collection: "auto_resolve_due", key: { dueAt: 1 } },
+  { collection: "requests", key: { accountId: 1, _id: -1 } },
+  { collection: "requests", key: { accountId: 1, deliveryId: 1 }, unique: true },
+  { collection: "api_logs", key: { accountId: 1, _id: -1 } },
+  { collection: "api_logs", key: { accountId: 1, tokenId: 1, _id: -1 } },
+  { collection: "deliveries", key: { expiresAt: 1 } },
+  { collection: "delivery_answers", key: { expiresAt: 1 } },
+  { collection: "rate_limit_windows", key: { expiresAt: 1 } },
+  { collection: "sessions", key: { lastSeenAt: 1 } },
+];
+
+/**
+ * Indexes of earlier releases that the ones above replace, by name: the unique ones would
+ * keep a collection from being sharded (not prefixed by its shard key), the others scanned
+ * what is now read another way. Dropped after their replacements exist.
+ */
+export const REPLACED_INDEXES: Array<{ collection: CollectionName; name: string }> = [
+  { collection: "incidents", name: "deliveryId_1" },
+  { collection: "requests", name: "deliveryId_1" },
+  { collection: "incidents", name: "serviceId_1_correlationKey_1_status_1" },
+  { collection: "incidents", name: "status_1_autoResolveAfterSeconds_1" },
+];
+
+/** Created at start-up, and the indexes they replace dropped; idempotent. */
 export async function ensureIndexes(repositories: Repositories): Promise<void> {
   const { db } = repositories.database;
-  await Promise.all([
-    db.collection("services").createIndex({ accountId: 1, _id: 1 }),
-    db.collection("tokens").createIndex({ accountId: 1, _id: 1 }),
-    db.collection("token_secrets").createIndex({ tokenId: 1 }),
-    db.collection("incidents").createIndex({ accountId: 1, _id: -1 }),
-    db.collection("incidents").createIndex({ accountId: 1, number: 1 }, { unique: true }),
-    db.collection("incidents").createIndex({ serviceId: 1, correlationKey: 1, status: 1 }),
-    db.collection("requests").createIndex({ accountId: 1, _id: -1 }),
-    db.collection("api_logs").createIndex({ accountId: 1, _id: -1 }),
-    db.collection("api_logs").createIndex({ accountId: 1, tokenId: 1, _id: -1 }),
-    db.collection("incidents").createIndex({ deliveryId: 1 }, { unique: true }),
-    db.collection("incidents").createIndex({ status: 1, autoResolveAfterSeconds: 1 }),
-    db.collection("incident_events").createIndex({ incidentId: 1, at: 1 }),
-    db.collection("requests").createIndex({ deliveryId: 1 }, { unique: true }),
-    db.collection("deliveries").createIndex({ expiresAt: 1 }),
-    db.collection("delivery_answers").createIndex({ expiresAt: 1 }),
-    db.collection("rate_limit_windows").createIndex({ expiresAt: 1 }),
-    db.collection("sessions").createIndex({ lastSeenAt: 1 }),
-  ]);
+  await Promise.all(
+    INDEXES.map(({ collection, key, unique }) =>
+      db.collection(collection).createIndex(key, unique ? { unique } : {}),
+    ),
+  );
+  await dropReplacedIndexes(db);
   repositories.database.indexesReady = true;
+}
+
+async function dropReplacedIndexes(db: Db): Promise<void> {
+  for (const { collection, name } of REPLACED_INDEXES) {
+    const indexes = db.collection(collection);
+    if ((await indexNames(indexes)).includes(name)) await indexes.dropIndex(name);
+  }
+}
+
+/** The collection's index names; none when the collection does not exist yet. */
+async function indexNames(collection: Collection): Promise<string[]> {
+  try {
+    const indexes = await collection.listIndexes().toArray();
+    return indexes.map((index) => String(index.name));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 26) return []; // NamespaceNotFound
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import type { Db, ObjectId } from "mongodb";
+import type { Db } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import { oneAtATimePerKey } from "./one-at-a-time.js";
 
@@ -39,7 +39,6 @@ const FLUSH_EVERY_MS = 250;
 
 export function rateLimitsRepository(db: Db) {
   const windows = db.collection<WindowDoc>("rate_limit_windows");
-  const accounts = db.collection<{ _id: ObjectId; rateLimitPerMinute?: number }>("accounts");
   const tallies = new Map<string, Tally>();
   /** One send of a window at a time: FerretDB loses one of two concurrent `$inc`s. */
   const sendInTurn = oneAtATimePerKey();
@@ -112,12 +111,12 @@ export function rateLimitsRepository(db: Db) {
      */
     async hit(
       scope: RateLimitScope,
-      id: ObjectId,
+      id: string,
       windowStart: number,
       windowMs: number,
       limit: number,
     ): Promise<number> {
-      const key = `${scope}:${id.toHexString()}:${windowStart}`;
+      const key = `${scope}:${id}:${windowStart}`;
       let tally = tallies.get(key);
       if (!tally) {
         tally = { shared: 0, inFlight: 0, pending: 0, expiresAt: new Date(windowStart + windowMs) };
@@ -128,15 +127,6 @@ export function rateLimitsRepository(db: Db) {
       if (tally.shared === 0 || estimate * 2 >= limit) return flush(key, tally);
       scheduleFlush();
       return estimate;
-    },
-
-    /** The account's own limit (`rateLimitPerMinute`, set through the management API), if any. */
-    async accountLimit(accountId: ObjectId): Promise<number | undefined> {
-      const account = await accounts.findOne(
-        { _id: accountId },
-        { projection: { rateLimitPerMinute: 1 } },
-      );
-      return account?.rateLimitPerMinute;
     },
 
     /**

@@ -1,39 +1,79 @@
-import { type Db, ObjectId } from "mongodb";
+import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { RequestDoc } from "./documents.js";
+import type { ServiceRequest, ServiceRequestListing, StoredPayload } from "./entities.js";
+import { bytesOf, hex, objectIdOrUndefined, optional, toBinary, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
+
+export interface NewServiceRequest extends Omit<ServiceRequest, "id"> {
+  /** The delivery that creates it: a retried delivery finds it instead of creating another. */
+  deliveryId: string;
+}
 
 export function requestsRepository(db: Db, batches: InsertBatches) {
   const requests = db.collection<RequestDoc>("requests");
   return {
     /** Inserts once per delivery: a retry of a delivery that was stored gets the stored one. */
-    async create(input: Omit<RequestDoc, "_id">): Promise<RequestDoc> {
-      const doc: RequestDoc = { _id: new ObjectId(), ...input };
+    async create(input: NewServiceRequest): Promise<ServiceRequest> {
+      const { accountId, tokenId, payload, ...fields } = input;
+      const doc: RequestDoc = {
+        _id: new ObjectId(),
+        accountId: toObjectId(accountId),
+        tokenId: toObjectId(tokenId),
+        ...fields,
+        payload: { contentType: payload.contentType, body: toBinary(payload.body) },
+      };
       try {
         await batches.insert(requests, doc);
-        return doc;
+        return toRequest(doc);
       } catch (error) {
         const stored = isDuplicateKey(error)
-          ? await requests.findOne({ deliveryId: input.deliveryId })
+          ? await requests.findOne({ accountId: doc.accountId, deliveryId: input.deliveryId })
           : null;
-        if (stored) return stored;
+        if (stored) return toRequest(stored);
         throw error;
       }
     },
-    findInAccount: (accountId: ObjectId, id: ObjectId) => requests.findOne({ _id: id, accountId }),
-    /** Newest first, without payloads; paging by _id keeps pages stable. */
-    listPage: (
-      accountId: ObjectId,
-      before: ObjectId | undefined,
+    async findInAccount(accountId: string, id: string): Promise<ServiceRequest | null> {
+      const _id = objectIdOrUndefined(id);
+      const doc = _id ? await requests.findOne({ _id, accountId: toObjectId(accountId) }) : null;
+      return doc ? toRequest(doc) : null;
+    },
+    /** Newest first, without payloads; paging by id keeps pages stable. */
+    async listPage(
+      accountId: string,
+      before: string | undefined,
       limit: number,
-    ): Promise<Omit<RequestDoc, "payload">[]> =>
-      requests
-        .find(
-          { accountId, ...(before ? { _id: { $lt: before } } : {}) },
-          { projection: { payload: 0 } },
-        )
+    ): Promise<ServiceRequestListing[]> {
+      const filter: Filter<RequestDoc> = { accountId: toObjectId(accountId) };
+      if (before) filter._id = { $lt: toObjectId(before) };
+      const docs = await requests
+        .find(filter, { projection: { payload: 0 } })
         .sort({ _id: -1 })
         .limit(limit)
-        .toArray(),
+        .toArray();
+      return docs.map(toListing);
+    },
   };
+}
+
+function toListing(doc: Omit<RequestDoc, "payload">): ServiceRequestListing {
+  return {
+    id: hex(doc._id),
+    accountId: hex(doc.accountId),
+    tokenId: hex(doc.tokenId),
+    title: doc.title,
+    description: doc.description,
+    ...optional("workflowId", doc.workflowId),
+    ...optional("source", doc.source),
+    createdAt: doc.createdAt,
+  };
+}
+
+function toRequest(doc: RequestDoc): ServiceRequest {
+  const payload: StoredPayload = {
+    contentType: doc.payload.contentType,
+    body: bytesOf(doc.payload.body),
+  };
+  return { ...toListing(doc), payload };
 }

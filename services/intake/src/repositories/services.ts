@@ -1,72 +1,88 @@
 import type { MaintenanceWindow } from "@sqibs/domain";
 import { type Db, ObjectId } from "mongodb";
-import type { ServiceDoc } from "./documents.js";
+import type { ServiceDoc, StoredMaintenance } from "./documents.js";
+import type { Service } from "./entities.js";
+import { hex, objectIdOrUndefined, toObjectId } from "./ids.js";
 import { oneAtATimePerKey } from "./one-at-a-time.js";
 
-export type NewService = Omit<ServiceDoc, "_id" | "createdAt" | "updatedAt">;
+export type NewService = Omit<Service, "id" | "createdAt" | "updatedAt">;
 
-/**
- * Maintenance tags are groups of tags (string[][]); FerretDB cannot store nested arrays, so
- * each group is stored as { all: [...] } and turned back on the way out.
- */
-interface StoredMaintenance extends Omit<MaintenanceWindow, "tags"> {
-  tags?: Array<{ all: string[] }>;
-}
-type StoredService = Omit<ServiceDoc, "maintenance"> & { maintenance?: StoredMaintenance };
-
-function toStored<T extends Partial<ServiceDoc>>(service: T) {
-  const { maintenance, ...rest } = service;
-  if (!maintenance) return rest as Omit<T, "maintenance">;
-  const { tags, ...window } = maintenance;
-  return {
-    ...rest,
-    maintenance: { ...window, ...(tags ? { tags: tags.map((group) => ({ all: group })) } : {}) },
-  };
-}
-
-function fromStored(stored: StoredService | null): ServiceDoc | null {
-  if (!stored?.maintenance) return stored as ServiceDoc | null;
-  const { tags, ...window } = stored.maintenance;
-  return {
-    ...stored,
-    maintenance: { ...window, ...(tags ? { tags: tags.map((group) => group.all) } : {}) },
-  };
-}
+/** The fields a service update sets (ids and times are the repository's). */
+export type ServiceChanges = Partial<Omit<Service, "id" | "accountId" | "createdAt" | "updatedAt">>;
 
 export function servicesRepository(db: Db) {
-  const services = db.collection<StoredService>("services");
+  const services = db.collection<ServiceDoc>("services");
   /** Updates of one service, one at a time (an instance's own updates are never lost). */
   const updateInTurn = oneAtATimePerKey();
 
   return {
-    async create(input: NewService, now: Date): Promise<ServiceDoc> {
-      const doc: ServiceDoc = { _id: new ObjectId(), ...input, createdAt: now, updatedAt: now };
-      await services.insertOne(toStored(doc) as StoredService);
-      return doc;
+    async create(input: NewService, now: Date): Promise<Service> {
+      const { accountId, maintenance, ...fields } = input;
+      const doc: ServiceDoc = {
+        _id: new ObjectId(),
+        accountId: toObjectId(accountId),
+        ...fields,
+        ...(maintenance ? { maintenance: toStoredMaintenance(maintenance) } : {}),
+        createdAt: now,
+        updatedAt: now,
+      };
+      await services.insertOne(doc);
+      return toService(doc);
     },
-    findInAccount: async (accountId: ObjectId, id: ObjectId) =>
-      fromStored(await services.findOne({ _id: id, accountId })),
-    listByAccount: async (accountId: ObjectId) =>
-      (await services.find({ accountId }).sort({ _id: 1 }).toArray()).map(
-        (service) => fromStored(service) as ServiceDoc,
-      ),
+    async findInAccount(accountId: string, id: string): Promise<Service | null> {
+      const _id = objectIdOrUndefined(id);
+      const doc = _id ? await services.findOne({ _id, accountId: toObjectId(accountId) }) : null;
+      return doc ? toService(doc) : null;
+    },
+    async listByAccount(accountId: string): Promise<Service[]> {
+      const docs = await services
+        .find({ accountId: toObjectId(accountId) })
+        .sort({ _id: 1 })
+        .toArray();
+      return docs.map(toService);
+    },
     async update(
-      accountId: ObjectId,
-      id: ObjectId,
-      set: Partial<ServiceDoc>,
+      accountId: string,
+      id: string,
+      set: ServiceChanges,
       unset: string[],
       now: Date,
-    ): Promise<ServiceDoc | null> {
-      const update: Record<string, unknown> = { $set: { ...toStored(set), updatedAt: now } };
+    ): Promise<Service | null> {
+      const _id = objectIdOrUndefined(id);
+      if (!_id) return null;
+      const { maintenance, ...fields } = set;
+      const stored = maintenance
+        ? { ...fields, maintenance: toStoredMaintenance(maintenance) }
+        : fields;
+      const update: Record<string, unknown> = { $set: { ...stored, updatedAt: now } };
       if (unset.length) update.$unset = Object.fromEntries(unset.map((field) => [field, ""]));
-      const updated = await updateInTurn(id.toHexString(), () =>
-        services.findOneAndUpdate({ _id: id, accountId }, update, { returnDocument: "after" }),
+      const updated = await updateInTurn(id, () =>
+        services.findOneAndUpdate({ _id, accountId: toObjectId(accountId) }, update, {
+          returnDocument: "after",
+        }),
       );
-      return fromStored(updated);
+      return updated ? toService(updated) : null;
     },
-    async delete(accountId: ObjectId, id: ObjectId): Promise<boolean> {
-      const result = await services.deleteOne({ _id: id, accountId });
+    async delete(accountId: string, id: string): Promise<boolean> {
+      const _id = objectIdOrUndefined(id);
+      if (!_id) return false;
+      const result = await services.deleteOne({ _id, accountId: toObjectId(accountId) });
       return result.deletedCount === 1;
     },
   };
+}
+
+function toStoredMaintenance(window: MaintenanceWindow): StoredMaintenance {
+  const { tags, ...times } = window;
+  return { ...times, ...(tags ? { tags: tags.map((group) => ({ all: group })) } : {}) };
+}
+
+function toService(doc: ServiceDoc): Service {
+  const { _id, accountId, maintenance, ...fields } = doc;
+  const service: Service = { id: hex(_id), accountId: hex(accountId), ...fields };
+  if (maintenance) {
+    const { tags, ...times } = maintenance;
+    service.maintenance = { ...times, ...(tags ? { tags: tags.map((group) => group.all) } : {}) };
+  }
+  return service;
 }

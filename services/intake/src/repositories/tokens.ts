@@ -1,14 +1,16 @@
-import { type Db, ObjectId } from "mongodb";
-import type { TokenDoc, TokenScope, TokenSecretDoc } from "./documents.js";
+import { type Db, type Filter, ObjectId } from "mongodb";
+import type { TokenDoc, TokenSecretDoc } from "./documents.js";
+import type { Token, TokenScope } from "./entities.js";
+import { hex, objectIdOrUndefined, optional, toObjectId } from "./ids.js";
 
 /** A token as a secret opens it: a rotated-out secret carries the end of its grace period. */
-export type OpenedToken = TokenDoc & { secretExpiresAt?: Date };
+export type OpenedToken = Token & { secretExpiresAt?: Date };
 
 export interface NewToken {
-  accountId: ObjectId;
+  accountId: string;
   name: string;
   scope: TokenScope;
-  serviceId?: ObjectId;
+  serviceId?: string;
   debug: boolean;
   prefix: string;
   secretHash: string;
@@ -17,89 +19,163 @@ export interface NewToken {
 export function tokensRepository(db: Db) {
   const tokens = db.collection<TokenDoc>("tokens");
   const secrets = db.collection<TokenSecretDoc>("token_secrets");
+
+  /** The token in its account (the shard key, ADR 0002); another account's id finds nothing. */
+  const inAccount = (accountId: string, id: string): Filter<TokenDoc> | undefined => {
+    const _id = objectIdOrUndefined(id);
+    return _id ? { _id, accountId: toObjectId(accountId) } : undefined;
+  };
+
   return {
     /** The secret row first: a token is usable only once both writes are acknowledged. */
-    async create(input: NewToken, now: Date): Promise<TokenDoc> {
-      const { secretHash, ...fields } = input;
-      const doc: TokenDoc = { _id: new ObjectId(), ...fields, createdAt: now };
-      await secrets.insertOne({ _id: secretHash, tokenId: doc._id, createdAt: now });
+    async create(input: NewToken, now: Date): Promise<Token> {
+      const { secretHash, accountId, serviceId, ...fields } = input;
+      const doc: TokenDoc = {
+        _id: new ObjectId(),
+        accountId: toObjectId(accountId),
+        ...(serviceId ? { serviceId: toObjectId(serviceId) } : {}),
+        ...fields,
+        createdAt: now,
+      };
+      await secrets.insertOne({
+        _id: secretHash,
+        tokenId: doc._id,
+        accountId: doc.accountId,
+        createdAt: now,
+      });
       await tokens.insertOne(doc);
-      return doc;
+      return toToken(doc);
     },
 
     /** The live token a secret hash opens (with the secret's end, if rotated out), or null. */
     async findBySecretHash(secretHash: string, now: Date): Promise<OpenedToken | null> {
       const secret = await secrets.findOne({ _id: secretHash });
       if (!secret || (secret.expiresAt && secret.expiresAt <= now)) return null;
-      const token = await tokens.findOne({ _id: secret.tokenId });
-      if (!token || token.revokedAt) return null;
+      // Secrets written before ADR 0002 lack the account: those tokens are found by _id alone.
+      const doc = await tokens.findOne({
+        _id: secret.tokenId,
+        ...(secret.accountId ? { accountId: secret.accountId } : {}),
+      });
+      if (!doc || doc.revokedAt) return null;
+      const token = toToken(doc);
       return secret.expiresAt ? { ...token, secretExpiresAt: secret.expiresAt } : token;
     },
 
-    findInAccount: (accountId: ObjectId, id: ObjectId) => tokens.findOne({ _id: id, accountId }),
-    listByAccount: (accountId: ObjectId) => tokens.find({ accountId }).sort({ _id: 1 }).toArray(),
+    async findInAccount(accountId: string, id: string): Promise<Token | null> {
+      const filter = inAccount(accountId, id);
+      const doc = filter ? await tokens.findOne(filter) : null;
+      return doc ? toToken(doc) : null;
+    },
 
-    async touch(id: ObjectId, now: Date): Promise<void> {
-      await tokens.updateOne({ _id: id }, { $set: { lastUsedAt: now } });
+    async listByAccount(accountId: string): Promise<Token[]> {
+      const docs = await tokens
+        .find({ accountId: toObjectId(accountId) })
+        .sort({ _id: 1 })
+        .toArray();
+      return docs.map(toToken);
+    },
+
+    async touch(accountId: string, id: string, now: Date): Promise<void> {
+      const filter = inAccount(accountId, id);
+      if (filter) await tokens.updateOne(filter, { $set: { lastUsedAt: now } });
     },
 
     /** Renames a live token or switches its debug flag; null when it is revoked or unknown. */
-    update: (
-      accountId: ObjectId,
-      id: ObjectId,
-      changes: Partial<Pick<TokenDoc, "name" | "debug">>,
-    ) =>
-      tokens.findOneAndUpdate(
-        { _id: id, accountId, revokedAt: { $exists: false } },
-        { $set: changes },
-        { returnDocument: "after" },
-      ),
+    async update(
+      accountId: string,
+      id: string,
+      changes: Partial<Pick<Token, "name" | "debug">>,
+    ): Promise<Token | null> {
+      const filter = inAccount(accountId, id);
+      const doc = filter
+        ? await tokens.findOneAndUpdate(
+            { ...filter, revokedAt: { $exists: false } },
+            { $set: changes },
+            { returnDocument: "after" },
+          )
+        : null;
+      return doc ? toToken(doc) : null;
+    },
 
-    async revoke(accountId: ObjectId, id: ObjectId, now: Date): Promise<TokenDoc | null> {
-      const token = await tokens.findOneAndUpdate(
-        { _id: id, accountId, revokedAt: { $exists: false } },
+    async revoke(accountId: string, id: string, now: Date): Promise<Token | null> {
+      const filter = inAccount(accountId, id);
+      if (!filter) return null;
+      const doc = await tokens.findOneAndUpdate(
+        { ...filter, revokedAt: { $exists: false } },
         { $set: { revokedAt: now } },
         { returnDocument: "after" },
       );
-      if (token) await secrets.deleteMany({ tokenId: id });
-      return token;
+      if (doc) await secrets.deleteMany({ tokenId: doc._id });
+      return doc ? toToken(doc) : null;
     },
 
     /** Revokes every live service token of a service (the service is being deleted). */
-    async revokeForService(accountId: ObjectId, serviceId: ObjectId, now: Date): Promise<number> {
+    async revokeForService(accountId: string, serviceId: string, now: Date): Promise<number> {
+      const account = toObjectId(accountId);
       const live = await tokens
-        .find({ accountId, serviceId, revokedAt: { $exists: false } }, { projection: { _id: 1 } })
+        .find(
+          { accountId: account, serviceId: toObjectId(serviceId), revokedAt: { $exists: false } },
+          { projection: { _id: 1 } },
+        )
         .toArray();
       const ids = live.map((token) => token._id);
       if (ids.length === 0) return 0;
-      await tokens.updateMany({ _id: { $in: ids } }, { $set: { revokedAt: now } });
+      await tokens.updateMany(
+        { accountId: account, _id: { $in: ids } },
+        { $set: { revokedAt: now } },
+      );
       await secrets.deleteMany({ tokenId: { $in: ids } });
       return ids.length;
     },
 
     /** Adds a new secret; the ones before it stay valid until graceEndsAt. */
     async rotate(
-      accountId: ObjectId,
-      id: ObjectId,
+      accountId: string,
+      id: string,
       next: { secretHash: string; prefix: string },
       graceEndsAt: Date,
       now: Date,
-    ): Promise<TokenDoc | null> {
-      const token = await tokens.findOne({ _id: id, accountId, revokedAt: { $exists: false } });
-      if (!token) return null;
+    ): Promise<Token | null> {
+      const filter = inAccount(accountId, id);
+      const token = filter
+        ? await tokens.findOne({ ...filter, revokedAt: { $exists: false } })
+        : null;
+      if (!filter || !token) return null;
       await secrets.updateMany(
         {
-          tokenId: id,
+          tokenId: token._id,
           $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: graceEndsAt } }],
         },
         { $set: { expiresAt: graceEndsAt } },
       );
-      await secrets.insertOne({ _id: next.secretHash, tokenId: id, createdAt: now });
-      return tokens.findOneAndUpdate(
-        { _id: id },
+      await secrets.insertOne({
+        _id: next.secretHash,
+        tokenId: token._id,
+        accountId: token.accountId,
+        createdAt: now,
+      });
+      const rotated = await tokens.findOneAndUpdate(
+        filter,
         { $set: { prefix: next.prefix } },
         { returnDocument: "after" },
       );
+      return rotated ? toToken(rotated) : null;
     },
+  };
+}
+
+function toToken(doc: TokenDoc): Token {
+  return {
+    id: hex(doc._id),
+    accountId: hex(doc.accountId),
+    name: doc.name,
+    scope: doc.scope,
+    ...(doc.serviceId ? { serviceId: hex(doc.serviceId) } : {}),
+    prefix: doc.prefix,
+    debug: doc.debug,
+    ...optional("rateLimitPerMinute", doc.rateLimitPerMinute),
+    createdAt: doc.createdAt,
+    ...optional("lastUsedAt", doc.lastUsedAt),
+    ...optional("revokedAt", doc.revokedAt),
   };
 }

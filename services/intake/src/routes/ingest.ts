@@ -1,32 +1,38 @@
+import { normalizeFrom } from "@sqibs/domain";
 import { type Request, type Response, Router } from "express";
+import type { AppDeps } from "../container.js";
 import { requireToken } from "../http/auth.js";
-import type { AppDeps } from "../http/deps.js";
+import { recordIngestOutcome } from "../http/metrics.js";
 import { rawBodyOf } from "../http/raw-body.js";
+import { toProcessResult, toRequestResult } from "../http/views.js";
 import { createRequestCall, type IngestCall, processIncidentCall } from "../usecases/ingest.js";
 
 export function ingestRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.post("/v1/process", requireToken(deps, ["global", "service"]), async (req, res) => {
-    const answer = await processIncidentCall(deps, ingestCall(req, res));
-    res.status(answer.status).json(answer.body);
+    const result = await processIncidentCall(deps, ingestCall(req, res));
+    recordIngestOutcome(deps.metrics, "process", result);
+    res.status(result.status).json(toProcessResult(result));
   });
 
   router.post("/v1/request", requireToken(deps, ["global"]), async (req, res) => {
-    const answer = await createRequestCall(deps, ingestCall(req, res));
-    res.status(answer.status).json(answer.body);
+    const result = await createRequestCall(deps, ingestCall(req, res));
+    recordIngestOutcome(deps.metrics, "request", result);
+    res.status(result.status).json(toRequestResult(result));
   });
 
   return router;
 }
 
+/** The call as the use case takes it; `from` is normalized here, once. */
 function ingestCall(req: Request, res: Response): IngestCall {
   const from = req.query.from;
   return {
-    token: res.locals.token,
+    caller: res.locals.caller,
     body: rawBodyOf(req),
     contentType: req.get("content-type"),
-    from: typeof from === "string" ? from : undefined,
+    source: normalizeFrom(typeof from === "string" ? from : undefined),
     idempotencyKey: req.get("idempotency-key"),
   };
 }

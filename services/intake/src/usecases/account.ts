@@ -1,14 +1,13 @@
 import type { AccountUpdate } from "@sqibs/api-client";
 import { isSupportedLanguage, normalizeLanguage } from "@sqibs/i18n";
+import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
-import type { AppDeps } from "../http/deps.js";
-import type { AccountDoc } from "../repositories/documents.js";
+import type { Account } from "../repositories/index.js";
 import { type Caller, requiredText } from "./caller.js";
 
-export async function getAccount(deps: AppDeps, caller: Caller): Promise<AccountDoc> {
-  const account = await deps.repositories.accounts.findById(caller.accountId);
-  if (!account) throw new AppError("UNAUTHORIZED", "The API token's account no longer exists.");
-  return account;
+/** The caller's account, as authentication read it. */
+export function getAccount(caller: Caller): Account {
+  return caller.account;
 }
 
 /** Name and preferred language; the language is stored as the supported language it matches. */
@@ -16,8 +15,8 @@ export async function updateAccount(
   deps: AppDeps,
   caller: Caller,
   input: AccountUpdate,
-): Promise<AccountDoc> {
-  const changes: Partial<Pick<AccountDoc, "name" | "language">> = {};
+): Promise<Account> {
+  const changes: Partial<Pick<Account, "name" | "language">> = {};
   if (input.name !== undefined) changes.name = requiredText(input.name, "name");
   if (input.language !== undefined) {
     if (!isSupportedLanguage(input.language)) {
@@ -29,7 +28,7 @@ export async function updateAccount(
     }
     changes.language = normalizeLanguage(input.language);
   }
-  const updated = await deps.repositories.accounts.update(caller.accountId, changes, deps.clock());
+  const updated = await deps.repositories.accounts.update(caller.account.id, changes, deps.clock());
   if (!updated) throw new AppError("UNAUTHORIZED", "The API token's account no longer exists.");
   return updated;
 }

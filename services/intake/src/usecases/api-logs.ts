@@ -1,40 +1,38 @@
-import { AppError } from "../errors.js";
-import type { AppDeps } from "../http/deps.js";
-import type { ApiLogDecisionKind, ApiLogDoc } from "../repositories/documents.js";
-import { ObjectId, parseId } from "../repositories/ids.js";
-import type { Caller } from "./caller.js";
+import type { AppDeps } from "../container.js";
+import type { ApiLogDecisionKind, ApiLogEntry } from "../repositories/index.js";
+import { type Caller, queryId } from "./caller.js";
 import { type Page, type PageQuery, readPage } from "./pagination.js";
 
-/** One ingest call to keep in the API call log (ids as ObjectIds or their hex text). */
+/** One ingest call to keep in the API call log. */
 export interface ApiLogInput {
   /** The call's id (the `id` of the ingest answer); a new one when absent. */
-  id?: ObjectId;
-  accountId: ObjectId;
-  tokenId: ObjectId;
+  id?: string;
+  accountId: string;
+  tokenId: string;
   endpoint: string;
   at?: Date;
   from?: string | undefined;
   contentType: string | null | undefined;
   bodySize: number;
   decisions: Array<{
-    serviceId: ObjectId | string;
+    serviceId: string;
     kind: ApiLogDecisionKind;
     reason?: string | undefined;
-    incidentId?: ObjectId | string | undefined;
+    incidentId?: string | undefined;
   }>;
   status: number;
 }
 
 /**
  * Appends one entry to the API call log. The caller (ingest) decides what is logged: calls
- * of tokens with `debug` on, and calls suppressed by maintenance (PRODUCT.md §7).
+ * of tokens with `debug` on, and calls suppressed by maintenance (docs/product.md §7).
  */
 export function appendApiLog(
   deps: Pick<AppDeps, "repositories" | "clock">,
   entry: ApiLogInput,
-): Promise<ApiLogDoc> {
+): Promise<ApiLogEntry> {
   return deps.repositories.apiLogs.append({
-    _id: entry.id ?? new ObjectId(),
+    ...(entry.id !== undefined ? { id: entry.id } : {}),
     accountId: entry.accountId,
     tokenId: entry.tokenId,
     endpoint: entry.endpoint,
@@ -43,10 +41,10 @@ export function appendApiLog(
     contentType: entry.contentType ?? null,
     bodySize: entry.bodySize,
     decisions: entry.decisions.map((decision) => ({
-      serviceId: asId(decision.serviceId),
+      serviceId: decision.serviceId,
       kind: decision.kind,
       ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
-      ...(decision.incidentId !== undefined ? { incidentId: asId(decision.incidentId) } : {}),
+      ...(decision.incidentId !== undefined ? { incidentId: decision.incidentId } : {}),
     })),
     status: entry.status,
   });
@@ -60,26 +58,14 @@ export function listApiLogs(
   deps: AppDeps,
   caller: Caller,
   query: ApiLogQuery,
-): Promise<Page<ApiLogDoc>> {
-  const tokenId = query.tokenId === undefined ? undefined : parseId(query.tokenId);
-  if (query.tokenId !== undefined && !tokenId) {
-    throw new AppError("INVALID_REQUEST", "tokenId: not a token id.", {
-      errors: [{ field: "tokenId", message: "not a token id" }],
-    });
-  }
+): Promise<Page<ApiLogEntry>> {
+  const tokenId = queryId(query.tokenId, "tokenId", "token");
   return readPage(query, (before, limit) =>
     deps.repositories.apiLogs.listPage({
-      accountId: caller.accountId,
+      accountId: caller.account.id,
       ...(tokenId ? { tokenId } : {}),
       ...(before ? { before } : {}),
       limit,
     }),
   );
-}
-
-function asId(id: ObjectId | string): ObjectId {
-  if (typeof id !== "string") return id;
-  const parsed = parseId(id);
-  if (!parsed) throw new Error(`appendApiLog: "${id}" is not an id`);
-  return parsed;
 }

@@ -1,6 +1,6 @@
 import { normalizeLanguage } from "@sqibs/i18n";
-import type { AppDeps } from "../http/deps.js";
-import type { AccountDoc, ServiceDoc } from "../repositories/documents.js";
+import type { AppDeps } from "../container.js";
+import type { Account, Service } from "../repositories/index.js";
 import { type IssuedToken, issueToken } from "./tokens.js";
 
 export interface BootstrapInput {
@@ -12,8 +12,8 @@ export interface BootstrapInput {
 }
 
 export interface BootstrapResult {
-  account: AccountDoc;
-  service: ServiceDoc;
+  account: Account;
+  service: Service;
   globalToken: IssuedToken;
   adminToken: IssuedToken;
 }
@@ -30,7 +30,7 @@ export async function bootstrapAccount(
   );
   const service = await deps.repositories.services.create(
     {
-      accountId: account._id,
+      accountId: account.id,
       name: input.serviceName ?? "Default service",
       state: "active",
       ...(input.titleKey ? { titleKey: input.titleKey } : {}),
@@ -39,12 +39,12 @@ export async function bootstrapAccount(
     now,
   );
   const globalToken = await issueToken(deps, {
-    accountId: account._id,
+    accountId: account.id,
     name: "global",
     scope: "global",
   });
   const adminToken = await issueToken(deps, {
-    accountId: account._id,
+    accountId: account.id,
     name: "admin",
     scope: "admin",
   });

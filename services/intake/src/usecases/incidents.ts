@@ -1,9 +1,8 @@
+import { type IncidentStatus, type LifecycleAction, TRANSITIONS } from "@sqibs/domain";
+import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
-import type { AppDeps } from "../http/deps.js";
-import type { IncidentDoc, IncidentEventType, IncidentStatus } from "../repositories/documents.js";
-import { parseId } from "../repositories/ids.js";
-import type { IncidentListDoc } from "../repositories/incidents.js";
-import { actorOf, type Caller, idOrNotFound, notFound } from "./caller.js";
+import type { Incident, IncidentListing } from "../repositories/index.js";
+import { actorOf, type Caller, idOrNotFound, notFound, queryId } from "./caller.js";
 import { type Page, type PageQuery, readPage } from "./pagination.js";
 
 export interface IncidentQuery extends PageQuery {
@@ -17,16 +16,11 @@ export function listIncidents(
   deps: AppDeps,
   caller: Caller,
   query: IncidentQuery,
-): Promise<Page<IncidentListDoc>> {
-  const serviceId = query.serviceId === undefined ? undefined : parseId(query.serviceId);
-  if (query.serviceId !== undefined && !serviceId) {
-    throw new AppError("INVALID_REQUEST", "serviceId: not a service id.", {
-      errors: [{ field: "serviceId", message: "not a service id" }],
-    });
-  }
+): Promise<Page<IncidentListing>> {
+  const serviceId = queryId(query.serviceId, "serviceId", "service");
   return readPage(query, (before, limit) =>
     deps.repositories.incidents.listPage({
-      accountId: caller.accountId,
+      accountId: caller.account.id,
       ...(query.status ? { status: query.status } : {}),
       ...(serviceId ? { serviceId } : {}),
       ...(query.source !== undefined ? { source: query.source } : {}),
@@ -40,64 +34,35 @@ export async function getIncident(
   deps: AppDeps,
   caller: Caller,
   incidentId: string,
-): Promise<IncidentDoc> {
+): Promise<Incident> {
   const id = idOrNotFound(incidentId, "incident");
-  const incident = await deps.repositories.incidents.findInAccount(caller.accountId, id);
+  const incident = await deps.repositories.incidents.findInAccount(caller.account.id, id);
   if (!incident) throw notFound("incident", incidentId);
   return incident;
 }
 
-export type IncidentAction = "acknowledge" | "unacknowledge" | "resolve";
-
-/** PRODUCT.md §8: triggered → acknowledged → resolved; unacknowledge returns to triggered. */
-const TRANSITIONS: Record<
-  IncidentAction,
-  { from: IncidentStatus[]; to: IncidentStatus; event: IncidentEventType; done: string }
-> = {
-  acknowledge: {
-    from: ["triggered"],
-    to: "acknowledged",
-    event: "acknowledged",
-    done: "acknowledged",
-  },
-  unacknowledge: {
-    from: ["acknowledged"],
-    to: "triggered",
-    event: "unacknowledged",
-    done: "unacknowledged",
-  },
-  resolve: {
-    from: ["triggered", "acknowledged"],
-    to: "resolved",
-    event: "resolved",
-    done: "resolved",
-  },
-};
-
-/** Moves the incident along its lifecycle; a transition its status does not allow is a 409. */
+/**
+ * Moves the incident along its lifecycle (the domain's TRANSITIONS); a transition its status
+ * does not allow is a 409.
+ */
 export async function transitionIncident(
   deps: AppDeps,
   caller: Caller,
   incidentId: string,
-  action: IncidentAction,
+  action: LifecycleAction,
   comment?: string,
-): Promise<IncidentDoc> {
+): Promise<Incident> {
   const id = idOrNotFound(incidentId, "incident");
   const rule = TRANSITIONS[action];
-  const updated = await deps.repositories.incidents.transition(
-    caller.accountId,
-    id,
-    rule.from,
-    rule.to,
-    {
-      at: deps.clock(),
-      type: rule.event,
-      actor: actorOf(caller),
-      ...(comment !== undefined && comment.trim() !== "" ? { comment } : {}),
-    },
-  );
+  const accountId = caller.account.id;
+  const updated = await deps.repositories.incidents.transition(accountId, id, rule.from, rule.to, {
+    at: deps.clock(),
+    type: rule.event,
+    actor: actorOf(caller),
+    ...(comment !== undefined && comment.trim() !== "" ? { comment } : {}),
+  });
   if (updated) return updated;
-  const current = await deps.repositories.incidents.findInAccount(caller.accountId, id);
+  const current = await deps.repositories.incidents.findInAccount(accountId, id);
   if (!current) throw notFound("incident", incidentId);
   throw new AppError(
     "CONFLICT",

@@ -2,44 +2,97 @@ import { createHash } from "node:crypto";
 import {
   DEFAULT_DUPLICATE_WINDOW_SECONDS,
   decideForService,
-  normalizeFrom,
-  type Payload,
   readPayload,
   requestText,
   type ServiceDecision,
-  type ServiceRules,
 } from "@sqibs/domain";
+import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
-import type { AppDeps } from "../http/deps.js";
-import { toIncidentSummary, toRequest } from "../http/views.js";
-import type { DeliveryClaim } from "../repositories/deliveries.js";
-import type {
-  AccountDoc,
-  ServiceDoc,
-  StoredIncidentDoc,
-  TokenDoc,
-} from "../repositories/documents.js";
-import { ObjectId, storedPayload } from "../repositories/ids.js";
+import type { IncidentHead } from "../repositories/incidents.js";
+import {
+  newEntityId,
+  type Service,
+  type ServiceRequest,
+  type StoredPayload,
+  type Token,
+} from "../repositories/index.js";
 import { appendApiLog } from "./api-logs.js";
+import type { Caller } from "./caller.js";
+import { rulesOf } from "./rules.js";
 
 export interface IngestCall {
-  token: TokenDoc;
+  caller: Caller;
   body: Uint8Array;
   contentType: string | undefined;
-  from: string | undefined;
+  /** The `from` parameter: trimmed, undefined when blank (normalized once, by the route). */
+  source: string | undefined;
   idempotencyKey: string | undefined;
 }
 
+export type Endpoint = "process" | "request";
 export type IncidentAction = "created" | "duplicate" | "resolved";
 export type NothingReason = "no-filter-passed" | "maintenance" | "no-active-service";
 
-/** The HTTP answer of an ingest call; a retried delivery gets the first one again. */
-export interface IngestAnswer {
-  status: number;
-  body: Record<string, unknown>;
+/** An incident a call opened, added an event to, or resolved. */
+export interface TouchedIncident
+  extends Pick<
+    IncidentHead,
+    "id" | "number" | "serviceId" | "title" | "status" | "urgency" | "correlationKey"
+  > {
+  action: IncidentAction;
 }
 
-type Endpoint = "process" | "request";
+/** What POST /v1/process did: stored as it is for a retried delivery (in JSON). */
+export interface ProcessAnswer {
+  /** The call's id (in the API call log too). */
+  id: string;
+  triggered: { created: number; duplicate: number };
+  resolved: { resolved: number; duplicate: number };
+  incidents: TouchedIncident[];
+  /** Why nothing was opened or resolved (202). */
+  reason?: NothingReason;
+}
+
+export type RequestSummary = Pick<
+  ServiceRequest,
+  "id" | "title" | "description" | "workflowId" | "source" | "createdAt"
+>;
+
+/** What POST /v1/request did: stored as it is for a retried delivery (in JSON). */
+export interface RequestAnswer {
+  id: string;
+  request: RequestSummary;
+}
+
+/** The outcome of an ingest call; a retried delivery gets the first delivery's again. */
+export interface IngestResult<A> {
+  status: number;
+  answer: A;
+  /** A retried delivery, answered from what its first delivery stored. */
+  replayed: boolean;
+}
+
+/** How an answer is stored for replays, and read back. */
+interface AnswerCodec<A> {
+  encode(answer: A): string;
+  decode(stored: string): A;
+}
+
+const PROCESS_ANSWERS: AnswerCodec<ProcessAnswer> = {
+  encode: (answer) => JSON.stringify(answer),
+  decode: (stored) => JSON.parse(stored) as ProcessAnswer,
+};
+
+const REQUEST_ANSWERS: AnswerCodec<RequestAnswer> = {
+  encode: (answer) => JSON.stringify(answer),
+  decode: (stored) => {
+    const answer = JSON.parse(stored) as RequestAnswer & { request: { createdAt: string } };
+    return {
+      ...answer,
+      request: { ...answer.request, createdAt: new Date(answer.request.createdAt) },
+    };
+  },
+};
 
 /** An explicit Idempotency-Key is honoured for a day; a repeated body for the duplicate window. */
 const IDEMPOTENCY_KEY_WINDOW_SECONDS = 24 * 3600;
@@ -49,55 +102,61 @@ const IDEMPOTENCY_KEY_WINDOW_SECONDS = 24 * 3600;
  * The parsed payload lives only inside the synchronous decision step: a request waiting on
  * the database holds its raw body and its decisions, not the parsed JSON.
  */
-export async function processIncidentCall(deps: AppDeps, call: IngestCall): Promise<IngestAnswer> {
+export async function processIncidentCall(
+  deps: AppDeps,
+  call: IngestCall,
+): Promise<IngestResult<ProcessAnswer>> {
   requireIndexes(deps);
-  const account = await loadAccount(deps, call.token);
-  const services = await servicesFor(deps, call.token);
+  const services = await servicesFor(deps, call.caller.token);
   const now = deps.clock();
-  const decisions = decideAll(call, account, services, now);
-  return once(deps, call, "process", duplicateWindowSeconds(services), (deliveryId) =>
-    persistDecisions(deps, call, account, decisions, now, deliveryId),
+  const decisions = decideAll(call, services, now);
+  const window = duplicateWindowSeconds(services);
+  return once(deps, call, "process", window, PROCESS_ANSWERS, (deliveryId) =>
+    persistDecisions(deps, call, decisions, now, deliveryId),
   );
 }
 
 /** POST /v1/request: global tokens only; title and description by the seed's rules. */
-export async function createRequestCall(deps: AppDeps, call: IngestCall): Promise<IngestAnswer> {
+export async function createRequestCall(
+  deps: AppDeps,
+  call: IngestCall,
+): Promise<IngestResult<RequestAnswer>> {
   requireIndexes(deps);
-  const account = await loadAccount(deps, call.token);
+  const { account, token } = call.caller;
   const text = requestText({
     payload: readPayload(call.body, call.contentType),
-    from: call.from,
+    from: call.source,
     language: account.language,
   });
-  return once(deps, call, "request", DEFAULT_DUPLICATE_WINDOW_SECONDS, async (deliveryId) => {
+  const window = DEFAULT_DUPLICATE_WINDOW_SECONDS;
+  return once(deps, call, "request", window, REQUEST_ANSWERS, async (deliveryId) => {
     const request = await deps.repositories.requests.create({
-      accountId: account._id,
-      tokenId: call.token._id,
+      accountId: account.id,
+      tokenId: token.id,
       title: text.title,
       description: text.description,
       ...(text.workflowId !== undefined ? { workflowId: text.workflowId } : {}),
-      ...sourceOf(call.from),
-      payload: storedPayload(call.body, call.contentType),
+      ...sourceOf(call.source),
+      payload: payloadOf(call),
       createdAt: deps.clock(),
       deliveryId,
     });
-    return { status: 201, body: { id: request._id.toHexString(), request: toRequest(request) } };
+    const { id, title, description, workflowId, source, createdAt } = request;
+    const summary: RequestSummary = { id, title, description, createdAt };
+    if (workflowId !== undefined) summary.workflowId = workflowId;
+    if (source !== undefined) summary.source = source;
+    return { status: 201, answer: { id, request: summary } };
   });
 }
 
-function decideAll(
-  call: IngestCall,
-  account: AccountDoc,
-  services: ServiceDoc[],
-  now: Date,
-): ServiceDecision[] {
-  const payload: Payload = readPayload(call.body, call.contentType);
+function decideAll(call: IngestCall, services: Service[], now: Date): ServiceDecision[] {
+  const payload = readPayload(call.body, call.contentType);
   return services.map((service) =>
     decideForService({
       service: rulesOf(service),
       payload,
-      from: call.from,
-      language: account.language,
+      from: call.source,
+      language: call.caller.account.language,
       now,
     }),
   );
@@ -108,24 +167,25 @@ function decideAll(
  * within the window, or the same Idempotency-Key) is answered like the first delivery. The
  * writes carry the delivery's id, so a retry after a crash completes rather than repeats them.
  */
-async function once(
+async function once<A>(
   deps: AppDeps,
   call: IngestCall,
   endpoint: Endpoint,
   windowSeconds: number,
-  run: (deliveryId: string) => Promise<IngestAnswer>,
-): Promise<IngestAnswer> {
+  codec: AnswerCodec<A>,
+  run: (deliveryId: string) => Promise<{ status: number; answer: A }>,
+): Promise<IngestResult<A>> {
   const { deliveries } = deps.repositories;
   const key = deliveryKey(call, endpoint);
   const window = call.idempotencyKey ? IDEMPOTENCY_KEY_WINDOW_SECONDS : windowSeconds;
-  const claim: DeliveryClaim = await deliveries.claim(key, Math.max(window, 1) * 1000, deps.clock);
+  const claim = await deliveries.claim(key, Math.max(window, 1) * 1000, deps.clock);
   if (claim.role === "replay") {
-    return { status: claim.status, body: { ...JSON.parse(claim.response), replayed: true } };
+    return { status: claim.status, answer: codec.decode(claim.response), replayed: true };
   }
   try {
-    const answer = await run(claim.generation.toHexString());
-    await deliveries.complete(claim, answer.status, JSON.stringify(answer.body));
-    return answer;
+    const { status, answer } = await run(claim.generation);
+    await deliveries.complete(claim, status, codec.encode(answer));
+    return { status, answer, replayed: false };
   } catch (error) {
     await deliveries.abandon(key).catch(() => {});
     throw error;
@@ -133,44 +193,40 @@ async function once(
 }
 
 function deliveryKey(call: IngestCall, endpoint: Endpoint): string {
-  const hash = createHash("sha256").update(`${call.token._id.toHexString()}\n${endpoint}\n`);
+  const hash = createHash("sha256").update(`${call.caller.token.id}\n${endpoint}\n`);
   if (call.idempotencyKey) hash.update(`key\n${call.idempotencyKey}`);
-  else
-    hash
-      .update(`body\n${normalizeFrom(call.from) ?? ""}\n${call.contentType ?? ""}\n`)
-      .update(call.body);
+  else hash.update(`body\n${call.source ?? ""}\n${call.contentType ?? ""}\n`).update(call.body);
   return hash.digest("hex");
 }
 
 async function persistDecisions(
   deps: AppDeps,
   call: IngestCall,
-  account: AccountDoc,
   decisions: ServiceDecision[],
   now: Date,
   deliveryId: string,
-): Promise<IngestAnswer> {
-  const callId = new ObjectId();
+): Promise<{ status: number; answer: ProcessAnswer }> {
+  const { incidents } = deps.repositories;
+  const accountId = call.caller.account.id;
+  const callId = newEntityId();
   const triggered = { created: 0, duplicate: 0 };
   const resolved = { resolved: 0, duplicate: 0 };
-  const touched: Array<{ incident: StoredIncidentDoc; action: IncidentAction }> = [];
-  const event = { at: now, actor: `token:${call.token._id.toHexString()}`, callId };
+  const touched: TouchedIncident[] = [];
+  const event = { at: now, actor: `token:${call.caller.token.id}`, callId };
 
   for (const decision of decisions) {
-    const serviceId =
-      decision.kind === "trigger" || decision.kind === "resolve" ? toId(decision.serviceId) : null;
-    if (decision.kind === "trigger" && serviceId) {
-      const opened = await deps.repositories.incidents.openOrAppend(
+    if (decision.kind === "trigger") {
+      const opened = await incidents.openOrAppend(
         {
-          accountId: account._id,
-          serviceId,
+          accountId,
+          serviceId: decision.serviceId,
           title: decision.title,
           description: decision.description,
           urgency: decision.urgency,
           status: "triggered",
           ...(decision.correlation !== undefined ? { correlationKey: decision.correlation } : {}),
-          ...sourceOf(call.from),
-          payload: storedPayload(call.body, call.contentType),
+          ...sourceOf(call.source),
+          payload: payloadOf(call),
           createdAt: now,
           updatedAt: now,
           ...(decision.autoResolveAfterSeconds
@@ -181,18 +237,18 @@ async function persistDecisions(
         { ...event, type: "triggered" },
       );
       triggered[opened.action] += 1;
-      touched.push(opened);
-    } else if (decision.kind === "resolve" && serviceId) {
+      touched.push(touchedBy(opened.incident, opened.action));
+    } else if (decision.kind === "resolve") {
       const incident =
         decision.correlation === undefined
           ? null
-          : await deps.repositories.incidents.resolveOpen(serviceId, decision.correlation, {
+          : await incidents.resolveOpen(accountId, decision.serviceId, decision.correlation, {
               ...event,
               type: "resolved",
             });
       if (incident) {
         resolved.resolved += 1;
-        touched.push({ incident, action: "resolved" });
+        touched.push(touchedBy(incident, "resolved"));
       } else {
         resolved.duplicate += 1;
       }
@@ -201,29 +257,29 @@ async function persistDecisions(
 
   const status = statusOf(triggered, resolved);
   await logCall(deps, call, "/v1/process", callId, decisions, touched, status);
-  return {
-    status,
-    body: {
-      id: callId.toHexString(),
-      triggered,
-      resolved,
-      incidents: touched.map(({ incident, action }) => toIncidentSummary(incident, action)),
-      ...(status === 202 ? { reason: reasonOf(decisions) } : {}),
-    },
-  };
+  const answer: ProcessAnswer = { id: callId, triggered, resolved, incidents: touched };
+  if (status === 202) answer.reason = reasonOf(decisions);
+  return { status, answer };
+}
+
+function touchedBy(incident: IncidentHead, action: IncidentAction): TouchedIncident {
+  const { id, number, serviceId, title, status, urgency, correlationKey } = incident;
+  const touched: TouchedIncident = { id, number, serviceId, title, status, urgency, action };
+  if (correlationKey !== undefined) touched.correlationKey = correlationKey;
+  return touched;
 }
 
 /**
  * The API call log: every call of a token with `debug` on, and every call that maintenance
- * suppressed (PRODUCT.md §7). A disabled service creates nothing and logs nothing.
+ * suppressed (docs/product.md §7). A disabled service creates nothing and logs nothing.
  */
 async function logCall(
   deps: AppDeps,
   call: IngestCall,
   endpoint: string,
-  callId: ObjectId,
+  callId: string,
   decisions: ServiceDecision[],
-  touched: Array<{ incident: StoredIncidentDoc }>,
+  touched: TouchedIncident[],
   status: number,
 ): Promise<void> {
   const logged = decisions.filter(
@@ -232,28 +288,24 @@ async function logCall(
   // Every service the call reached is disabled: nothing is logged, even for a debug token.
   if (decisions.length > 0 && logged.length === 0) return;
   const suppressed = logged.some((decision) => decision.kind === "suppressed");
-  if (!call.token.debug && !suppressed) return;
+  const { token, account } = call.caller;
+  if (!token.debug && !suppressed) return;
   await appendApiLog(deps, {
     id: callId,
-    accountId: call.token.accountId,
-    tokenId: call.token._id,
+    accountId: account.id,
+    tokenId: token.id,
     endpoint,
-    from: normalizeFrom(call.from),
+    from: call.source,
     contentType: call.contentType,
     bodySize: call.body.byteLength,
     decisions: logged.map((decision) => ({
       serviceId: decision.serviceId,
       kind: decision.kind,
       ...("reason" in decision ? { reason: decision.reason } : {}),
-      ...incidentOf(decision.serviceId, touched),
+      incidentId: touched.find((incident) => incident.serviceId === decision.serviceId)?.id,
     })),
     status,
   });
-}
-
-function incidentOf(serviceId: string, touched: Array<{ incident: StoredIncidentDoc }>) {
-  const hit = touched.find(({ incident }) => incident.serviceId.toHexString() === serviceId);
-  return hit ? { incidentId: hit.incident._id } : {};
 }
 
 /** Nothing is stored before the unique indexes exist (see Database.indexesReady). */
@@ -265,13 +317,7 @@ function requireIndexes(deps: AppDeps): void {
   );
 }
 
-async function loadAccount(deps: AppDeps, token: TokenDoc): Promise<AccountDoc> {
-  const account = await deps.repositories.accounts.findById(token.accountId);
-  if (!account) throw new AppError("UNAUTHORIZED", "The API token's account no longer exists.");
-  return account;
-}
-
-async function servicesFor(deps: AppDeps, token: TokenDoc): Promise<ServiceDoc[]> {
+async function servicesFor(deps: AppDeps, token: Token): Promise<Service[]> {
   if (token.scope === "service") {
     const service = token.serviceId
       ? await deps.repositories.services.findInAccount(token.accountId, token.serviceId)
@@ -282,31 +328,18 @@ async function servicesFor(deps: AppDeps, token: TokenDoc): Promise<ServiceDoc[]
 }
 
 /** The longest duplicate window among the services the call runs through. */
-function duplicateWindowSeconds(services: ServiceDoc[]): number {
+function duplicateWindowSeconds(services: Service[]): number {
   const windows = services.map(
     (service) => service.filter?.duplicateWindowSeconds ?? DEFAULT_DUPLICATE_WINDOW_SECONDS,
   );
   return windows.length ? Math.max(...windows) : DEFAULT_DUPLICATE_WINDOW_SECONDS;
 }
 
-/** The service as the domain's decision rules see it (also used by the filter trial). */
-export function rulesOf(service: ServiceDoc): ServiceRules {
-  return {
-    id: service._id.toHexString(),
-    state: service.state,
-    ...(service.filter ? { filter: service.filter } : {}),
-    ...(service.titleKey ? { titleKey: service.titleKey } : {}),
-    ...(service.descriptionKey ? { descriptionKey: service.descriptionKey } : {}),
-    ...(service.maintenance ? { maintenance: service.maintenance } : {}),
-  };
+function payloadOf(call: IngestCall): StoredPayload {
+  return { contentType: call.contentType ?? null, body: call.body };
 }
 
-function toId(hex: string): ObjectId {
-  return ObjectId.createFromHexString(hex);
-}
-
-function sourceOf(from: string | undefined): { source?: string } {
-  const source = normalizeFrom(from);
+function sourceOf(source: string | undefined): { source?: string } {
   return source === undefined ? {} : { source };
 }
 

@@ -1,5 +1,4 @@
 import { AppError } from "../errors.js";
-import { ObjectId } from "../repositories/ids.js";
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
@@ -16,14 +15,14 @@ export interface Page<T> {
 }
 
 /**
- * The opaque cursor is the last item's id, base64url-encoded: pages run by `_id < cursor`,
+ * The opaque cursor is the last item's id, base64url-encoded: pages run by `id < cursor`,
  * newest first, so items that arrive while a client pages never shift the later pages.
  */
-export function encodeCursor(id: ObjectId): string {
-  return Buffer.from(id.toHexString(), "hex").toString("base64url");
+export function encodeCursor(id: string): string {
+  return Buffer.from(id, "hex").toString("base64url");
 }
 
-export function decodeCursor(cursor: string | undefined): ObjectId | undefined {
+export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const bytes = /^[A-Za-z0-9_-]{16}$/.test(cursor) ? Buffer.from(cursor, "base64url") : undefined;
   if (bytes?.length !== 12) {
@@ -31,20 +30,20 @@ export function decodeCursor(cursor: string | undefined): ObjectId | undefined {
       errors: [{ field: "cursor", message: "not a cursor from a previous page" }],
     });
   }
-  return ObjectId.createFromHexString(bytes.toString("hex"));
+  return bytes.toString("hex");
 }
 
 /**
  * Reads one page through `fetch` (which gets the cursor's id and a limit), asking for one
  * item more than the page holds to know whether another page follows.
  */
-export async function readPage<T extends { _id: ObjectId }>(
+export async function readPage<T extends { id: string }>(
   query: PageQuery,
-  fetch: (before: ObjectId | undefined, limit: number) => Promise<T[]>,
+  fetch: (before: string | undefined, limit: number) => Promise<T[]>,
 ): Promise<Page<T>> {
   const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
   const found = await fetch(decodeCursor(query.cursor), limit + 1);
   const items = found.slice(0, limit);
   const last = items.at(-1);
-  return found.length > limit && last ? { items, nextCursor: encodeCursor(last._id) } : { items };
+  return found.length > limit && last ? { items, nextCursor: encodeCursor(last.id) } : { items };
 }

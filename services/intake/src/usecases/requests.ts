@@ -1,5 +1,5 @@
-import type { AppDeps } from "../http/deps.js";
-import type { RequestDoc } from "../repositories/documents.js";
+import type { AppDeps } from "../container.js";
+import type { ServiceRequest, ServiceRequestListing } from "../repositories/index.js";
 import { type Caller, idOrNotFound, notFound } from "./caller.js";
 import { type Page, type PageQuery, readPage } from "./pagination.js";
 
@@ -8,9 +8,9 @@ export function listRequests(
   deps: AppDeps,
   caller: Caller,
   query: PageQuery,
-): Promise<Page<Omit<RequestDoc, "payload">>> {
+): Promise<Page<ServiceRequestListing>> {
   return readPage(query, (before, limit) =>
-    deps.repositories.requests.listPage(caller.accountId, before, limit),
+    deps.repositories.requests.listPage(caller.account.id, before, limit),
   );
 }
 
@@ -18,9 +18,9 @@ export async function getRequest(
   deps: AppDeps,
   caller: Caller,
   requestId: string,
-): Promise<RequestDoc> {
+): Promise<ServiceRequest> {
   const id = idOrNotFound(requestId, "request");
-  const request = await deps.repositories.requests.findInAccount(caller.accountId, id);
+  const request = await deps.repositories.requests.findInAccount(caller.account.id, id);
   if (!request) throw notFound("request", requestId);
   return request;
 }

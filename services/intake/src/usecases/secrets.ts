@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { TokenScope } from "./repositories/documents.js";
+import type { TokenScope } from "../repositories/index.js";
 
 const SCOPE_TAG: Record<TokenScope, string> = { global: "g", service: "s", admin: "a" };
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -18,19 +18,19 @@ import {
   validateFilter,
   validateMaintenance,
 } from "@sqibs/domain";
+import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
-import type { AppDeps } from "../http/deps.js";
-import type { ServiceDoc } from "../repositories/documents.js";
-import type { ObjectId } from "../repositories/ids.js";
+import type { Service } from "../repositories/index.js";
+import type { ServiceChanges } from "../repositories/services.js";
 import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
-import { rulesOf } from "./ingest.js";
+import { rulesOf } from "./rules.js";
 import { templateFilter } from "./templates.js";
 
 export async function createService(
   deps: AppDeps,
   caller: Caller,
   input: ServiceCreate,
-): Promise<ServiceDoc> {
+): Promise<Service> {
   const violations = [
     ...keyViolations(input.titleKey, "titleKey"),
     ...keyViolations(input.descriptionKey, "descriptionKey"),
@@ -41,7 +41,7 @@ export async function createService(
   const filter = input.template === undefined ? undefined : templateFilter(input.template);
   return deps.repositories.services.create(
     {
-      accountId: caller.accountId,
+      accountId: caller.account.id,
       name,
       state: input.state ?? "active",
       ...(input.titleKey !== undefined ? { titleKey: input.titleKey } : {}),
@@ -52,17 +52,17 @@ export async function createService(
   );
 }
 
-export function listServices(deps: AppDeps, caller: Caller): Promise<ServiceDoc[]> {
-  return deps.repositories.services.listByAccount(caller.accountId);
+export function listServices(deps: AppDeps, caller: Caller): Promise<Service[]> {
+  return deps.repositories.services.listByAccount(caller.account.id);
 }
 
 export async function getService(
   deps: AppDeps,
   caller: Caller,
   serviceId: string,
-): Promise<ServiceDoc> {
+): Promise<Service> {
   const id = idOrNotFound(serviceId, "service");
-  const service = await deps.repositories.services.findInAccount(caller.accountId, id);
+  const service = await deps.repositories.services.findInAccount(caller.account.id, id);
   if (!service) throw notFound("service", serviceId);
   return service;
 }
@@ -73,14 +73,14 @@ export async function updateService(
   caller: Caller,
   serviceId: string,
   input: ServiceUpdate,
-): Promise<ServiceDoc> {
+): Promise<Service> {
   const id = idOrNotFound(serviceId, "service"); // a malformed id is a 404 before any 400
   const violations = [
     ...keyViolations(input.titleKey ?? undefined, "titleKey"),
     ...keyViolations(input.descriptionKey ?? undefined, "descriptionKey"),
   ];
   if (violations.length) throw invalid(violations);
-  const set: Partial<ServiceDoc> = {};
+  const set: ServiceChanges = {};
   const unset: string[] = [];
   if (input.name !== undefined) set.name = requiredText(input.name, "name");
   if (input.state !== undefined) set.state = input.state;
@@ -99,9 +99,9 @@ export async function deleteService(
   serviceId: string,
 ): Promise<void> {
   const id = idOrNotFound(serviceId, "service");
-  const deleted = await deps.repositories.services.delete(caller.accountId, id);
+  const deleted = await deps.repositories.services.delete(caller.account.id, id);
   if (!deleted) throw notFound("service", serviceId);
-  await deps.repositories.tokens.revokeForService(caller.accountId, id, deps.clock());
+  await deps.repositories.tokens.revokeForService(caller.account.id, id, deps.clock());
 }
 
 /**
@@ -114,10 +114,10 @@ export async function setServiceFilter(
   caller: Caller,
   serviceId: string,
   input: ServiceFilterInput,
-): Promise<ServiceDoc> {
+): Promise<Service> {
   const id = idOrNotFound(serviceId, "service"); // a malformed id is a 404 before any 400
   const filter = checkedFilterSetup(input);
-  const set: Partial<ServiceDoc> = {};
+  const set: ServiceChanges = {};
   const unset: string[] = [];
   for (const [field, value] of [
     ["titleKey", input.titleKey],
@@ -132,7 +132,7 @@ export async function setServiceFilter(
 }
 
 /**
- * PUT /v1/services/{id}/maintenance: replaces the window (PRODUCT.md §7). Neither start nor
+ * PUT /v1/services/{id}/maintenance: replaces the window (docs/product.md §7). Neither start nor
  * end: in maintenance now, until ended. No tag groups: every call.
  */
 export async function setServiceMaintenance(
@@ -140,13 +140,13 @@ export async function setServiceMaintenance(
   caller: Caller,
   serviceId: string,
   input: WireMaintenanceWindow,
-): Promise<ServiceDoc> {
+): Promise<Service> {
   const id = idOrNotFound(serviceId, "service");
   const window = maintenanceOf(input);
   const violations = validateMaintenance(window);
   if (violations.length) throw invalid(violations);
   const updated = await deps.repositories.services.update(
-    caller.accountId,
+    caller.account.id,
     id,
     { maintenance: window },
     [],
@@ -166,10 +166,10 @@ export async function endServiceMaintenance(
   serviceId: string,
 ): Promise<void> {
   const service = await getService(deps, caller, serviceId);
-  const set: Partial<ServiceDoc> = service.state === "maintenance" ? { state: "active" } : {};
+  const set: ServiceChanges = service.state === "maintenance" ? { state: "active" } : {};
   const updated = await deps.repositories.services.update(
-    caller.accountId,
-    service._id,
+    caller.account.id,
+    service.id,
     set,
     ["maintenance"],
     deps.clock(),
@@ -208,8 +208,6 @@ export async function testServiceFilter(
           ...optional("titleKey", input.filter.titleKey),
           ...optional("descriptionKey", input.filter.descriptionKey),
         };
-  const account = await deps.repositories.accounts.findById(caller.accountId);
-  if (!account) throw new AppError("UNAUTHORIZED", "The API token's account no longer exists.");
   const now = deps.clock();
   // The payload is already text: only the media type matters (a charset would mis-decode it).
   const mediaType = input.contentType?.split(";")[0]?.trim();
@@ -218,7 +216,7 @@ export async function testServiceFilter(
     service: rules,
     payload,
     from: input.from,
-    language: account.language,
+    language: caller.account.language,
     now,
   });
   const { state, maintenance } = rules;
@@ -317,11 +315,11 @@ async function updateOrNotFound(
   deps: AppDeps,
   caller: Caller,
   serviceId: string,
-  id: ObjectId,
-  change: { set: Partial<ServiceDoc>; unset: string[] },
-): Promise<ServiceDoc> {
+  id: string,
+  change: { set: ServiceChanges; unset: string[] },
+): Promise<Service> {
   const updated = await deps.repositories.services.update(
-    caller.accountId,
+    caller.account.id,
     id,
     change.set,
     change.unset,

@@ -1,13 +1,12 @@
 import type { TokenCreate, TokenUpdate } from "@sqibs/api-client";
+import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
-import type { AppDeps } from "../http/deps.js";
-import type { TokenDoc, TokenScope } from "../repositories/documents.js";
-import { type ObjectId, parseId } from "../repositories/ids.js";
-import { generateSecret, hashSecret, secretPrefix } from "../tokens.js";
+import { isEntityId, type Token, type TokenScope } from "../repositories/index.js";
 import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
+import { generateSecret, hashSecret, secretPrefix } from "./secrets.js";
 
 export interface IssuedToken {
-  token: TokenDoc;
+  token: Token;
   /** Shown once; only its SHA-256 is stored. */
   secret: string;
 }
@@ -19,10 +18,10 @@ export const MAX_GRACE_SECONDS = 30 * 86_400;
 export async function issueToken(
   deps: Pick<AppDeps, "repositories" | "clock">,
   input: {
-    accountId: ObjectId;
+    accountId: string;
     name: string;
     scope: TokenScope;
-    serviceId?: ObjectId;
+    serviceId?: string;
     debug?: boolean;
   },
 ): Promise<IssuedToken> {
@@ -61,16 +60,15 @@ export async function createToken(
       { errors: [{ field: "serviceId", message: "only for the service scope" }] },
     );
   }
-  let serviceId: ObjectId | undefined;
-  if (input.serviceId !== undefined) {
-    serviceId = parseId(input.serviceId);
-    const service = serviceId
-      ? await deps.repositories.services.findInAccount(caller.accountId, serviceId)
+  const { serviceId } = input;
+  if (serviceId !== undefined) {
+    const service = isEntityId(serviceId)
+      ? await deps.repositories.services.findInAccount(caller.account.id, serviceId)
       : null;
-    if (!service) throw notFound("service", input.serviceId);
+    if (!service) throw notFound("service", serviceId);
   }
   return issueToken(deps, {
-    accountId: caller.accountId,
+    accountId: caller.account.id,
     name,
     scope: input.scope,
     ...(serviceId ? { serviceId } : {}),
@@ -78,16 +76,16 @@ export async function createToken(
   });
 }
 
-export function listTokens(deps: AppDeps, caller: Caller): Promise<TokenDoc[]> {
-  return deps.repositories.tokens.listByAccount(caller.accountId);
+export function listTokens(deps: AppDeps, caller: Caller): Promise<Token[]> {
+  return deps.repositories.tokens.listByAccount(caller.account.id);
 }
 
 /** Revokes every secret of the token at once; revoking a revoked token changes nothing. */
 export async function revokeToken(deps: AppDeps, caller: Caller, tokenId: string): Promise<void> {
   const id = idOrNotFound(tokenId, "token");
-  const revoked = await deps.repositories.tokens.revoke(caller.accountId, id, deps.clock());
+  const revoked = await deps.repositories.tokens.revoke(caller.account.id, id, deps.clock());
   if (revoked) return;
-  const token = await deps.repositories.tokens.findInAccount(caller.accountId, id);
+  const token = await deps.repositories.tokens.findInAccount(caller.account.id, id);
   if (!token) throw notFound("token", tokenId);
 }
 
@@ -97,14 +95,14 @@ export async function updateToken(
   caller: Caller,
   tokenId: string,
   input: TokenUpdate,
-): Promise<TokenDoc> {
+): Promise<Token> {
   const id = idOrNotFound(tokenId, "token");
-  const changes: Partial<Pick<TokenDoc, "name" | "debug">> = {};
+  const changes: Partial<Pick<Token, "name" | "debug">> = {};
   if (input.name !== undefined) changes.name = requiredText(input.name, "name");
   if (input.debug !== undefined) changes.debug = input.debug;
-  const updated = await deps.repositories.tokens.update(caller.accountId, id, changes);
+  const updated = await deps.repositories.tokens.update(caller.account.id, id, changes);
   if (updated) return updated;
-  const existing = await deps.repositories.tokens.findInAccount(caller.accountId, id);
+  const existing = await deps.repositories.tokens.findInAccount(caller.account.id, id);
   if (!existing) throw notFound("token", tokenId);
   throw revokedConflict(existing);
 }
@@ -126,13 +124,13 @@ export async function rotateToken(
       },
     );
   }
-  const existing = await deps.repositories.tokens.findInAccount(caller.accountId, id);
+  const existing = await deps.repositories.tokens.findInAccount(caller.account.id, id);
   if (!existing) throw notFound("token", tokenId);
   if (existing.revokedAt) throw revokedConflict(existing);
   const now = deps.clock();
   const secret = generateSecret(existing.scope);
   const token = await deps.repositories.tokens.rotate(
-    caller.accountId,
+    caller.account.id,
     id,
     { secretHash: hashSecret(secret), prefix: secretPrefix(secret) },
     new Date(now.getTime() + graceSeconds * 1000),
@@ -142,9 +140,6 @@ export async function rotateToken(
   return { token, secret };
 }
 
-function revokedConflict(token: TokenDoc): AppError {
-  return new AppError(
-    "CONFLICT",
-    `The token ${token._id.toHexString()} is revoked; create a new one instead.`,
-  );
+function revokedConflict(token: Token): AppError {
+  return new AppError("CONFLICT", `The token ${token.id} is revoked; create a new one instead.`);
 }

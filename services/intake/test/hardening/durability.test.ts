@@ -1,4 +1,5 @@
 import { freePort } from "@sqibs/testing";
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ChildService, killService, seedDatabase, sleep, spawnService } from "./support.js";
 
@@ -106,7 +107,10 @@ describe("durability: every acknowledged event is stored, through SIGKILLs", () 
 
     const incidents = await seed.repositories.database.db
       .collection<{ description: string }>("incidents")
-      .find({ accountId: seed.account.account._id }, { projection: { description: 1 } })
+      .find(
+        { accountId: new ObjectId(seed.account.account.id) },
+        { projection: { description: 1 } },
+      )
       .toArray();
     figures.storedIncidents = incidents.length;
     for (const incident of incidents) {

@@ -1,7 +1,7 @@
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseId, payloadBytes } from "../../src/repositories/ids.js";
 import { startTestService, type TestService } from "../harness.js";
-import { bearer, post } from "../ingest/support.js";
+import { bearer, post, storedBytes } from "../ingest/support.js";
 
 const MIB = 1024 * 1024;
 
@@ -181,7 +181,7 @@ describe("hostile input: every case is a clear 2xx or 4xx, stored byte-exact, th
           continue;
         }
         expect(response.status, where).toBe(201);
-        const id = parseId(
+        const id = new ObjectId(
           path === "/v1/process" ? response.json.incidents[0].id : response.json.request.id,
         );
         const collection = path === "/v1/process" ? "incidents" : "requests";
@@ -189,7 +189,7 @@ describe("hostile input: every case is a clear 2xx or 4xx, stored byte-exact, th
           .collection(collection)
           .findOne({ _id: id });
         expect(stored, where).not.toBeNull();
-        const bytes = payloadBytes(stored?.payload);
+        const bytes = storedBytes(stored);
         expect(bytes.equals(hostile.body), `${where}: stored bytes differ`).toBe(true);
         expect(typeof stored?.title).toBe("string");
         expect(String(stored?.title).length).toBeLessThanOrEqual(1024 + 200);
@@ -204,7 +204,7 @@ describe("hostile input: every case is a clear 2xx or 4xx, stored byte-exact, th
       headers: { "content-type": "application/json", ...bearer(keyed.globalToken.secret) },
     });
     expect(response.status).toBe(201);
-    const id = parseId(response.json.incidents[0].id);
+    const id = new ObjectId(response.json.incidents[0].id);
     const stored = await service.deps.repositories.database.db
       .collection("incidents")
       .findOne({ _id: id });

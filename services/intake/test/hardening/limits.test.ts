@@ -115,11 +115,7 @@ describe("Content-Encoding on ingest", () => {
     const text = `disk full on db-1 (${encoding}) ${"padding ".repeat(200)}`;
     const response = await send(compress(Buffer.from(text)), encoding);
     expect(response.status).toBe(201);
-    const stored = await storedIncident(
-      service,
-      account.account._id,
-      response.json.incidents[0].id,
-    );
+    const stored = await storedIncident(service, account.account.id, response.json.incidents[0].id);
     expect(stored.bytes.toString("utf8")).toBe(text);
     expect(stored.description).toBe(text);
     expect(stored.payload.contentType).toBe("text/plain");

@@ -35,8 +35,8 @@ describe("GET /metrics after traffic", () => {
   it("counts requests by route template and status, latency, incidents created, duplicates, suppressed", async () => {
     const correlated = await service.account({ accountName: "Correlated" });
     await service.deps.repositories.services.update(
-      correlated.account._id,
-      correlated.service._id,
+      correlated.account.id,
+      correlated.service.id,
       { filter: { triggers: [{ urgency: "high", conditions: [], correlationKey: "alert" }] } },
       [],
       new Date(),
@@ -54,8 +54,8 @@ describe("GET /metrics after traffic", () => {
 
     const quiet = await service.account({ accountName: "In maintenance" });
     await service.deps.repositories.services.update(
-      quiet.account._id,
-      quiet.service._id,
+      quiet.account.id,
+      quiet.service.id,
       { state: "maintenance" },
       [],
       new Date(),

@@ -1,3 +1,4 @@
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
 import { bearer, countIncidents, post } from "../ingest/support.js";
@@ -84,7 +85,7 @@ describe("rate limits per token and per account, held in the database", () => {
     const { globalToken } = await first.account({ accountName: "Own token limit" });
     await first.deps.repositories.database.db
       .collection("tokens")
-      .updateOne({ _id: globalToken.token._id }, { $set: { rateLimitPerMinute: 2 } });
+      .updateOne({ _id: new ObjectId(globalToken.token.id) }, { $set: { rateLimitPerMinute: 2 } });
     const statuses = [];
     for (let i = 0; i < 3; i++)
       statuses.push(
@@ -99,13 +100,13 @@ describe("rate limits per token and per account, held in the database", () => {
     });
     await first.deps.repositories.database.db
       .collection("accounts")
-      .updateOne({ _id: account._id }, { $set: { rateLimitPerMinute: 3 } });
+      .updateOne({ _id: new ObjectId(account.id) }, { $set: { rateLimitPerMinute: 3 } });
     const { issueToken } = await import("../../src/usecases/tokens.js");
     const serviceToken = await issueToken(first.deps, {
-      accountId: account._id,
+      accountId: account.id,
       name: "svc",
       scope: "service",
-      serviceId: service._id,
+      serviceId: service.id,
     });
     const statuses = [];
     for (const [i, secret] of [

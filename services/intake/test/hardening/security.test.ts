@@ -168,10 +168,10 @@ describe("security headers and scopes", () => {
     account = await service.account();
     serviceToken = (
       await issueToken(service.deps, {
-        accountId: account.account._id,
+        accountId: account.account.id,
         name: "svc",
         scope: "service",
-        serviceId: account.service._id,
+        serviceId: account.service.id,
       })
     ).secret;
   });

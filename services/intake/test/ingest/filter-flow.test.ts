@@ -38,8 +38,8 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
   let account: Awaited<ReturnType<TestService["account"]>>;
   let secret: string;
 
-  const setService = (id: ObjectId, set: Record<string, unknown>) =>
-    service.deps.repositories.services.update(account.account._id, id, set, [], new Date());
+  const setService = (id: string, set: Record<string, unknown>) =>
+    service.deps.repositories.services.update(account.account.id, id, set, [], new Date());
   const send = (
     body: string,
     headers: Record<string, string> = {},
@@ -55,7 +55,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     service = await startTestService("filterflow");
     account = await service.account();
     secret = account.globalToken.secret;
-    await setService(account.service._id, { filter: ALERTMANAGER_FILTER });
+    await setService(account.service.id, { filter: ALERTMANAGER_FILTER });
   });
   afterAll(() => service.close());
 
@@ -74,7 +74,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     expect(repeat.status).toBe(200);
     expect(repeat.json.triggered).toEqual({ created: 0, duplicate: 1 });
     expect(repeat.json.incidents[0]).toMatchObject({ id, action: "duplicate" });
-    expect((await storedIncident(service, account.account._id, id)).eventCount).toBe(2);
+    expect((await storedIncident(service, account.account.id, id)).eventCount).toBe(2);
 
     const resolved = await send(alertmanager("resolved", "g1"));
     expect(resolved.status).toBe(200);
@@ -84,7 +84,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
       action: "resolved",
       status: "resolved",
     });
-    const stored = await storedIncident(service, account.account._id, id);
+    const stored = await storedIncident(service, account.account.id, id);
     expect(stored.status).toBe("resolved");
     expect(stored.events.map((event) => event.type)).toEqual([
       "triggered",
@@ -118,7 +118,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     expect(retry.status).toBe(201);
     expect(retry.json).toEqual({ ...first.json, replayed: true });
     expect(
-      (await storedIncident(service, account.account._id, first.json.incidents[0].id)).eventCount,
+      (await storedIncident(service, account.account.id, first.json.incidents[0].id)).eventCount,
     ).toBe(1);
   });
 
@@ -146,8 +146,8 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
   it("processes the same body again once the duplicate window has passed", async () => {
     const quick = await service.account({ accountName: "Quick window" });
     await service.deps.repositories.services.update(
-      quick.account._id,
-      quick.service._id,
+      quick.account.id,
+      quick.service.id,
       { filter: { triggers: [], duplicateWindowSeconds: 1 } },
       [],
       new Date(),
@@ -184,7 +184,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     expect(duplicates).toHaveLength(49);
     const id = created[0]?.json.incidents[0].id;
     expect(new Set(answers.map((answer) => answer.json.incidents[0].id))).toEqual(new Set([id]));
-    expect((await storedIncident(service, account.account._id, id)).eventCount).toBe(50);
+    expect((await storedIncident(service, account.account.id, id)).eventCount).toBe(50);
   });
 
   it("runs a global token through every active service and opens one incident per matching service", async () => {
@@ -193,7 +193,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     const now = new Date();
     const database = await services.create(
       {
-        accountId: multi.account._id,
+        accountId: multi.account.id,
         name: "Database",
         state: "active",
         filter: { triggers: [{ urgency: "low", conditions: [{ key: "team", contains: ["db"] }] }] },
@@ -202,7 +202,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     );
     await services.create(
       {
-        accountId: multi.account._id,
+        accountId: multi.account.id,
         name: "Frontend",
         state: "active",
         filter: {
@@ -220,9 +220,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     const serviceIds = response.json.incidents
       .map((incident: { serviceId: string }) => incident.serviceId)
       .sort();
-    expect(serviceIds).toEqual(
-      [multi.service._id.toHexString(), database._id.toHexString()].sort(),
-    );
+    expect(serviceIds).toEqual([multi.service.id, database.id].sort());
   });
 
   it("suppresses matching payloads in a tagged maintenance window, and lets resolves through", async () => {
@@ -233,7 +231,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
       end: new Date(Date.now() + 3_600_000),
       tags: [["disk", "/var"], ["deploy"]],
     };
-    await setService(account.service._id, { maintenance });
+    await setService(account.service.id, { maintenance });
 
     const suppressed = await send(
       alertmanager("firing", "maint-2", { commonLabels: { note: "Disk on /VAR" } }),
@@ -259,14 +257,14 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     const resolved = await send(alertmanager("resolved", "maint-1"));
     expect(resolved.status).toBe(200);
     expect(resolved.json.resolved.resolved).toBe(1);
-    await setService(account.service._id, { maintenance: { tags: [] } });
+    await setService(account.service.id, { maintenance: { tags: [] } });
   });
 
   it("auto-resolves an incident that got no event for autoResolveAfterSeconds", async () => {
     const quiet = await service.account({ accountName: "Quiet" });
     await service.deps.repositories.services.update(
-      quiet.account._id,
-      quiet.service._id,
+      quiet.account.id,
+      quiet.service.id,
       {
         filter: {
           triggers: [
@@ -285,12 +283,12 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     const id = opened.json.incidents[0].id;
     const sweeper = startSweeper(service.deps, 60_000);
     await sweeper.runOnce();
-    expect((await storedIncident(service, quiet.account._id, id)).status).toBe("triggered");
+    expect((await storedIncident(service, quiet.account.id, id)).status).toBe("triggered");
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     // Two sweepers (two instances) racing: exactly one resolve event.
     await Promise.all([sweeper.runOnce(), startSweeper(service.deps, 60_000).runOnce()]);
     sweeper.stop();
-    const stored = await storedIncident(service, quiet.account._id, id);
+    const stored = await storedIncident(service, quiet.account.id, id);
     expect(stored.status).toBe("resolved");
     expect(stored.events.filter((event) => event.type === "resolved")).toHaveLength(1);
     expect(stored.events.at(-1)?.actor).toBe("system:auto-resolve");

@@ -44,7 +44,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
       status: "triggered",
       action: "created",
     });
-    const stored = await storedIncident(service, account.account._id, summary.id);
+    const stored = await storedIncident(service, account.account.id, summary.id);
     expect(stored.title).toBe("Prometheus - Error rate above 5%");
     expect(stored.description).toBe("7.2% of requests failed");
     expect(stored.source).toBe("Prometheus");
@@ -61,11 +61,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
     const body = JSON.stringify({ status: "firing", other: 1 });
     const response = await send({ from: "Prometheus" }, body);
     expect(response.status).toBe(201);
-    const stored = await storedIncident(
-      service,
-      account.account._id,
-      response.json.incidents[0].id,
-    );
+    const stored = await storedIncident(service, account.account.id, response.json.incidents[0].id);
     expect(stored.title).toBe("Incident from Prometheus");
     expect(stored.description).toBe(body);
   });
@@ -79,11 +75,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
     const body = '{"status": "firing", "commonAnnotations": {"summary": ';
     const response = await send({ from: "Zabbix" }, body);
     expect(response.status).toBe(201);
-    const stored = await storedIncident(
-      service,
-      account.account._id,
-      response.json.incidents[0].id,
-    );
+    const stored = await storedIncident(service, account.account.id, response.json.incidents[0].id);
     expect(stored.title).toBe("Incident from Zabbix");
     expect(stored.description).toBe(body);
     expect(stored.bytes.toString("utf8")).toBe(body);
@@ -131,11 +123,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
       },
     });
     expect(response.status).toBe(201);
-    const stored = await storedIncident(
-      service,
-      account.account._id,
-      response.json.incidents[0].id,
-    );
+    const stored = await storedIncident(service, account.account.id, response.json.incidents[0].id);
     expect(stored.title).toBe(title);
     if (description !== undefined) expect(stored.description).toBe(description);
     expect(stored.bytes.toString("utf8")).toBe(body);
@@ -149,11 +137,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
       headers: { "content-type": "image/png", ...bearer(account.globalToken.secret) },
     });
     expect(response.status).toBe(201);
-    const stored = await storedIncident(
-      service,
-      account.account._id,
-      response.json.incidents[0].id,
-    );
+    const stored = await storedIncident(service, account.account.id, response.json.incidents[0].id);
     expect(stored.title).toBe("Incident from camera");
     expect(stored.description).toBe("");
     expect([...stored.bytes]).toEqual([...bytes]);
@@ -163,11 +147,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
   it("accepts an empty body", async () => {
     const response = await post(service, { headers: bearer(account.globalToken.secret) });
     expect(response.status).toBe(201);
-    const stored = await storedIncident(
-      service,
-      account.account._id,
-      response.json.incidents[0].id,
-    );
+    const stored = await storedIncident(service, account.account.id, response.json.incidents[0].id);
     expect(stored.title).toBe("Incident from unknown source");
     expect(stored.description).toBe("");
     expect(stored.bytes.length).toBe(0);
@@ -178,11 +158,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
       '{"$where":"1","a.b":{"$gt":[[1,[2,[3]]]]},"nul":"x\\u0000y","commonAnnotations":{"summary":"odd\\u0000one"}}';
     const response = await send({ from: "fuzz" }, body);
     expect(response.status).toBe(201);
-    const stored = await storedIncident(
-      service,
-      account.account._id,
-      response.json.incidents[0].id,
-    );
+    const stored = await storedIncident(service, account.account.id, response.json.incidents[0].id);
     expect(stored.bytes.toString("utf8")).toBe(body);
     expect(stored.title).toBe("fuzz - odd\u0000one");
   });
@@ -194,11 +170,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
       headers: { "content-type": "text/plain", ...bearer(account.globalToken.secret) },
     });
     expect(response.status).toBe(201);
-    const stored = await storedIncident(
-      service,
-      account.account._id,
-      response.json.incidents[0].id,
-    );
+    const stored = await storedIncident(service, account.account.id, response.json.incidents[0].id);
     expect(stored.bytes.equals(body)).toBe(true);
     expect(stored.description).toBe("before\u0000after\u0000");
   });

@@ -69,7 +69,7 @@ describe("POST /v1/process authenticates every credential form", () => {
     expect(
       (await post(service, { body: "x", headers: { authorization: `Bearer ${revoked}` } })).status,
     ).toBe(201);
-    await service.deps.repositories.tokens.revoke(account.account._id, token._id, new Date());
+    await service.deps.repositories.tokens.revoke(account.account.id, token.id, new Date());
     const response = await post(service, {
       body: "x",
       headers: { authorization: `Bearer ${revoked}` },

@@ -58,10 +58,10 @@ describe("POST /v1/request", () => {
 
   it("answers 403 problem+json to a service token", async () => {
     const { secret } = await issueToken(service.deps, {
-      accountId: account.account._id,
+      accountId: account.account.id,
       name: "svc",
       scope: "service",
-      serviceId: account.service._id,
+      serviceId: account.service.id,
     });
     const response = await post(service, {
       path: "/v1/request",

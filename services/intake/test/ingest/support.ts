@@ -1,5 +1,4 @@
-import type { ObjectId } from "mongodb";
-import { parseId, payloadBytes } from "../../src/repositories/ids.js";
+import type { Binary, Document } from "mongodb";
 import type { TestService } from "../harness.js";
 
 export interface Post {
@@ -38,12 +37,17 @@ export async function post(
 export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
 /** The stored incident behind an API answer, read straight from the database. */
-export async function storedIncident(service: TestService, accountId: ObjectId, id: string) {
-  const objectId = parseId(id);
-  const incident =
-    objectId && (await service.deps.repositories.incidents.findInAccount(accountId, objectId));
+export async function storedIncident(service: TestService, accountId: string, id: string) {
+  const incident = await service.deps.repositories.incidents.findInAccount(accountId, id);
   if (!incident) throw new Error(`incident ${id} is not stored`);
-  return { ...incident, bytes: payloadBytes(incident.payload) };
+  return { ...incident, bytes: Buffer.from(incident.payload.body) };
+}
+
+/** The payload bytes of a document read straight from the database. */
+export function storedBytes(doc: Document | null): Buffer {
+  const payload = doc?.payload as { body: Binary } | undefined;
+  if (!payload) throw new Error("the document has no payload");
+  return Buffer.from(payload.body.buffer);
 }
 
 export async function countIncidents(service: TestService): Promise<number> {

@@ -16,15 +16,15 @@ describe("GET /v1/api-logs", () => {
     // What the ingest path appends for a debug token: one entry per call.
     for (const [index, account] of [acme, acme, globex, acme].entries()) {
       await appendApiLog(service.deps, {
-        accountId: account.account._id,
-        tokenId: index === 1 ? account.adminToken.token._id : account.globalToken.token._id,
+        accountId: account.account.id,
+        tokenId: index === 1 ? account.adminToken.token.id : account.globalToken.token.id,
         endpoint: "/v1/process",
         from: index === 0 ? "Prometheus" : undefined,
         contentType: index === 3 ? undefined : "application/json",
         bodySize: 100 + index,
         decisions: [
           { serviceId: account.serviceId, kind: "trigger", incidentId: UNKNOWN_ID },
-          { serviceId: account.service._id, kind: "skipped", reason: "no-filter-passed" },
+          { serviceId: account.service.id, kind: "skipped", reason: "no-filter-passed" },
         ],
         status: 201,
       });
@@ -37,7 +37,7 @@ describe("GET /v1/api-logs", () => {
     expect(response?.status).toBe(200);
     expect(data?.items.map((entry) => entry.bodySize)).toEqual([103, 101, 100]);
     expect(data?.items[2]).toMatchObject({
-      tokenId: acme.globalToken.token._id.toHexString(),
+      tokenId: acme.globalToken.token.id,
       endpoint: "/v1/process",
       from: "Prometheus",
       contentType: "application/json",
@@ -51,7 +51,7 @@ describe("GET /v1/api-logs", () => {
   });
 
   it("filters by token and pages", async () => {
-    const tokenId = acme.globalToken.token._id.toHexString();
+    const tokenId = acme.globalToken.token.id;
     const first = await listApiLogs({ client: acme.admin, query: { tokenId, limit: 1 } });
     expect(first.data?.items.map((entry) => entry.bodySize)).toEqual([103]);
     const second = await listApiLogs({
@@ -67,7 +67,7 @@ describe("GET /v1/api-logs", () => {
     expect(data?.items.map((entry) => entry.bodySize)).toEqual([102]);
     const theirs = await listApiLogs({
       client: acme.admin,
-      query: { tokenId: globex.globalToken.token._id.toHexString() },
+      query: { tokenId: globex.globalToken.token.id },
     });
     expect(theirs.data?.items).toEqual([]);
   });

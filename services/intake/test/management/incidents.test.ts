@@ -24,7 +24,7 @@ import {
 describe("/v1/incidents", () => {
   let service: TestService;
   let acme: TestAccount;
-  const adminActor = () => `token:${acme.adminToken.token._id.toHexString()}`;
+  const adminActor = () => `token:${acme.adminToken.token.id}`;
 
   beforeAll(async () => {
     service = await startTestService("mgmt-incidents");
@@ -46,7 +46,7 @@ describe("/v1/incidents", () => {
       urgency: "high",
       source: "Zabbix",
       eventCount: 1,
-      events: [{ type: "triggered", actor: `token:${acme.globalToken.token._id.toHexString()}` }],
+      events: [{ type: "triggered", actor: `token:${acme.globalToken.token.id}` }],
       payload: { contentType: "application/json" },
     });
     const body = data?.payload.body ?? "";

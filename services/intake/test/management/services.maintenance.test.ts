@@ -12,7 +12,6 @@ import {
   updateService,
 } from "@sqibs/api-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ObjectId } from "../../src/repositories/ids.js";
 import { startTestService, type TestService } from "../harness.js";
 import { clientFor, newAccount, problemOf, type TestAccount, UNKNOWN_ID } from "./support.js";
 
@@ -245,8 +244,8 @@ describe("PUT/DELETE /v1/services/{serviceId}/maintenance, and PATCH state", () 
     const legacy = await createService({ client: acme.admin, body: { name: "Legacy" } });
     const legacyId = legacy.data?.id ?? "";
     await service.deps.repositories.services.update(
-      acme.account._id,
-      ObjectId.createFromHexString(legacyId),
+      acme.account.id,
+      legacyId,
       { state: "maintenance" },
       [],
       new Date(),

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Session } from "@sqibs/api-client";
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
 import { newAccount, type TestAccount } from "./support.js";
@@ -65,7 +66,7 @@ describe("console sessions: POST/GET/DELETE /v1/sessions", () => {
     expect(json).toMatchObject({
       accountId: acme.accountId,
       accountName: "Acme",
-      tokenId: acme.adminToken.token._id.toHexString(),
+      tokenId: acme.adminToken.token.id,
       idleTimeoutSeconds: 12 * 60 * 60,
       baseUrl: service.url,
     });
@@ -74,7 +75,7 @@ describe("console sessions: POST/GET/DELETE /v1/sessions", () => {
     const stored = await service.deps.repositories.database.db.collection("sessions").findOne({
       _id: storedId({ cookie: setCookie.split(";")[0] ?? "", session: json }) as never,
     });
-    expect(stored).toMatchObject({ tokenId: acme.adminToken.token._id });
+    expect(stored).toMatchObject({ tokenId: new ObjectId(acme.adminToken.token.id) });
   });
 
   it("the cookie is Secure when the service is served over https (PUBLIC_BASE_URL)", async () => {

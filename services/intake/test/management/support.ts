@@ -35,8 +35,8 @@ export async function newAccount(
     ...created,
     admin: clientFor(service, created.adminToken.secret),
     ingest: clientFor(service, created.globalToken.secret),
-    accountId: created.account._id.toHexString(),
-    serviceId: created.service._id.toHexString(),
+    accountId: created.account.id,
+    serviceId: created.service.id,
   };
 }
 

@@ -133,9 +133,9 @@ describe("POST /v1/tokens/{tokenId}/rotate", () => {
     problemOf(await rotateToken({ client: acme.admin, path: { tokenId: UNKNOWN_ID } }), 404);
     problemOf(await rotateToken({ client: acme.admin, path: { tokenId: "x" } }), 404);
     const other = await newAccount(service, { accountName: "Globex" });
-    const theirs = other.globalToken.token._id.toHexString();
+    const theirs = other.globalToken.token.id;
     problemOf(await rotateToken({ client: acme.admin, path: { tokenId: theirs } }), 404);
-    const path = { tokenId: acme.globalToken.token._id.toHexString() };
+    const path = { tokenId: acme.globalToken.token.id };
     problemOf(await rotateToken({ client: clientFor(service, ""), path }), 401);
     problemOf(await rotateToken({ client: acme.ingest, path }), 403);
     const listed = await listTokens({ client: acme.admin });

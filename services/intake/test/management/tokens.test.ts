@@ -197,7 +197,7 @@ describe("POST/GET /v1/tokens and DELETE /v1/tokens/{tokenId}", () => {
 
   it("401 and 403 on every operation; 415 for a non-JSON body", async () => {
     const anonymous = clientFor(service, "");
-    const path = { tokenId: acme.globalToken.token._id.toHexString() };
+    const path = { tokenId: acme.globalToken.token.id };
     for (const [client, status] of [
       [anonymous, 401],
       [acme.ingest, 403],

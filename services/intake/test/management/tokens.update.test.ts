@@ -48,7 +48,7 @@ describe("PATCH /v1/tokens/{tokenId}", () => {
   });
 
   it("400 for a blank name, 404 for an unknown token, 409 for a revoked one", async () => {
-    const tokenId = acme.globalToken.token._id.toHexString();
+    const tokenId = acme.globalToken.token.id;
     const blank = problemOf(
       await updateToken({ client: acme.admin, path: { tokenId }, body: { name: "  " } }),
       400,

@@ -1,6 +1,6 @@
 import type { AccountUpdate } from "@sqibs/api-client";
 import { Router } from "express";
-import type { AppDeps } from "../../http/deps.js";
+import type { AppDeps } from "../../container.js";
 import { toAccount } from "../../http/views.js";
 import { getAccount, updateAccount } from "../../usecases/account.js";
 import { adminOnly, jsonBody } from "./params.js";
@@ -10,11 +10,11 @@ export function accountRoutes(deps: AppDeps): Router {
   const admin = adminOnly(deps);
 
   router.get("/v1/account", admin, async (_req, res) => {
-    res.json(toAccount(await getAccount(deps, res.locals.token)));
+    res.json(toAccount(getAccount(res.locals.caller)));
   });
 
   router.patch("/v1/account", admin, async (req, res) => {
-    const account = await updateAccount(deps, res.locals.token, jsonBody<AccountUpdate>(req));
+    const account = await updateAccount(deps, res.locals.caller, jsonBody<AccountUpdate>(req));
     res.json(toAccount(account));
   });
 

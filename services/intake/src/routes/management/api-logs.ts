@@ -1,5 +1,5 @@
 import { Router } from "express";
-import type { AppDeps } from "../../http/deps.js";
+import type { AppDeps } from "../../container.js";
 import { toApiLogEntry } from "../../http/views.js";
 import { listApiLogs } from "../../usecases/api-logs.js";
 import { adminOnly, queryInteger, queryText } from "./params.js";
@@ -8,7 +8,7 @@ export function apiLogRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get("/v1/api-logs", adminOnly(deps), async (req, res) => {
-    const page = await listApiLogs(deps, res.locals.token, {
+    const page = await listApiLogs(deps, res.locals.caller, {
       tokenId: queryText(req, "tokenId"),
       limit: queryInteger(req, "limit"),
       cursor: queryText(req, "cursor"),

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from "express";
+import type { AppDeps } from "../../container.js";
 import { requireToken } from "../../http/auth.js";
-import type { AppDeps } from "../../http/deps.js";
 
 /** Management operations take admin tokens only (ingest tokens get 403). */
 export function adminOnly(deps: AppDeps): RequestHandler {

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import type { AppDeps } from "../../http/deps.js";
+import type { AppDeps } from "../../container.js";
 import { toRequest, toRequestDetail } from "../../http/views.js";
 import { getRequest, listRequests } from "../../usecases/requests.js";
 import { adminOnly, pathParam, queryInteger, queryText } from "./params.js";
@@ -9,7 +9,7 @@ export function requestRoutes(deps: AppDeps): Router {
   const admin = adminOnly(deps);
 
   router.get("/v1/requests", admin, async (req, res) => {
-    const page = await listRequests(deps, res.locals.token, {
+    const page = await listRequests(deps, res.locals.caller, {
       limit: queryInteger(req, "limit"),
       cursor: queryText(req, "cursor"),
     });
@@ -17,7 +17,7 @@ export function requestRoutes(deps: AppDeps): Router {
   });
 
   router.get("/v1/requests/:requestId", admin, async (req, res) => {
-    const request = await getRequest(deps, res.locals.token, pathParam(req, "requestId"));
+    const request = await getRequest(deps, res.locals.caller, pathParam(req, "requestId"));
     res.json(toRequestDetail(request));
   });
 

@@ -1,8 +1,8 @@
 import { Router } from "express";
-import type { AppDeps } from "../../http/deps.js";
+import type { AppDeps } from "../../container.js";
+import { toIntegrationTemplate } from "../../http/views.js";
 import { listIntegrationTemplates } from "../../usecases/templates.js";
 import { adminOnly } from "./params.js";
-import { toIntegrationTemplate } from "./views.js";
 
 export function templateRoutes(deps: AppDeps): Router {
   const router = Router();

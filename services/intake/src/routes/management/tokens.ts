@@ -1,6 +1,6 @@
 import type { TokenCreate, TokenRotate, TokenUpdate } from "@sqibs/api-client";
 import { Router } from "express";
-import type { AppDeps } from "../../http/deps.js";
+import type { AppDeps } from "../../container.js";
 import { toIssuedToken, toToken } from "../../http/views.js";
 import {
   createToken,
@@ -16,19 +16,19 @@ export function tokenRoutes(deps: AppDeps): Router {
   const admin = adminOnly(deps);
 
   router.post("/v1/tokens", admin, async (req, res) => {
-    const issued = await createToken(deps, res.locals.token, jsonBody<TokenCreate>(req));
+    const issued = await createToken(deps, res.locals.caller, jsonBody<TokenCreate>(req));
     res.status(201).json(toIssuedToken(issued));
   });
 
   router.get("/v1/tokens", admin, async (_req, res) => {
-    const tokens = await listTokens(deps, res.locals.token);
+    const tokens = await listTokens(deps, res.locals.caller);
     res.json({ items: tokens.map(toToken) });
   });
 
   router.patch("/v1/tokens/:tokenId", admin, async (req, res) => {
     const token = await updateToken(
       deps,
-      res.locals.token,
+      res.locals.caller,
       pathParam(req, "tokenId"),
       jsonBody<TokenUpdate>(req),
     );
@@ -36,7 +36,7 @@ export function tokenRoutes(deps: AppDeps): Router {
   });
 
   router.delete("/v1/tokens/:tokenId", admin, async (req, res) => {
-    await revokeToken(deps, res.locals.token, pathParam(req, "tokenId"));
+    await revokeToken(deps, res.locals.caller, pathParam(req, "tokenId"));
     res.status(204).end();
   });
 
@@ -44,7 +44,7 @@ export function tokenRoutes(deps: AppDeps): Router {
     const { graceSeconds } = jsonBody<TokenRotate>(req);
     const issued = await rotateToken(
       deps,
-      res.locals.token,
+      res.locals.caller,
       pathParam(req, "tokenId"),
       graceSeconds,
     );

@@ -1,0 +1,60 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * The service's Prometheus metrics, one registry per container (tests run several apps in one
+ * process). Served on a port of their own (METRICS_PORT, http/metrics.ts), never the API's.
+ */
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<"method" | "route" | "status">;
+  httpDuration: Histogram<"method" | "route" | "status">;
+  httpInFlight: Gauge;
+  incidents: Counter<"action">;
+  ingestCalls: Counter<"endpoint" | "outcome">;
+  databaseErrors: Counter<"kind">;
+}
+
+export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: "sqibs_" });
+  const registers = [registry];
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "sqibs_http_requests_total",
+      help: "HTTP requests answered, by method, route template and status code.",
+      labelNames: ["method", "route", "status"],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: "sqibs_http_request_duration_seconds",
+      help: "Time from receiving a request to the end of its answer, by method, route template and status code.",
+      labelNames: ["method", "route", "status"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    httpInFlight: new Gauge({
+      name: "sqibs_http_requests_in_flight",
+      help: "Requests being served now.",
+      registers,
+    }),
+    incidents: new Counter({
+      name: "sqibs_incidents_total",
+      help: "Incidents touched by ingest calls: created, duplicate (event added to an open incident) or resolved.",
+      labelNames: ["action"],
+      registers,
+    }),
+    ingestCalls: new Counter({
+      name: "sqibs_ingest_calls_total",
+      help: "Ingest calls answered 2xx, by endpoint and outcome (created, duplicate, resolved, suppressed, no-filter-passed, no-active-service, replayed).",
+      labelNames: ["endpoint", "outcome"],
+      registers,
+    }),
+    databaseErrors: new Counter({
+      name: "sqibs_database_errors_total",
+      help: "Requests that failed because the database was unreachable (answered 503), and failed readiness checks.",
+      labelNames: ["kind"],
+      registers,
+    }),
+  };
+}
