@@ -25,7 +25,7 @@ export interface Payload {
   body: string;
 }
 
-/** The service's filter: an Alertmanager-style trigger and resolve (see PRODUCT.md §5). */
+/** The service's filter: an Alertmanager-style trigger and resolve (see docs/product.md §5). */
 export const ALERTMANAGER_FILTER = {
   triggers: [
     {

@@ -1,7 +1,7 @@
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 
 /**
- * Renders the value at `path` per PRODUCT.md §3, or undefined when absent.
+ * Renders the value at `path` per docs/product.md §3, or undefined when absent.
  * A literal top-level key wins; otherwise `path` is a dot path whose numeric segments index arrays.
  */
 export function readKey(json: unknown, path: string | undefined): string | undefined {

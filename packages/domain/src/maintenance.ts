@@ -12,7 +12,7 @@ export interface MaintenanceWindow {
 }
 
 /**
- * PRODUCT.md §7: in maintenance by state or by a window holding `now`; with tags, only for
+ * docs/product.md §7: in maintenance by state or by a window holding `now`; with tags, only for
  * payloads where some group matches (case-insensitive; empty groups never match).
  */
 export function inMaintenance(input: {

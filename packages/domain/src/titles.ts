@@ -48,7 +48,7 @@ export interface IncidentTextInput {
   language: string;
 }
 
-/** The seed's rules: see PRODUCT.md §3. */
+/** The seed's rules: see docs/product.md §3. */
 export function incidentText(input: IncidentTextInput): { title: string; description: string } {
   const from = normalizeFrom(input.from);
   const json = input.payload.isJson ? input.payload.json : undefined;
@@ -63,7 +63,7 @@ export function incidentText(input: IncidentTextInput): { title: string; descrip
   return { title: truncateTitle(title), description };
 }
 
-/** PRODUCT.md §4: a localized default title, the whole payload text, and a JSON `workflowId`. */
+/** docs/product.md §4: a localized default title, the whole payload text, and a JSON `workflowId`. */
 export function requestText(input: {
   payload: Payload;
   from?: string | undefined;

@@ -29,7 +29,7 @@ ${FENCE}
 
 Built-in integration templates for the monitoring tools people run. Each is a complete API
 filter (triggers with title, description and correlation keys and urgency, and a resolve
-condition; see PRODUCT.md section 5) and a short guide to the sender's configuration. Create a
+condition; see docs/product.md §5) and a short guide to the sender's configuration. Create a
 service from one (\`POST /v1/services\` with \`"template": "<name>"\`, or
 \`sqibs services create --template <name>\`), or put the filter shown here on an existing service
 with \`PUT /v1/services/{serviceId}/filter\`.

@@ -297,7 +297,7 @@ export type ApiFilter = {
 export type MaintenanceTags = Array<Array<string>>;
 
 /**
- * A maintenance window (PRODUCT.md §7). While it holds, calls that a trigger filter passes
+ * A maintenance window (docs/product.md §7). While it holds, calls that a trigger filter passes
  * create no incident: they are answered 202 (`reason: maintenance`) and kept in the API call
  * log. Resolve events pass through. Without `start` it holds since now, without `end` until
  * it is ended (`DELETE`); with neither it holds now until ended.

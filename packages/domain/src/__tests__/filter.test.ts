@@ -303,7 +303,7 @@ describe("validateFilter", () => {
     ]);
   });
 
-  it("limits match PRODUCT.md §5", () => {
+  it("limits match docs/product.md §5", () => {
     expect(FILTER_LIMITS).toMatchObject({
       triggers: 10,
       conditionsPerTrigger: 2,

@@ -4,7 +4,7 @@
  * URL is reduced to its `from` parameter.
  *
  * The seed's examples say "Incident from unspecified source" / "Request from unspecified source";
- * that is a wording slip for the seed's own rule text ("unknown source"), and PRODUCT.md §3–4
+ * that is a wording slip for the seed's own rule text ("unknown source"), and docs/product.md §3–4
  * make "unknown source" normative.
  */
 import { describe, expect, it } from "vitest";

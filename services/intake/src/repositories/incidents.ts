@@ -241,7 +241,7 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
       if (!current) return null;
       const next = current.version + 1;
       const claimId = `${hex(current._id)}:v${next}`;
-      const pending = await events.findOne({ _id: claimId });
+      const pending = await events.findOne({ _id: claimId, incidentId: current._id });
       if (pending) {
         await applyTransition(current, pending);
         continue;
