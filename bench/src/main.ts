@@ -20,12 +20,12 @@ import {
   payloadTemplates,
 } from "./payloads.js";
 import {
-  type Child,
   Cleanup,
   cpuSecondsOf,
   memoryOf,
   quiesce,
-  startChild,
+  type Server,
+  startServer,
   watchRss,
 } from "./processes.js";
 import { summarizeProfile, topTable, type Window } from "./profile.js";
@@ -168,7 +168,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
       "floor",
       async () => {
         const port = await freePort();
-        return startChild({
+        return startServer({
           name: "floor",
           script: floorScript,
           env: { ...common, MONGODB_URI: uriFor("floor"), MONGODB_DB: floorDb, PORT: String(port) },
@@ -183,7 +183,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
       "service",
       async () => {
         const port = await freePort();
-        return startChild({
+        return startServer({
           name: "service",
           script: serviceScript,
           nodeArgs: [
@@ -372,7 +372,7 @@ async function configureService(uri: string, dbName: string): Promise<string> {
 }
 
 interface Measurement {
-  child: Child;
+  child: Server;
   target: Target;
   load: Omit<LoadOptions, "seconds">;
   settings: Settings;
@@ -483,7 +483,7 @@ function monotonicUs(): number {
 }
 
 interface Runner {
-  child: Child;
+  child: Server;
   /** Stops the child (SIGTERM; it writes its CPU profile) and starts a fresh one. */
   restart(whileStopped: () => Promise<void>): Promise<void>;
   /** The highest VmHWM of every process this runner started. */
@@ -492,11 +492,11 @@ interface Runner {
 
 async function runner(
   name: Target,
-  start: () => Promise<Child>,
+  start: () => Promise<Server>,
   cleanup: Cleanup,
 ): Promise<Runner> {
   let hwm = 0;
-  const record = (child: Child) => {
+  const record = (child: Server) => {
     hwm = Math.max(hwm, memoryOf(child.pid)?.hwmMiB ?? 0);
   };
   /**
@@ -504,7 +504,7 @@ async function runner(
    * connection to the database can time out, and (see the service's notes in README.md) the
    * service does not always recover from that by itself.
    */
-  const startReady = async (): Promise<Child> => {
+  const startReady = async (): Promise<Server> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await start();

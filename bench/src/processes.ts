@@ -1,17 +1,14 @@
 /** Child processes (the floor and the service), their readiness, RSS, and the run's clean-up. */
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { type Child, startChild, waitForHttp } from "@sqibs/testing";
 
-export interface Child {
+/** A server the bench started (the floor or the service), ready to take load. */
+export interface Server extends Child {
   name: string;
-  process: ChildProcess;
-  pid: number;
   url: string;
-  /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */
-  stop(): Promise<void>;
 }
 
-export interface StartChildOptions {
+export interface StartServerOptions {
   name: string;
   script: string;
   nodeArgs?: string[];
@@ -24,58 +21,22 @@ export interface StartChildOptions {
 }
 
 /** Starts `node <script>` and waits until GET readyPath answers 200. */
-export async function startChild(options: StartChildOptions): Promise<Child> {
-  const log = openSync(options.logFile, "a");
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+export async function startServer(options: StartServerOptions): Promise<Server> {
+  const child = startChild(process.execPath, [...(options.nodeArgs ?? []), options.script], {
     env: options.env,
-    stdio: ["ignore", log, log],
+    logFile: options.logFile,
   });
-  closeSync(log);
-  const logTail = () => {
-    try {
-      return readFileSync(options.logFile, "utf8").slice(-2_000);
-    } catch {
-      return "";
-    }
-  };
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${options.port}`;
-  const handle: Child = {
-    name: options.name,
-    process: child,
-    pid: child.pid ?? 0,
-    url,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `${options.name} exited (${child.exitCode ?? child.signalCode}):\n${logTail()}`,
-      );
-    }
-    try {
-      const response = await fetch(`${url}${options.readyPath}`, {
-        signal: AbortSignal.timeout(3_000),
-      });
-      if (response.ok) return handle;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await handle.stop();
-      throw new Error(
-        `${options.name} was not ready within ${options.timeoutMs ?? 30_000} ms:\n${logTail()}`,
-      );
-    }
-    await sleep(250);
+  try {
+    await waitForHttp(child, `${url}${options.readyPath}`, {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      intervalMs: 250,
+    });
+  } catch (error) {
+    throw new Error(`${options.name}: ${(error as Error).message}`);
   }
+  // SIGTERM lets the service write its CPU profile: give it time before SIGKILL.
+  return { ...child, name: options.name, url, stop: () => child.stop(10_000) };
 }
 
 /** VmRSS and VmHWM of a process in MiB (Linux /proc), or null where /proc is not there. */

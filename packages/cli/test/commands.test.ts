@@ -14,8 +14,9 @@ import type {
   Token,
 } from "@sqibs/api-client";
 import { INTEGRATION_TEMPLATES } from "@sqibs/templates";
+import { freePort } from "@sqibs/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closedPort, type RunningService, sqibs, sqibsJson, startService } from "./support.js";
+import { type RunningService, sqibs, sqibsJson, startService } from "./support.js";
 
 interface InitResult {
   service: { id: string };
@@ -437,7 +438,7 @@ describe("sqibs commands", () => {
       ],
     ] as const)("sqibs %j", async (args, who, expected) => {
       const env = who === "admin" ? admin() : who === "ingest" ? ingest() : {};
-      const port = String(await closedPort());
+      const port = String(await freePort());
       const run = await sqibs(
         args.map((arg) => arg.replace("PORT", port)),
         { env },

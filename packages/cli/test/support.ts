@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "@sqibs/intake";
+import { startChild, waitForOutput } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { inject } from "vitest";
 
@@ -20,7 +21,7 @@ export interface RunningService {
 export async function startService(suite: string): Promise<RunningService> {
   const mongodbUri = inject("mongodbUri");
   const dbName = uniqueDatabaseName(suite);
-  const child = spawn(process.execPath, [SERVER], {
+  const child = startChild(process.execPath, [SERVER], {
     env: {
       ...process.env,
       MONGODB_URI: mongodbUri,
@@ -31,43 +32,19 @@ export async function startService(suite: string): Promise<RunningService> {
       // Generous: a busy machine's FerretDB can be slow, and a 503 would fail a test for nothing.
       DB_TIMEOUT_MS: "10000",
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  const url = await listeningUrl(child);
+  const [, url = ""] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
   return {
     url,
     mongodbUri,
     dbName,
     async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      await child.stop();
       const database = openDatabase({ uri: mongodbUri, dbName, timeoutMs: 5_000 });
       await database.db.dropDatabase().catch(() => {});
       await database.close();
     },
   };
-}
-
-function listeningUrl(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 30_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on("data", read);
-    child.stderr?.on("data", read);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code}:\n${output}`));
-    });
-  });
 }
 
 export interface CliRun {
@@ -118,14 +95,4 @@ export async function sqibsJson<T>(
   if (run.code !== 0)
     throw new Error(`sqibs ${args.join(" ")} failed (${run.code}): ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
-}
-
-/** A local port nothing listens on (it was free a moment ago). */
-export async function closedPort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
+import { runCommand } from "./processes.js";
 
 export const FERRETDB_VERSION = "v1.24.2";
 /** tools/ferretdb: a small Go module that runs FerretDB's embeddable package (see its main.go). */
@@ -45,10 +46,9 @@ export async function ensureFerretDB(): Promise<string> {
   const staging = `${dir}.build-${process.pid}`;
   mkdirSync(staging, { recursive: true });
   process.stderr.write(`devdb: building FerretDB ${FERRETDB_VERSION} once into ${dir}\n`);
-  await run("go", ["build", "-trimpath", "-o", join(staging, "ferretdb"), "."], WRAPPER_DIR, {
-    ...process.env,
-    CGO_ENABLED: "0",
-    GOFLAGS: "-mod=readonly",
+  await runCommand("go", ["build", "-trimpath", "-o", join(staging, "ferretdb"), "."], {
+    cwd: WRAPPER_DIR,
+    env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" },
   });
   mkdirSync(dir, { recursive: true });
   // rename is atomic: a concurrent build loses the race harmlessly.
@@ -184,16 +184,4 @@ function isAlive(pid: number): boolean {
 
 function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "inherit", "inherit"] });
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
-    );
-  });
 }

@@ -1,52 +1,181 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { freePort, startFerretDB } from "./ferretdb.js";
 
-// Child processes of the live test set-ups (the service, Prism): started with their output in
-// a log file, waited for until they answer, and stopped without leaving anything behind.
-
-export interface Running {
-  child: ChildProcess;
-  stop(): Promise<void>;
+/** A child process a test (or the bench) started, and what it said. */
+export interface Child {
+  process: ChildProcess;
+  pid: number;
+  /** What it wrote to stdout and stderr so far (the tail), from memory or from its log file. */
+  output(): string;
+  /** Resolves when it has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  running(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL (a crash); resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
-/** Starts a child process with its output in a log file; stop() leaves nothing behind. */
-export function startProcess(command: string, args: string[], logFile: string, env = {}): Running {
-  const log = createWriteStream(logFile);
+export interface StartChildOptions {
+  /** The whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** stdout and stderr are appended to this file (else kept in memory). */
+  logFile?: string;
+  /** How many characters of output are kept in memory (without a log file). */
+  keep?: number;
+}
+
+const DEFAULT_KEEP = 1_000_000;
+const TAIL = 4_000;
+
+/** Starts `command args`, with its output in memory or in a log file. */
+export function startChild(
+  command: string,
+  args: string[],
+  options: StartChildOptions = {},
+): Child {
+  const log = options.logFile === undefined ? undefined : openSync(options.logFile, "a");
   const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: options.env ?? process.env,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    stdio: ["ignore", log ?? "pipe", log ?? "pipe"],
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  if (log !== undefined) closeSync(log);
+  let captured = "";
+  const keep = options.keep ?? DEFAULT_KEEP;
+  const capture = (chunk: Buffer) => {
+    captured = (captured + chunk.toString("utf8")).slice(-keep);
+  };
+  child.stdout?.on("data", capture);
+  child.stderr?.on("data", capture);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const output = () => {
+    if (options.logFile === undefined) return captured;
+    try {
+      return readFileSync(options.logFile, "utf8");
+    } catch {
+      return "";
+    }
+  };
   return {
-    child,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      log.end();
+    process: child,
+    pid: child.pid ?? 0,
+    output,
+    exited,
+    running,
+    stop: async (graceMs = 5_000) => {
+      if (!running()) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    kill: async () => {
+      if (!running()) return;
+      child.kill("SIGKILL");
+      await exited;
     },
   };
 }
 
-/** Polls until the URL answers with one of the statuses, or the process exits. */
-export async function waitFor(url: string, running: Running, statuses = [200], timeoutMs = 60_000) {
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Polls `probe` until it returns a value; fails (with the end of the child's output) when the
+ * child exits first or `timeoutMs` passes, and then kills the child.
+ */
+export async function waitForChild<T>(
+  child: Child,
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  options: WaitOptions = {},
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (running.child.exitCode !== null)
-      throw new Error(`${url}: the process exited (${running.child.exitCode})`);
-    try {
-      const response = await fetch(url);
-      if (statuses.includes(response.status)) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  for (;;) {
+    if (!child.running()) {
+      const { code, signal } = await child.exited;
+      throw new Error(`exited (${code ?? signal}) before ${what}:\n${child.output().slice(-TAIL)}`);
+    }
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      await child.kill();
+      throw new Error(`no ${what} within ${timeoutMs} ms:\n${child.output().slice(-TAIL)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Waits until the child's output matches `pattern` (e.g. its "listening on" line). */
+export function waitForOutput(
+  child: Child,
+  pattern: RegExp,
+  options: WaitOptions = {},
+): Promise<RegExpExecArray> {
+  return waitForChild(
+    child,
+    `output matching ${pattern}`,
+    () => pattern.exec(child.output()) ?? undefined,
+    {
+      intervalMs: 20,
+      ...options,
+    },
+  );
+}
+
+/** Waits until GET `url` answers one of `statuses` (200 by default). */
+export function waitForHttp(
+  child: Child,
+  url: string,
+  options: WaitOptions & { statuses?: number[] } = {},
+): Promise<number> {
+  const statuses = options.statuses ?? [200];
+  return waitForChild(
+    child,
+    `answer ${statuses.join(" or ")} from ${url}`,
+    async () => {
+      const response = await fetch(url, { signal: AbortSignal.timeout(3_000) }).catch(
+        () => undefined,
+      );
+      await response?.body?.cancel();
+      return response && statuses.includes(response.status) ? response.status : undefined;
+    },
+    options,
+  );
+}
+
+/** Runs a command to its end; resolves with its stdout (stderr passes through), or fails. */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
+    );
+  });
 }
 
 /** The database of a live run: a throwaway FerretDB in `dir`, or MONGODB_URI unchanged. */
@@ -66,17 +195,21 @@ export async function startBuiltService(options: {
   dbName: string;
   logFile: string;
   env?: Record<string, string>;
-}): Promise<Running & { url: string }> {
+}): Promise<Child & { url: string }> {
   const port = await freePort();
-  const service = startProcess(process.execPath, [options.serverScript], options.logFile, {
-    MONGODB_URI: options.uri,
-    MONGODB_DB: options.dbName,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "warn",
-    ...options.env,
+  const service = startChild(process.execPath, [options.serverScript], {
+    logFile: options.logFile,
+    env: {
+      ...process.env,
+      MONGODB_URI: options.uri,
+      MONGODB_DB: options.dbName,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      ...options.env,
+    },
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/readyz`, service);
+  await waitForHttp(service, `${url}/readyz`, { timeoutMs: 60_000, intervalMs: 200 });
   return { ...service, url };
 }

@@ -7,13 +7,20 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again on the same port: the database is back. */
   restore(): Promise<void>;
+  /**
+   * Keeps every connection open but forwards nothing: a network partition, where a refused
+   * connection would be a clean outage.
+   */
+  freeze(): void;
+  /** Forwards again, after dropping the connections that lost bytes while frozen. */
+  thaw(): void;
   close(): Promise<void>;
 }
 
 /**
- * A loopback TCP proxy in front of a mongodb:// URI. Outage tests cut it to take the database
- * away from the service without stopping the database the rest of the run shares (or one that
- * MONGODB_URI names and this run does not own).
+ * A loopback TCP proxy in front of a mongodb:// URI. Outage tests cut or freeze it to take the
+ * database away from the service without stopping the database the rest of the run shares (or
+ * one that MONGODB_URI names and this run does not own).
  */
 export async function startTcpProxy(targetUri: string): Promise<TcpProxy> {
   const target = new URL(targetUri);
@@ -21,6 +28,12 @@ export async function startTcpProxy(targetUri: string): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let frozen = false;
+
+  const dropConnections = () => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  };
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -34,7 +47,12 @@ export async function startTcpProxy(targetUri: string): Promise<TcpProxy> {
             upstream.destroy();
           });
         }
-        client.pipe(upstream).pipe(client);
+        client.on("data", (chunk: Buffer) => {
+          if (!frozen) upstream.write(chunk);
+        });
+        upstream.on("data", (chunk: Buffer) => {
+          if (!frozen) client.write(chunk);
+        });
       });
       next.once("error", reject);
       next.listen(port, "127.0.0.1", () => {
@@ -47,8 +65,7 @@ export async function startTcpProxy(targetUri: string): Promise<TcpProxy> {
 
   const stop = () =>
     new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
+      dropConnections();
       if (!server) return resolve();
       server.close(() => resolve());
       server = undefined;
@@ -58,5 +75,17 @@ export async function startTcpProxy(targetUri: string): Promise<TcpProxy> {
   const uri = new URL(targetUri);
   uri.hostname = "127.0.0.1";
   uri.port = String(port);
-  return { uri: uri.toString(), cut: stop, restore: listen, close: stop };
+  return {
+    uri: uri.toString(),
+    cut: stop,
+    restore: listen,
+    freeze: () => {
+      frozen = true;
+    },
+    thaw: () => {
+      frozen = false;
+      dropConnections();
+    },
+    close: stop,
+  };
 }

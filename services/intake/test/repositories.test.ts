@@ -12,7 +12,6 @@ import {
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
 import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
-import { startFreezableProxy } from "./hardening/support.js";
 
 const dbName = uniqueDatabaseName("repositories");
 let database: Database;
@@ -125,7 +124,7 @@ describe("insert batches (group commit)", () => {
     }));
 
   it("fails what is queued behind a command that found the database unreachable, unsent", async () =>
-    throughProxy(await startFreezableProxy(inject("mongodbUri")), async (frozen, proxy) => {
+    throughProxy(await startTcpProxy(inject("mongodbUri")), async (frozen, proxy) => {
       const batches = insertBatches();
       const first = frozen.db.collection<{ _id: string }>("queued_first");
       const second = frozen.db.collection<{ _id: string }>("queued_second");

@@ -9,10 +9,10 @@ import {
   startBuiltService,
   throwawayDatabase,
   uniqueDatabaseName,
-  waitFor,
+  waitForHttp,
 } from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
-import { bundledSpec, repoRoot, startPrism } from "./processes.js";
+import { bundledSpec, READY_WITHIN, repoRoot, startPrism } from "./processes.js";
 import "./provided.js";
 
 export default async function setup(project: TestProject) {
@@ -43,7 +43,7 @@ export default async function setup(project: TestProject) {
     proxyLog,
   );
   const baseUrl = `http://127.0.0.1:${proxyPort}`;
-  await waitFor(`${baseUrl}/healthz`, proxy);
+  await waitForHttp(proxy, `${baseUrl}/healthz`, READY_WITHIN);
 
   project.provide("contract", {
     target: "live",

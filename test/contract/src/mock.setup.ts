@@ -2,9 +2,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitFor } from "@sqibs/testing";
+import { freePort, waitForHttp } from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
-import { bundledSpec, startPrism } from "./processes.js";
+import { bundledSpec, READY_WITHIN, startPrism } from "./processes.js";
 import "./provided.js";
 
 export default async function setup(project: TestProject) {
@@ -15,7 +15,7 @@ export default async function setup(project: TestProject) {
     join(logs, "prism.log"),
   );
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitFor(`${baseUrl}/healthz`, prism);
+  await waitForHttp(prism, `${baseUrl}/healthz`, READY_WITHIN);
   project.provide("contract", {
     target: "mock",
     baseUrl,

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { type Running, startProcess } from "@sqibs/testing";
+import { type Child, startChild } from "@sqibs/testing";
 
 const require = createRequire(import.meta.url);
 export const repoRoot = join(dirname(require.resolve("@sqibs/openapi/openapi.json")), "..", "..");
@@ -11,6 +11,10 @@ const prismBin = join(
   "index.js",
 );
 
-export function startPrism(args: string[], logFile: string): Running {
-  return startProcess(process.execPath, [prismBin, ...args], logFile);
+/** Prism (mock or validating proxy), with its output in a log file. */
+export function startPrism(args: string[], logFile: string): Child {
+  return startChild(process.execPath, [prismBin, ...args], { logFile });
 }
+
+/** How long a process of the contract run may take to answer its first request. */
+export const READY_WITHIN = { timeoutMs: 60_000, intervalMs: 200 };

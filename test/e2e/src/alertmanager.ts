@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import {
   chmodSync,
   cpSync,
@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { runCommand, startChild, waitForHttp } from "@sqibs/testing";
 
 export const ALERTMANAGER_MODULE = "github.com/prometheus/alertmanager";
 export const ALERTMANAGER_VERSION = "v0.35.0";
@@ -43,11 +44,10 @@ export async function ensureAlertmanager(log: (line: string) => void = () => {})
   log(`building Alertmanager ${ALERTMANAGER_VERSION} once into ${dir} (a few minutes)`);
   try {
     const goEnv = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false" };
-    const download = await run(
+    const download = await runCommand(
       "go",
       ["mod", "download", "-json", `${ALERTMANAGER_MODULE}@${ALERTMANAGER_VERSION}`],
-      staging,
-      goEnv,
+      { cwd: staging, env: goEnv },
     );
     const moduleDir: unknown = JSON.parse(download).Dir;
     if (typeof moduleDir !== "string") throw new Error(`go mod download: no Dir in ${download}`);
@@ -67,7 +67,7 @@ export async function ensureAlertmanager(log: (line: string) => void = () => {})
       `-X ${version}.Branch=module-${ALERTMANAGER_VERSION}`,
       `-X ${version}.BuildUser=sqibs-e2e`,
     ].join(" ");
-    await run(
+    await runCommand(
       "go",
       [
         "build",
@@ -78,8 +78,7 @@ export async function ensureAlertmanager(log: (line: string) => void = () => {})
         join(staging, "alertmanager"),
         "./cmd/alertmanager",
       ],
-      source,
-      goEnv,
+      { cwd: source, env: goEnv },
     );
     mkdirSync(dir, { recursive: true });
     // rename is atomic: a concurrent build loses the race harmlessly.
@@ -94,7 +93,7 @@ export async function ensureAlertmanager(log: (line: string) => void = () => {})
 export interface RunningAlertmanager {
   url: string;
   process: ChildProcess;
-  /** What it wrote to stderr (its logs), for failure messages. */
+  /** What it logged so far, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
 }
@@ -108,7 +107,7 @@ export async function startAlertmanager(options: {
 }): Promise<RunningAlertmanager> {
   const config = join(options.dir, "alertmanager.yml");
   writeFileSync(config, options.configYaml);
-  const child = spawn(
+  const child = startChild(
     options.binary,
     [
       `--config.file=${config}`,
@@ -117,63 +116,15 @@ export async function startAlertmanager(options: {
       "--cluster.listen-address=",
       "--log.level=info",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    { keep: 20_000 },
   );
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr = (stderr + chunk).slice(-20_000);
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const running: RunningAlertmanager = {
-    url: `http://127.0.0.1:${options.port}`,
-    process: child,
-    logs: () => stderr,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`Alertmanager exited with ${child.exitCode} before it was ready:\n${stderr}`);
-    }
-    const ready = await fetch(`${running.url}/-/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return running;
-    if (Date.now() > deadline) {
-      await running.stop();
-      throw new Error(`Alertmanager was not ready within 30 s:\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitForHttp(child, `${url}/-/ready`, { timeoutMs: 30_000 });
+  return { url, process: child.process, logs: child.output, stop: () => child.stop() };
 }
 
 function makeWritable(path: string): void {
   const stat = statSync(path);
   chmodSync(path, stat.mode | 0o200);
   if (stat.isDirectory()) for (const entry of readdirSync(path)) makeWritable(join(path, entry));
-}
-
-/** Runs a command, resolving with its stdout; stderr is passed through (go's progress). */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
-    let stdout = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0
-        ? resolve(stdout)
-        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
-    );
-  });
 }

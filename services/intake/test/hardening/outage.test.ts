@@ -2,7 +2,6 @@ import { startTcpProxy, type TcpProxy } from "@sqibs/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
 import { bearer, post } from "../ingest/support.js";
-import { startFreezableProxy } from "./support.js";
 
 describe("a database outage", () => {
   let proxy: TcpProxy;
@@ -74,12 +73,12 @@ describe("a database outage", () => {
 });
 
 describe("a database that stops answering (network partition)", () => {
-  let proxy: Awaited<ReturnType<typeof startFreezableProxy>>;
+  let proxy: TcpProxy;
   let service: TestService;
   let secret: string;
 
   beforeAll(async () => {
-    proxy = await startFreezableProxy(inject("mongodbUri"));
+    proxy = await startTcpProxy(inject("mongodbUri"));
     service = await startTestService("partition", { mongodbUri: proxy.uri, DB_TIMEOUT_MS: 1_000 });
     secret = (await service.account()).globalToken.secret;
   });

@@ -1,7 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import { freePort, uniqueDatabaseName } from "@sqibs/testing";
+import {
+  freePort,
+  startChild,
+  uniqueDatabaseName,
+  waitForHttp,
+  waitForOutput,
+} from "@sqibs/testing";
 import { openDatabase } from "../../src/repositories/database.js";
 import { createRepositories, ensureIndexes } from "../../src/repositories/index.js";
 import { type BootstrapResult, bootstrapAccount } from "../../src/usecases/bootstrap.js";
@@ -18,6 +24,8 @@ export interface ChildService {
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL (a crash); resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -30,7 +38,7 @@ export async function spawnService(
   port?: number,
 ): Promise<ChildService> {
   const listenPort = port ?? (await freePort());
-  const child = spawn(process.execPath, [SERVER_JS], {
+  const started = startChild(process.execPath, [SERVER_JS], {
     env: {
       PATH: process.env.PATH ?? "",
       HOST: "127.0.0.1",
@@ -38,49 +46,22 @@ export async function spawnService(
       LOG_LEVEL: "warn",
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const deadline = Date.now() + 15_000;
-  while (!output.includes("listening on http://")) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`the service exited before listening:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`the service did not listen within 15 s:\n${output}`);
-    }
-    await sleep(20);
-  }
   const url = `http://127.0.0.1:${listenPort}`;
-  while ((await fetch(`${url}/readyz`).catch(() => undefined))?.status !== 200) {
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`the service was not ready within 15 s:\n${output}`);
-    }
-    await sleep(20);
-  }
+  await waitForOutput(started, /listening on http:\/\//, { timeoutMs: 15_000 });
+  await waitForHttp(started, `${url}/readyz`, { timeoutMs: 15_000, intervalMs: 20 });
   return {
     url,
     port: listenPort,
-    child,
-    output: () => output,
-    exited,
+    child: started.process,
+    output: started.output,
+    exited: started.exited,
+    kill: started.kill,
   };
 }
 
 export async function killService(service: ChildService | undefined): Promise<void> {
-  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
-  service.child.kill("SIGKILL");
-  await service.exited;
+  await service?.kill();
 }
 
 /** A database of its own with one bootstrapped account, for a child service to use. */
@@ -164,58 +145,4 @@ export function parseRawResponse(raw: string): {
   const head = end < 0 ? raw : raw.slice(0, end);
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
   return { status, headers: head, body: end < 0 ? "" : raw.slice(end + 4) };
-}
-
-/**
- * A TCP proxy that can go silent: `freeze()` keeps every connection open but forwards
- * nothing (a network partition, where a refused connection would be a clean outage).
- */
-export async function startFreezableProxy(targetUri: string): Promise<{
-  uri: string;
-  freeze(): void;
-  thaw(): void;
-  close(): Promise<void>;
-}> {
-  const { createServer } = await import("node:net");
-  const target = new URL(targetUri);
-  const sockets = new Set<Socket>();
-  let frozen = false;
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 27017), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.on("data", (chunk: Buffer) => {
-      if (!frozen) upstream.write(chunk);
-    });
-    upstream.on("data", (chunk: Buffer) => {
-      if (!frozen) client.write(chunk);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  const uri = new URL(targetUri);
-  uri.hostname = "127.0.0.1";
-  uri.port = String(port);
-  return {
-    uri: uri.toString(),
-    freeze: () => {
-      frozen = true;
-    },
-    thaw: () => {
-      frozen = false;
-      // Connections that lost bytes while frozen are useless: drop them.
-      for (const socket of sockets) socket.destroy();
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
