@@ -124,7 +124,7 @@ receivers:
         source: "Prometheus",
         correlationKey: `{}:{alertname="${alertname}"}`,
       });
-      const payload = JSON.parse(Buffer.from(stored.payload.body.buffer).toString("utf8"));
+      const payload = JSON.parse(Buffer.from(stored.payload.body).toString("utf8"));
       expect(payload).toMatchObject({ version: "4", status: "firing", receiver: "sqibs" });
     },
     STEP_TIMEOUT_MS,
