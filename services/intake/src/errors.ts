@@ -4,45 +4,32 @@
  * answers sent before the app runs (http/http-server.ts) and the validator's errors all
  * build their problem+json from this one table.
  */
+const problem = (status: number, title: string, slug: string) =>
+  ({ status, title, type: `/problems/${slug}` }) as const;
+
 export const PROBLEMS = {
-  INVALID_REQUEST: { status: 400, title: "Invalid request", type: "/problems/invalid-request" },
-  UNAUTHORIZED: { status: 401, title: "Unauthorized", type: "/problems/unauthorized" },
-  FORBIDDEN: { status: 403, title: "Forbidden", type: "/problems/forbidden" },
-  NOT_FOUND: { status: 404, title: "Not found", type: "/problems/not-found" },
-  METHOD_NOT_ALLOWED: {
-    status: 405,
-    title: "Method not allowed",
-    type: "/problems/method-not-allowed",
-  },
-  REQUEST_TIMEOUT: { status: 408, title: "Request timeout", type: "/problems/request-timeout" },
-  CONFLICT: { status: 409, title: "Conflict", type: "/problems/conflict" },
-  PAYLOAD_TOO_LARGE: {
-    status: 413,
-    title: "Payload too large",
-    type: "/problems/payload-too-large",
-  },
-  URI_TOO_LONG: { status: 414, title: "URI too long", type: "/problems/uri-too-long" },
-  UNSUPPORTED_MEDIA_TYPE: {
-    status: 415,
-    title: "Unsupported media type",
-    type: "/problems/unsupported-media-type",
-  },
-  RATE_LIMITED: { status: 429, title: "Too many requests", type: "/problems/rate-limited" },
-  HEADERS_TOO_LARGE: {
-    status: 431,
-    title: "Request header fields too large",
-    type: "/problems/request-header-fields-too-large",
-  },
-  INTERNAL: { status: 500, title: "Internal server error", type: "/problems/internal" },
+  INVALID_REQUEST: problem(400, "Invalid request", "invalid-request"),
+  UNAUTHORIZED: problem(401, "Unauthorized", "unauthorized"),
+  FORBIDDEN: problem(403, "Forbidden", "forbidden"),
+  NOT_FOUND: problem(404, "Not found", "not-found"),
+  METHOD_NOT_ALLOWED: problem(405, "Method not allowed", "method-not-allowed"),
+  REQUEST_TIMEOUT: problem(408, "Request timeout", "request-timeout"),
+  CONFLICT: problem(409, "Conflict", "conflict"),
+  PAYLOAD_TOO_LARGE: problem(413, "Payload too large", "payload-too-large"),
+  URI_TOO_LONG: problem(414, "URI too long", "uri-too-long"),
+  UNSUPPORTED_MEDIA_TYPE: problem(415, "Unsupported media type", "unsupported-media-type"),
+  RATE_LIMITED: problem(429, "Too many requests", "rate-limited"),
+  HEADERS_TOO_LARGE: problem(
+    431,
+    "Request header fields too large",
+    "request-header-fields-too-large",
+  ),
+  INTERNAL: problem(500, "Internal server error", "internal"),
   /** The database is unreachable or not ready: counted, and answered with Retry-After. */
-  DATABASE_UNAVAILABLE: {
-    status: 503,
-    title: "Service unavailable",
-    type: "/problems/service-unavailable",
-  },
+  DATABASE_UNAVAILABLE: problem(503, "Service unavailable", "service-unavailable"),
   /** Too busy (the concurrency cap): answered with Retry-After. */
-  OVERLOADED: { status: 503, title: "Service unavailable", type: "/problems/service-unavailable" },
-} as const satisfies Record<string, { status: number; title: string; type: string }>;
+  OVERLOADED: problem(503, "Service unavailable", "service-unavailable"),
+};
 
 export type ErrorCode = keyof typeof PROBLEMS;
 

@@ -9,13 +9,27 @@ import { type AppDeps, createContainer } from "../src/container.js";
 import { createHttpServer } from "../src/http/http-server.js";
 import { openDatabase } from "../src/repositories/database.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
-import { type BootstrapInput, bootstrapAccount } from "../src/usecases/bootstrap.js";
+import type { ServiceChanges } from "../src/repositories/services.js";
+import {
+  type BootstrapInput,
+  type BootstrapResult,
+  bootstrapAccount,
+} from "../src/usecases/bootstrap.js";
 
 export interface TestService {
   url: string;
   deps: AppDeps;
   /** A new account (own service and tokens) in this suite's database. */
   account(input?: Partial<BootstrapInput>): ReturnType<typeof bootstrapAccount>;
+  /**
+   * Changes a service of the account straight in the database (its default service unless
+   * named), for set-ups the API would refuse or that are not what a test is about.
+   */
+  configureService(
+    account: BootstrapResult,
+    set: ServiceChanges,
+    serviceId?: string,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +73,16 @@ export async function startTestService(
     deps,
     account: (input = {}) =>
       bootstrapAccount(deps, { accountName: "Acme", language: "en", ...input }),
+    configureService: async (account, set, serviceId = account.service.id) => {
+      const updated = await repositories.services.update(
+        account.account.id,
+        serviceId,
+        set,
+        [],
+        new Date(),
+      );
+      if (!updated) throw new Error(`no service ${serviceId} in the account`);
+    },
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();

@@ -43,25 +43,19 @@ describe("the shard-key rule, read from the database (ADR 0002)", () => {
     service = await startTestService("indexes");
     // Traffic that writes to every collection the service uses.
     const acme = await service.account({ accountName: "Every collection" });
-    await service.deps.repositories.services.update(
-      acme.account.id,
-      acme.service.id,
-      {
-        filter: {
-          triggers: [
-            {
-              urgency: "high",
-              conditions: [{ key: "status", contains: ["firing"] }],
-              correlationKey: "id",
-              autoResolveAfterSeconds: 60,
-            },
-          ],
-          resolve: { condition: { key: "status", contains: ["resolved"] }, correlationKey: "id" },
-        },
+    await service.configureService(acme, {
+      filter: {
+        triggers: [
+          {
+            urgency: "high",
+            conditions: [{ key: "status", contains: ["firing"] }],
+            correlationKey: "id",
+            autoResolveAfterSeconds: 60,
+          },
+        ],
+        resolve: { condition: { key: "status", contains: ["resolved"] }, correlationKey: "id" },
       },
-      [],
-      new Date(),
-    );
+    });
     const debug = await issueToken(service.deps, {
       accountId: acme.account.id,
       name: "debug",

@@ -32,14 +32,7 @@ export function template(name: string): IntegrationTemplate {
  */
 export async function accountWithTemplate(service: TestService, name: string): Promise<Account> {
   const account = await service.account({ accountName: `Template ${name}` });
-  const updated = await service.deps.repositories.services.update(
-    account.account.id,
-    account.service.id,
-    { filter: structuredClone(template(name).filter) },
-    [],
-    new Date(),
-  );
-  if (!updated) throw new Error("the default service is gone");
+  await service.configureService(account, { filter: structuredClone(template(name).filter) });
   return account;
 }
 

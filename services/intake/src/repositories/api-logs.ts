@@ -1,7 +1,7 @@
 import { type Db, type Filter, ObjectId } from "mongodb";
 import type { ApiLogDoc } from "./documents.js";
-import type { ApiLogEntry } from "./entities.js";
-import { hex, optional, toObjectId } from "./ids.js";
+import type { ApiLogEntry, ApiLogFields } from "./entities.js";
+import { hex, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
 export interface ApiLogListQuery {
@@ -16,22 +16,10 @@ export function apiLogsRepository(db: Db, batches: InsertBatches) {
   const logs = db.collection<ApiLogDoc>("api_logs");
   return {
     async append(entry: Omit<ApiLogEntry, "id"> & { id?: string }): Promise<ApiLogEntry> {
+      const { id, ...fields } = entry;
       const doc: ApiLogDoc = {
-        _id: entry.id ? toObjectId(entry.id) : new ObjectId(),
-        accountId: toObjectId(entry.accountId),
-        tokenId: toObjectId(entry.tokenId),
-        endpoint: entry.endpoint,
-        at: entry.at,
-        ...optional("from", entry.from),
-        contentType: entry.contentType,
-        bodySize: entry.bodySize,
-        decisions: entry.decisions.map((decision) => ({
-          serviceId: toObjectId(decision.serviceId),
-          kind: decision.kind,
-          ...optional("reason", decision.reason),
-          ...(decision.incidentId ? { incidentId: toObjectId(decision.incidentId) } : {}),
-        })),
-        status: entry.status,
+        _id: id ? toObjectId(id) : new ObjectId(),
+        ...withIds(fields, toObjectId),
       };
       await batches.insert(logs, doc);
       return toEntry(doc);
@@ -48,22 +36,20 @@ export function apiLogsRepository(db: Db, batches: InsertBatches) {
   };
 }
 
-function toEntry(doc: ApiLogDoc): ApiLogEntry {
+function toEntry({ _id, ...fields }: ApiLogDoc): ApiLogEntry {
+  return { id: hex(_id), ...withIds(fields, hex) };
+}
+
+/** The entry with every id converted (to its stored form, or back). */
+function withIds<A, B>(entry: ApiLogFields<A>, convert: (id: A) => B): ApiLogFields<B> {
   return {
-    id: hex(doc._id),
-    accountId: hex(doc.accountId),
-    tokenId: hex(doc.tokenId),
-    endpoint: doc.endpoint,
-    at: doc.at,
-    ...optional("from", doc.from),
-    contentType: doc.contentType,
-    bodySize: doc.bodySize,
-    decisions: doc.decisions.map((decision) => ({
-      serviceId: hex(decision.serviceId),
-      kind: decision.kind,
-      ...optional("reason", decision.reason),
-      ...(decision.incidentId ? { incidentId: hex(decision.incidentId) } : {}),
+    ...entry,
+    accountId: convert(entry.accountId),
+    tokenId: convert(entry.tokenId),
+    decisions: entry.decisions.map(({ serviceId, incidentId, ...decision }) => ({
+      ...decision,
+      serviceId: convert(serviceId),
+      ...(incidentId !== undefined ? { incidentId: convert(incidentId) } : {}),
     })),
-    status: doc.status,
   };
 }

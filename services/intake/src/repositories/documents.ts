@@ -1,17 +1,20 @@
-import type { IncidentEventType, IncidentStatus, Urgency } from "@sqibs/domain";
 import type { Binary, ObjectId } from "mongodb";
-import type { ApiLogDecisionKind, Service, TokenScope } from "./entities.js";
+import type {
+  Account,
+  ApiLogFields,
+  IncidentEvent,
+  Service,
+  ServiceRequest,
+  StoredIncident,
+  Token,
+} from "./entities.js";
 
-// Documents as stored (inside repositories/ only; entities.ts is what leaves). User JSON is
-// never stored as BSON: raw payloads are bytes.
+// Documents as stored (inside repositories/ only; entities.ts is what leaves): the entity's
+// fields, with ObjectIds for ids and Binary for bytes. User JSON is never stored as BSON: raw
+// payloads are bytes.
 
-export interface AccountDoc {
+export interface AccountDoc extends Omit<Account, "id"> {
   _id: ObjectId;
-  name: string;
-  language: string;
-  rateLimitPerMinute?: number;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 /**
@@ -30,18 +33,10 @@ export interface ServiceDoc extends Omit<Service, "id" | "accountId" | "maintena
   maintenance?: StoredMaintenance;
 }
 
-export interface TokenDoc {
+export interface TokenDoc extends Omit<Token, "id" | "accountId" | "serviceId"> {
   _id: ObjectId;
   accountId: ObjectId;
-  name: string;
-  scope: TokenScope;
   serviceId?: ObjectId;
-  prefix: string;
-  debug: boolean;
-  rateLimitPerMinute?: number;
-  createdAt: Date;
-  lastUsedAt?: Date;
-  revokedAt?: Date;
 }
 
 /**
@@ -61,12 +56,8 @@ export interface PayloadDoc {
   body: Binary;
 }
 
-export interface IncidentEventFields {
-  at: Date;
-  type: IncidentEventType;
-  actor: string;
+export interface IncidentEventFields extends Omit<IncidentEvent, "callId"> {
   callId?: ObjectId;
-  comment?: string;
 }
 
 /**
@@ -74,25 +65,14 @@ export interface IncidentEventFields {
  * read-modify-writes (one can undo another), so the document changes only in lifecycle
  * transitions, which a version claim serializes; events are inserted, never pushed.
  */
-export interface IncidentDoc {
+export interface IncidentDoc
+  extends Omit<StoredIncident, "id" | "accountId" | "serviceId" | "payload"> {
   _id: ObjectId;
   accountId: ObjectId;
   serviceId: ObjectId;
-  number: number;
-  title: string;
-  description: string;
-  urgency: Urgency;
-  status: IncidentStatus;
+  payload: PayloadDoc;
   /** Count of lifecycle transitions; transition n+1 is claimed by inserting event "<id>:v<n+1>". */
   version: number;
-  correlationKey?: string;
-  source?: string;
-  payload: PayloadDoc;
-  createdAt: Date;
-  updatedAt: Date;
-  acknowledgedAt?: Date;
-  resolvedAt?: Date;
-  autoResolveAfterSeconds?: number;
   /** The delivery that opened it: a retried delivery finds this incident instead of opening another. */
   deliveryId: string;
   /** Who opened it: its first event ("triggered" at createdAt), stored with it in one write. */
@@ -104,36 +84,18 @@ export interface IncidentEventDoc extends IncidentEventFields {
   _id: string;
   incidentId: ObjectId;
   /** On a lifecycle event: the status it moves the incident to (to roll a crash forward). */
-  status?: IncidentStatus;
+  status?: StoredIncident["status"];
 }
 
-export interface RequestDoc {
+export interface RequestDoc
+  extends Omit<ServiceRequest, "id" | "accountId" | "tokenId" | "payload"> {
   _id: ObjectId;
   accountId: ObjectId;
   tokenId: ObjectId;
-  title: string;
-  description: string;
-  workflowId?: string;
-  source?: string;
   payload: PayloadDoc;
-  createdAt: Date;
   deliveryId: string;
 }
 
-export interface ApiLogDoc {
+export interface ApiLogDoc extends ApiLogFields<ObjectId> {
   _id: ObjectId;
-  accountId: ObjectId;
-  tokenId: ObjectId;
-  endpoint: string;
-  at: Date;
-  from?: string;
-  contentType: string | null;
-  bodySize: number;
-  decisions: Array<{
-    serviceId: ObjectId;
-    kind: ApiLogDecisionKind;
-    reason?: string;
-    incidentId?: ObjectId;
-  }>;
-  status: number;
 }

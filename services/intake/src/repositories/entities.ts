@@ -118,26 +118,25 @@ export type ServiceRequestListing = Omit<ServiceRequest, "payload">;
 
 export type ApiLogDecisionKind = "trigger" | "resolve" | "suppressed" | "skipped";
 
-export interface ApiLogDecision {
-  serviceId: string;
-  kind: ApiLogDecisionKind;
-  reason?: string;
-  incidentId?: string;
-}
-
-/** One ingest call in the API call log (tokens with `debug` on, and suppressed calls). */
-export interface ApiLogEntry {
-  /** The call's id: the `id` of the ingest answer. */
-  id: string;
-  accountId: string;
-  tokenId: string;
+/** An API call log entry with its ids of type `Id` (strings here, ObjectIds when stored). */
+export interface ApiLogFields<Id> {
+  accountId: Id;
+  tokenId: Id;
   endpoint: string;
   at: Date;
   from?: string;
   contentType: string | null;
   bodySize: number;
-  decisions: ApiLogDecision[];
+  decisions: Array<{ serviceId: Id; kind: ApiLogDecisionKind; reason?: string; incidentId?: Id }>;
   status: number;
+}
+
+export type ApiLogDecision = ApiLogFields<string>["decisions"][number];
+
+/** One ingest call in the API call log (tokens with `debug` on, and suppressed calls). */
+export interface ApiLogEntry extends ApiLogFields<string> {
+  /** The call's id: the `id` of the ingest answer. */
+  id: string;
 }
 
 /** A console session: an admin token exchanged for a cookie (its id is the cookie's hash). */

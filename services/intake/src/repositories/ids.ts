@@ -26,6 +26,18 @@ export function objectIdOrUndefined(id: string): ObjectId | undefined {
   return isEntityId(id) ? toObjectId(id) : undefined;
 }
 
+/**
+ * The filter of one entity in its account (the shard key, ADR 0002); undefined when the id
+ * names nothing, so the caller finds nothing (a 404) without asking the database.
+ */
+export function inAccount(
+  accountId: string,
+  id: string,
+): { _id: ObjectId; accountId: ObjectId } | undefined {
+  const _id = objectIdOrUndefined(id);
+  return _id ? { _id, accountId: toObjectId(accountId) } : undefined;
+}
+
 export function hex(id: ObjectId): string {
   return id.toHexString();
 }

@@ -10,7 +10,7 @@ import type {
   StoredIncident,
   StoredPayload,
 } from "./entities.js";
-import { bytesOf, hex, objectIdOrUndefined, optional, toBinary, toObjectId } from "./ids.js";
+import { bytesOf, hex, inAccount, optional, toBinary, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
 /**
@@ -399,18 +399,14 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
       to: IncidentStatus,
       event: IncidentEvent,
     ): Promise<Incident | null> {
-      const _id = objectIdOrUndefined(id);
-      if (!_id) return null;
-      const filter = { _id, accountId: toObjectId(accountId) };
-      const updated = await transition(filter, from, to, toEventFields(event));
+      const filter = inAccount(accountId, id);
+      const updated = filter ? await transition(filter, from, to, toEventFields(event)) : null;
       return updated ? withEvents(updated) : null;
     },
 
     async findInAccount(accountId: string, id: string): Promise<Incident | null> {
-      const _id = objectIdOrUndefined(id);
-      const incident = _id
-        ? await incidents.findOne({ _id, accountId: toObjectId(accountId) })
-        : null;
+      const filter = inAccount(accountId, id);
+      const incident = filter ? await incidents.findOne(filter) : null;
       return incident ? withEvents(incident) : null;
     },
 
@@ -512,22 +508,19 @@ function toStoredIncident(doc: IncidentDoc): StoredIncident {
 
 /** Also for documents read without description and payload. */
 function toHead(doc: Omit<IncidentDoc, "description" | "payload">): IncidentHead {
-  return {
-    id: hex(doc._id),
-    accountId: hex(doc.accountId),
-    serviceId: hex(doc.serviceId),
-    number: doc.number,
-    title: doc.title,
-    urgency: doc.urgency,
-    status: doc.status,
-    ...optional("correlationKey", doc.correlationKey),
-    ...optional("source", doc.source),
-    createdAt: doc.createdAt,
-    updatedAt: doc.updatedAt,
-    ...optional("acknowledgedAt", doc.acknowledgedAt),
-    ...optional("resolvedAt", doc.resolvedAt),
-    ...optional("autoResolveAfterSeconds", doc.autoResolveAfterSeconds),
-  };
+  // Read with or without description and payload: neither is part of the head.
+  const {
+    _id,
+    accountId,
+    serviceId,
+    version,
+    deliveryId,
+    openedBy,
+    description,
+    payload,
+    ...fields
+  } = doc as IncidentDoc;
+  return { id: hex(_id), accountId: hex(accountId), serviceId: hex(serviceId), ...fields };
 }
 
 function claimKey(serviceId: ObjectId, correlationKey: string): string {

@@ -2,7 +2,7 @@ import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { RequestDoc } from "./documents.js";
 import type { ServiceRequest, ServiceRequestListing, StoredPayload } from "./entities.js";
-import { bytesOf, hex, objectIdOrUndefined, optional, toBinary, toObjectId } from "./ids.js";
+import { bytesOf, hex, inAccount, optional, toBinary, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
 export interface NewServiceRequest extends Omit<ServiceRequest, "id"> {
@@ -35,8 +35,8 @@ export function requestsRepository(db: Db, batches: InsertBatches) {
       }
     },
     async findInAccount(accountId: string, id: string): Promise<ServiceRequest | null> {
-      const _id = objectIdOrUndefined(id);
-      const doc = _id ? await requests.findOne({ _id, accountId: toObjectId(accountId) }) : null;
+      const filter = inAccount(accountId, id);
+      const doc = filter ? await requests.findOne(filter) : null;
       return doc ? toRequest(doc) : null;
     },
     /** Newest first, without payloads; paging by id keeps pages stable. */

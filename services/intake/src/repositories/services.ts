@@ -2,7 +2,7 @@ import type { MaintenanceWindow } from "@sqibs/domain";
 import { type Db, ObjectId } from "mongodb";
 import type { ServiceDoc, StoredMaintenance } from "./documents.js";
 import type { Service } from "./entities.js";
-import { hex, objectIdOrUndefined, toObjectId } from "./ids.js";
+import { hex, inAccount, toObjectId } from "./ids.js";
 import { oneAtATimePerKey } from "./one-at-a-time.js";
 
 export type NewService = Omit<Service, "id" | "createdAt" | "updatedAt">;
@@ -30,8 +30,8 @@ export function servicesRepository(db: Db) {
       return toService(doc);
     },
     async findInAccount(accountId: string, id: string): Promise<Service | null> {
-      const _id = objectIdOrUndefined(id);
-      const doc = _id ? await services.findOne({ _id, accountId: toObjectId(accountId) }) : null;
+      const filter = inAccount(accountId, id);
+      const doc = filter ? await services.findOne(filter) : null;
       return doc ? toService(doc) : null;
     },
     async listByAccount(accountId: string): Promise<Service[]> {
@@ -48,8 +48,8 @@ export function servicesRepository(db: Db) {
       unset: string[],
       now: Date,
     ): Promise<Service | null> {
-      const _id = objectIdOrUndefined(id);
-      if (!_id) return null;
+      const filter = inAccount(accountId, id);
+      if (!filter) return null;
       const { maintenance, ...fields } = set;
       const stored = maintenance
         ? { ...fields, maintenance: toStoredMaintenance(maintenance) }
@@ -57,16 +57,14 @@ export function servicesRepository(db: Db) {
       const update: Record<string, unknown> = { $set: { ...stored, updatedAt: now } };
       if (unset.length) update.$unset = Object.fromEntries(unset.map((field) => [field, ""]));
       const updated = await updateInTurn(id, () =>
-        services.findOneAndUpdate({ _id, accountId: toObjectId(accountId) }, update, {
-          returnDocument: "after",
-        }),
+        services.findOneAndUpdate(filter, update, { returnDocument: "after" }),
       );
       return updated ? toService(updated) : null;
     },
     async delete(accountId: string, id: string): Promise<boolean> {
-      const _id = objectIdOrUndefined(id);
-      if (!_id) return false;
-      const result = await services.deleteOne({ _id, accountId: toObjectId(accountId) });
+      const filter = inAccount(accountId, id);
+      if (!filter) return false;
+      const result = await services.deleteOne(filter);
       return result.deletedCount === 1;
     },
   };

@@ -1,7 +1,7 @@
-import { type Db, type Filter, ObjectId } from "mongodb";
+import { type Db, ObjectId } from "mongodb";
 import type { TokenDoc, TokenSecretDoc } from "./documents.js";
 import type { Token, TokenScope } from "./entities.js";
-import { hex, objectIdOrUndefined, optional, toObjectId } from "./ids.js";
+import { hex, inAccount, optional, toObjectId } from "./ids.js";
 
 /** A token as a secret opens it: a rotated-out secret carries the end of its grace period. */
 export type OpenedToken = Token & { secretExpiresAt?: Date };
@@ -19,12 +19,6 @@ export interface NewToken {
 export function tokensRepository(db: Db) {
   const tokens = db.collection<TokenDoc>("tokens");
   const secrets = db.collection<TokenSecretDoc>("token_secrets");
-
-  /** The token in its account (the shard key, ADR 0002); another account's id finds nothing. */
-  const inAccount = (accountId: string, id: string): Filter<TokenDoc> | undefined => {
-    const _id = objectIdOrUndefined(id);
-    return _id ? { _id, accountId: toObjectId(accountId) } : undefined;
-  };
 
   return {
     /** The secret row first: a token is usable only once both writes are acknowledged. */

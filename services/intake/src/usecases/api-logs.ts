@@ -60,12 +60,8 @@ export function listApiLogs(
   query: ApiLogQuery,
 ): Promise<Page<ApiLogEntry>> {
   const tokenId = queryId(query.tokenId, "tokenId", "token");
+  const accountId = caller.account.id;
   return readPage(query, (before, limit) =>
-    deps.repositories.apiLogs.listPage({
-      accountId: caller.account.id,
-      ...(tokenId ? { tokenId } : {}),
-      ...(before ? { before } : {}),
-      limit,
-    }),
+    deps.repositories.apiLogs.listPage({ accountId, tokenId, before, limit }),
   );
 }

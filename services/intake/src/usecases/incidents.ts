@@ -18,15 +18,10 @@ export function listIncidents(
   query: IncidentQuery,
 ): Promise<Page<IncidentListing>> {
   const serviceId = queryId(query.serviceId, "serviceId", "service");
+  const { status, source } = query;
+  const accountId = caller.account.id;
   return readPage(query, (before, limit) =>
-    deps.repositories.incidents.listPage({
-      accountId: caller.account.id,
-      ...(query.status ? { status: query.status } : {}),
-      ...(serviceId ? { serviceId } : {}),
-      ...(query.source !== undefined ? { source: query.source } : {}),
-      ...(before ? { before } : {}),
-      limit,
-    }),
+    deps.repositories.incidents.listPage({ accountId, status, serviceId, source, before, limit }),
   );
 }
 

@@ -26,6 +26,8 @@ import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
 import { rulesOf } from "./rules.js";
 import { templateFilter } from "./templates.js";
 
+export type { Service };
+
 export async function createService(
   deps: AppDeps,
   caller: Caller,

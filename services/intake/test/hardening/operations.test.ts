@@ -34,13 +34,9 @@ describe("GET /metrics after traffic", () => {
 
   it("counts requests by route template and status, latency, incidents created, duplicates, suppressed", async () => {
     const correlated = await service.account({ accountName: "Correlated" });
-    await service.deps.repositories.services.update(
-      correlated.account.id,
-      correlated.service.id,
-      { filter: { triggers: [{ urgency: "high", conditions: [], correlationKey: "alert" }] } },
-      [],
-      new Date(),
-    );
+    await service.configureService(correlated, {
+      filter: { triggers: [{ urgency: "high", conditions: [], correlationKey: "alert" }] },
+    });
     const secret = correlated.globalToken.secret;
     const json = { "content-type": "application/json", ...bearer(secret) };
     const first = await post(service, { body: '{"alert":"A","n":1}', headers: json });
@@ -53,13 +49,7 @@ describe("GET /metrics after traffic", () => {
     expect(retry.status).toBe(201);
 
     const quiet = await service.account({ accountName: "In maintenance" });
-    await service.deps.repositories.services.update(
-      quiet.account.id,
-      quiet.service.id,
-      { state: "maintenance" },
-      [],
-      new Date(),
-    );
+    await service.configureService(quiet, { state: "maintenance" });
     const suppressed = await post(service, {
       body: "x",
       headers: bearer(quiet.globalToken.secret),

@@ -38,8 +38,6 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
   let account: Awaited<ReturnType<TestService["account"]>>;
   let secret: string;
 
-  const setService = (id: string, set: Record<string, unknown>) =>
-    service.deps.repositories.services.update(account.account.id, id, set, [], new Date());
   const send = (
     body: string,
     headers: Record<string, string> = {},
@@ -55,7 +53,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     service = await startTestService("filterflow");
     account = await service.account();
     secret = account.globalToken.secret;
-    await setService(account.service.id, { filter: ALERTMANAGER_FILTER });
+    await service.configureService(account, { filter: ALERTMANAGER_FILTER });
   });
   afterAll(() => service.close());
 
@@ -145,13 +143,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
 
   it("processes the same body again once the duplicate window has passed", async () => {
     const quick = await service.account({ accountName: "Quick window" });
-    await service.deps.repositories.services.update(
-      quick.account.id,
-      quick.service.id,
-      { filter: { triggers: [], duplicateWindowSeconds: 1 } },
-      [],
-      new Date(),
-    );
+    await service.configureService(quick, { filter: { triggers: [], duplicateWindowSeconds: 1 } });
     const headers = bearer(quick.globalToken.secret);
     const first = await post(service, { body: "cron failed", headers });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -231,7 +223,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
       end: new Date(Date.now() + 3_600_000),
       tags: [["disk", "/var"], ["deploy"]],
     };
-    await setService(account.service.id, { maintenance });
+    await service.configureService(account, { maintenance });
 
     const suppressed = await send(
       alertmanager("firing", "maint-2", { commonLabels: { note: "Disk on /VAR" } }),
@@ -257,24 +249,18 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     const resolved = await send(alertmanager("resolved", "maint-1"));
     expect(resolved.status).toBe(200);
     expect(resolved.json.resolved.resolved).toBe(1);
-    await setService(account.service.id, { maintenance: { tags: [] } });
+    await service.configureService(account, { maintenance: { tags: [] } });
   });
 
   it("auto-resolves an incident that got no event for autoResolveAfterSeconds", async () => {
     const quiet = await service.account({ accountName: "Quiet" });
-    await service.deps.repositories.services.update(
-      quiet.account.id,
-      quiet.service.id,
-      {
-        filter: {
-          triggers: [
-            { urgency: "low", conditions: [], correlationKey: "id", autoResolveAfterSeconds: 1 },
-          ],
-        },
+    await service.configureService(quiet, {
+      filter: {
+        triggers: [
+          { urgency: "low", conditions: [], correlationKey: "id", autoResolveAfterSeconds: 1 },
+        ],
       },
-      [],
-      new Date(),
-    );
+    });
     const headers = { "content-type": "application/json", ...bearer(quiet.globalToken.secret) };
     const opened = await post(service, {
       body: JSON.stringify({ id: "ping-1", up: false }),

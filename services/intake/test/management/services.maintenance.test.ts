@@ -243,13 +243,7 @@ describe("PUT/DELETE /v1/services/{serviceId}/maintenance, and PATCH state", () 
   it("a service stored with the state maintenance shows as active with an open window, and DELETE ends it", async () => {
     const legacy = await createService({ client: acme.admin, body: { name: "Legacy" } });
     const legacyId = legacy.data?.id ?? "";
-    await service.deps.repositories.services.update(
-      acme.account.id,
-      legacyId,
-      { state: "maintenance" },
-      [],
-      new Date(),
-    );
+    await service.configureService(acme, { state: "maintenance" }, legacyId);
     const shown = await getService({ client: acme.admin, path: { serviceId: legacyId } });
     expect(shown.data).toMatchObject({ state: "active", maintenance: {}, inMaintenance: true });
     await endServiceMaintenance({ client: acme.admin, path: { serviceId: legacyId } });

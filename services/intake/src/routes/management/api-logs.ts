@@ -2,7 +2,7 @@ import { Router } from "express";
 import type { AppDeps } from "../../container.js";
 import { toApiLogEntry } from "../../http/views.js";
 import { listApiLogs } from "../../usecases/api-logs.js";
-import { adminOnly, queryInteger, queryText } from "./params.js";
+import { adminOnly, pageQuery, pageView, queryText } from "./params.js";
 
 export function apiLogRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -10,10 +10,9 @@ export function apiLogRoutes(deps: AppDeps): Router {
   router.get("/v1/api-logs", adminOnly(deps), async (req, res) => {
     const page = await listApiLogs(deps, res.locals.caller, {
       tokenId: queryText(req, "tokenId"),
-      limit: queryInteger(req, "limit"),
-      cursor: queryText(req, "cursor"),
+      ...pageQuery(req),
     });
-    res.json({ ...page, items: page.items.map(toApiLogEntry) });
+    res.json(pageView(page, toApiLogEntry));
   });
 
   return router;

@@ -4,7 +4,7 @@ import { Router } from "express";
 import type { AppDeps } from "../../container.js";
 import { toIncident, toIncidentListItem } from "../../http/views.js";
 import { getIncident, listIncidents, transitionIncident } from "../../usecases/incidents.js";
-import { adminOnly, jsonBody, pathParam, queryInteger, queryText } from "./params.js";
+import { adminOnly, jsonBody, pageQuery, pageView, pathParam, queryText } from "./params.js";
 
 const ACTIONS = Object.keys(TRANSITIONS) as LifecycleAction[];
 
@@ -17,10 +17,9 @@ export function incidentRoutes(deps: AppDeps): Router {
       status: queryText(req, "status") as IncidentStatus | undefined,
       serviceId: queryText(req, "serviceId"),
       source: queryText(req, "source"),
-      limit: queryInteger(req, "limit"),
-      cursor: queryText(req, "cursor"),
+      ...pageQuery(req),
     });
-    res.json({ ...page, items: page.items.map(toIncidentListItem) });
+    res.json(pageView(page, toIncidentListItem));
   });
 
   router.get("/v1/incidents/:incidentId", admin, async (req, res) => {

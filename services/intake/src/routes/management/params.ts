@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import type { AppDeps } from "../../container.js";
 import { requireToken } from "../../http/auth.js";
+import type { Page } from "../../usecases/pagination.js";
 
 /** Management operations take admin tokens only (ingest tokens get 403). */
 export function adminOnly(deps: AppDeps): RequestHandler {
@@ -17,6 +18,16 @@ export function queryInteger(req: Request, name: string): number | undefined {
   const value = req.query[name];
   if (typeof value === "number") return value;
   return typeof value === "string" && value !== "" ? Number(value) : undefined;
+}
+
+/** The paging parameters of a list operation. */
+export function pageQuery(req: Request): { limit: number | undefined; cursor: string | undefined } {
+  return { limit: queryInteger(req, "limit"), cursor: queryText(req, "cursor") };
+}
+
+/** A page of entities as the API shows it. */
+export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {
+  return { ...page, items: page.items.map(view) };
 }
 
 /** A path parameter (Express always sets the ones its route names). */

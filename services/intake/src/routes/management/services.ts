@@ -6,15 +6,17 @@ import type {
   ServiceUpdate,
 } from "@sqibs/api-client";
 import { normalizeFrom } from "@sqibs/domain";
-import { Router } from "express";
+import { type RequestHandler, Router } from "express";
 import type { AppDeps } from "../../container.js";
 import { toFilterTestResult, toService } from "../../http/views.js";
+import type { Caller } from "../../usecases/caller.js";
 import {
   createService,
   deleteService,
   endServiceMaintenance,
   getService,
   listServices,
+  type Service,
   setServiceFilter,
   setServiceMaintenance,
   testServiceFilter,
@@ -26,7 +28,16 @@ export function serviceRoutes(deps: AppDeps): Router {
   const router = Router();
   const admin = adminOnly(deps);
   /** `inMaintenance` is computed at the time of the answer. */
-  const view = (service: Parameters<typeof toService>[0]) => toService(service, deps.clock());
+  const view = (service: Service) => toService(service, deps.clock());
+  /** A change to the path's service with the JSON body, answered with the service. */
+  const change =
+    <B extends object>(
+      apply: (deps: AppDeps, caller: Caller, serviceId: string, body: B) => Promise<Service>,
+    ): RequestHandler =>
+    async (req, res) => {
+      const serviceId = pathParam(req, "serviceId");
+      res.json(view(await apply(deps, res.locals.caller, serviceId, jsonBody<B>(req))));
+    };
 
   router.post("/v1/services", admin, async (req, res) => {
     const service = await createService(deps, res.locals.caller, jsonBody<ServiceCreate>(req));
@@ -43,30 +54,14 @@ export function serviceRoutes(deps: AppDeps): Router {
     res.json(view(service));
   });
 
-  router.patch("/v1/services/:serviceId", admin, async (req, res) => {
-    const service = await updateService(
-      deps,
-      res.locals.caller,
-      pathParam(req, "serviceId"),
-      jsonBody<ServiceUpdate>(req),
-    );
-    res.json(view(service));
-  });
+  router.patch("/v1/services/:serviceId", admin, change<ServiceUpdate>(updateService));
 
   router.delete("/v1/services/:serviceId", admin, async (req, res) => {
     await deleteService(deps, res.locals.caller, pathParam(req, "serviceId"));
     res.status(204).end();
   });
 
-  router.put("/v1/services/:serviceId/filter", admin, async (req, res) => {
-    const service = await setServiceFilter(
-      deps,
-      res.locals.caller,
-      pathParam(req, "serviceId"),
-      jsonBody<ServiceFilterInput>(req),
-    );
-    res.json(view(service));
-  });
+  router.put("/v1/services/:serviceId/filter", admin, change<ServiceFilterInput>(setServiceFilter));
 
   router.post("/v1/services/:serviceId/filter/test", admin, async (req, res) => {
     const input = jsonBody<FilterTestInput>(req);
@@ -77,15 +72,11 @@ export function serviceRoutes(deps: AppDeps): Router {
     res.json(toFilterTestResult(trial));
   });
 
-  router.put("/v1/services/:serviceId/maintenance", admin, async (req, res) => {
-    const service = await setServiceMaintenance(
-      deps,
-      res.locals.caller,
-      pathParam(req, "serviceId"),
-      jsonBody<MaintenanceWindow>(req),
-    );
-    res.json(view(service));
-  });
+  router.put(
+    "/v1/services/:serviceId/maintenance",
+    admin,
+    change<MaintenanceWindow>(setServiceMaintenance),
+  );
 
   router.delete("/v1/services/:serviceId/maintenance", admin, async (req, res) => {
     await endServiceMaintenance(deps, res.locals.caller, pathParam(req, "serviceId"));
