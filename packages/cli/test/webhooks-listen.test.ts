@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { startChild, waitForOutput } from "@sqibs/testing";
 import {
   createSender,
   envelopeOf,
@@ -28,24 +27,21 @@ const body = JSON.stringify(envelope);
 
 /** `sqibs webhooks listen …` as a long-running child: its URL once it listens, its output. */
 async function listen(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [CLI, "webhooks", "listen", "--port", "0", ...args], {
+  const child = startChild(process.execPath, [CLI, "webhooks", "listen", "--port", "0", ...args], {
     env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  const output = { stdout: "", stderr: "" };
-  child.stdout.on("data", (chunk: Buffer) => {
-    output.stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output.stderr += chunk.toString();
-  });
-  await expect.poll(() => output.stderr).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+\//);
-  const url = /listening on (\S+):/.exec(output.stderr)?.[1] ?? "";
+  const [, url = ""] = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+\/):/);
+  const output = {
+    get stdout() {
+      return child.stdout();
+    },
+    get stderr() {
+      return child.stderr();
+    },
+  };
   const stop = async () => {
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    const [code] = await exited;
-    return code as number | null;
+    await child.stop();
+    return (await child.exited).code;
   };
   return { url, output, stop };
 }

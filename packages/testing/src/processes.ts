@@ -8,6 +8,9 @@ export interface Child {
   pid: number;
   /** What it wrote to stdout and stderr so far (the tail), from memory or from its log file. */
   output(): string;
+  /** Its stdout alone, and its stderr alone (kept in memory; empty with a log file). */
+  stdout(): string;
+  stderr(): string;
   /** Resolves when it has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   running(): boolean;
@@ -43,19 +46,21 @@ export function startChild(
     stdio: ["ignore", log ?? "pipe", log ?? "pipe"],
   });
   if (log !== undefined) closeSync(log);
-  let captured = "";
   const keep = options.keep ?? DEFAULT_KEEP;
-  const capture = (chunk: Buffer) => {
-    captured = (captured + chunk.toString("utf8")).slice(-keep);
+  const captured = { all: "", stdout: "", stderr: "" };
+  const capture = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    captured.all = (captured.all + text).slice(-keep);
+    captured[stream] = (captured[stream] + text).slice(-keep);
   };
-  child.stdout?.on("data", capture);
-  child.stderr?.on("data", capture);
+  child.stdout?.on("data", capture("stdout"));
+  child.stderr?.on("data", capture("stderr"));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
   const running = () => child.exitCode === null && child.signalCode === null;
   const output = () => {
-    if (options.logFile === undefined) return captured;
+    if (options.logFile === undefined) return captured.all;
     try {
       return readFileSync(options.logFile, "utf8");
     } catch {
@@ -66,6 +71,8 @@ export function startChild(
     process: child,
     pid: child.pid ?? 0,
     output,
+    stdout: () => captured.stdout,
+    stderr: () => captured.stderr,
     exited,
     running,
     stop: async (graceMs = 5_000) => {
