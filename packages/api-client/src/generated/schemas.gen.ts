@@ -570,7 +570,7 @@ export const MaintenanceTagsSchema = {
 
 export const MaintenanceWindowSchema = {
     type: 'object',
-    description: 'A maintenance window (PRODUCT.md §7). While it holds, calls that a trigger filter passes\ncreate no incident: they are answered 202 (`reason: maintenance`) and kept in the API call\nlog. Resolve events pass through. Without `start` it holds since now, without `end` until\nit is ended (`DELETE`); with neither it holds now until ended.\n',
+    description: 'A maintenance window (docs/product.md §7). While it holds, calls that a trigger filter passes\ncreate no incident: they are answered 202 (`reason: maintenance`) and kept in the API call\nlog. Resolve events pass through. Without `start` it holds since now, without `end` until\nit is ended (`DELETE`); with neither it holds now until ended.\n',
     additionalProperties: false,
     properties: {
         start: {

@@ -390,7 +390,7 @@ export const endServiceMaintenanceMutation = (options?: Partial<Options<EndServi
 /**
  * Put a service in maintenance, now or in a window
  *
- * Replaces the service's maintenance window (PRODUCT.md §7). Calls that a trigger filter
+ * Replaces the service's maintenance window (docs/product.md §7). Calls that a trigger filter
  * passes while the window holds create no incident: they are answered 202 with
  * `reason: maintenance` and kept in the API call log. With `tags`, only payloads whose text
  * contains every tag of some group are suppressed. Resolve events pass through, so an
