@@ -2,7 +2,8 @@ import type { Auth } from "./generated/core/auth.gen.js";
 
 /**
  * The generated client fills every security scheme an operation lists. These pick one, so a
- * token travels in exactly one place (never in the URL unless asked for).
+ * token travels in exactly one place (never in the URL unless asked for: `query` has a target
+ * on the two ingest operations only, the service refuses admin tokens in URLs).
  */
 export const credentials = {
   bearer: (token: string) => (auth: Auth) => (auth.scheme === "bearer" ? token : undefined),

@@ -23,8 +23,8 @@ describe("the generated client", () => {
       res.end(
         JSON.stringify({
           id: "c1",
-          triggered: { created: 1, duplicate: 0 },
-          resolved: { resolved: 0, duplicate: 0 },
+          triggered: { created: true, duplicate: false },
+          resolved: { resolved: false, duplicate: false },
           incidents: [],
         }),
       );
@@ -47,7 +47,7 @@ describe("the generated client", () => {
       body: { status: "firing" },
     });
     expect(result.response?.status).toBe(201);
-    expect(result.data?.triggered.created).toBe(1);
+    expect(result.data?.triggered.created).toBe(true);
     const request = seen.at(-1);
     expect(request?.method).toBe("POST");
     expect(request?.url).toBe("/v1/process?from=Prometheus");

@@ -15,6 +15,7 @@ export {
   removeDirectionalFormatting,
   unclosedIsolates,
 } from "./direction.js";
+export { languageTagPattern, SUPPORTED_PRIMARY_SUBTAGS } from "./languages.js";
 export { isSupportedLanguage, normalizeLanguage, SUPPORTED_LANGUAGES, type SupportedLanguage };
 
 export type TitleKind = "incident" | "request";

@@ -57,6 +57,19 @@ const BY_PRIMARY: ReadonlyMap<string, SupportedLanguage> = new Map<string, Suppo
   ["in", "id"],
 ]);
 
+/** The primary subtags a supported tag may start with (lower case; any case is accepted). */
+export const SUPPORTED_PRIMARY_SUBTAGS: readonly string[] = [...BY_PRIMARY.keys(), "zh"];
+
+/**
+ * The tags `matchLanguage` accepts as sent (untrimmed), as a regular expression: a supported
+ * primary subtag in any case, then any subtags. The OpenAPI document's `LanguageTag` holds
+ * this pattern (each letter spelled as a class: ECMAScript and Python read it alike).
+ */
+export function languageTagPattern(): string {
+  const anyCase = (subtag: string) => [...subtag].map((c) => `[${c}${c.toUpperCase()}]`).join("");
+  return `^(?:${SUPPORTED_PRIMARY_SUBTAGS.map(anyCase).join("|")})(?:[-_][A-Za-z0-9]{1,8})*$`;
+}
+
 /** Regions whose Chinese is written in Traditional characters. */
 const TRADITIONAL_REGIONS = new Set(["tw", "hk", "mo"]);
 

@@ -26,7 +26,9 @@ export const INTEGRATION_TEMPLATES: readonly IntegrationTemplate[] = deepFreeze(
   plainText,
 ]);
 
-const byName = new Map(INTEGRATION_TEMPLATES.map((template) => [template.name, template]));
+const byName = new Map<string, IntegrationTemplate>(
+  INTEGRATION_TEMPLATES.map((template) => [template.name, template]),
+);
 
 /** The template with this name (exact, case-sensitive slug), or undefined. */
 export function findTemplate(name: string): IntegrationTemplate | undefined {

@@ -72,7 +72,7 @@ export const ProblemSchema = {
         },
         limit: {
             type: 'string',
-            description: 'For 413 and 429, the name of the limit that was hit.'
+            description: 'The name of the limit that was hit: for 409 an account cap (`services`, `tokens`); for\n413, 414, 429 and 503 the size, rate or concurrency limit.\n'
         }
     }
 } as const;
@@ -100,6 +100,15 @@ export const UrgencySchema = {
     enum: [
         'high',
         'low'
+    ]
+} as const;
+
+export const CorrelationValueSchema = {
+    type: 'string',
+    maxLength: 1024,
+    description: 'The correlation value ("Map Incident With") read from the payload: it ties repeats and\nresolves to one open incident. A value longer than 1,024 characters is replaced by\n`sha256:` and the lower-case hex SHA-256 of its UTF-8 bytes (71 characters), so long values\nstill match one another and are never stored or echoed in full.\n',
+    examples: [
+        '{}:{alertname="HighErrorRate"}'
     ]
 } as const;
 
@@ -140,8 +149,7 @@ export const IncidentSummarySchema = {
             $ref: '#/components/schemas/Urgency'
         },
         correlationKey: {
-            type: 'string',
-            description: 'The "Map Incident With" value that ties repeats and resolves to this incident.'
+            $ref: '#/components/schemas/CorrelationValue'
         },
         action: {
             type: 'string',
@@ -171,44 +179,45 @@ export const IngestResultSchema = {
         },
         triggered: {
             type: 'object',
+            description: 'What the call\'s triggers did (per incident, see `incidents`).',
+            additionalProperties: false,
             required: [
                 'created',
                 'duplicate'
             ],
             properties: {
                 created: {
-                    type: 'integer',
-                    minimum: 0,
-                    description: 'Incidents opened by this call.'
+                    type: 'boolean',
+                    description: 'True if a new incident was created.'
                 },
                 duplicate: {
-                    type: 'integer',
-                    minimum: 0,
-                    description: 'Trigger events added to an incident that was already open.'
+                    type: 'boolean',
+                    description: 'True if a trigger was added to an incident that was already open.'
                 }
             }
         },
         resolved: {
             type: 'object',
+            description: 'What the call\'s resolves did (per incident, see `incidents`).',
+            additionalProperties: false,
             required: [
                 'resolved',
                 'duplicate'
             ],
             properties: {
                 resolved: {
-                    type: 'integer',
-                    minimum: 0,
-                    description: 'Incidents resolved by this call.'
+                    type: 'boolean',
+                    description: 'True if an open incident was resolved.'
                 },
                 duplicate: {
-                    type: 'integer',
-                    minimum: 0,
-                    description: 'Resolve events that found no open incident (already resolved, or never opened).'
+                    type: 'boolean',
+                    description: 'True if a resolve found no open incident (already resolved, or never opened).'
                 }
             }
         },
         incidents: {
             type: 'array',
+            description: 'Each incident the call created, added to or resolved, with what happened to it (`action`).',
             items: {
                 $ref: '#/components/schemas/IncidentSummary'
             }
@@ -360,6 +369,52 @@ export const SessionCreateSchema = {
     }
 } as const;
 
+export const SupportedLanguageSchema = {
+    type: 'string',
+    description: 'A supported language (docs/product.md §9), as an account stores it.',
+    enum: [
+        'en',
+        'es',
+        'fr',
+        'de',
+        'it',
+        'pt',
+        'pt-BR',
+        'nl',
+        'sv',
+        'nb',
+        'da',
+        'fi',
+        'pl',
+        'cs',
+        'sk',
+        'hu',
+        'ro',
+        'bg',
+        'el',
+        'ru',
+        'uk',
+        'tr',
+        'ar',
+        'he',
+        'fa',
+        'hi',
+        'bn',
+        'ta',
+        'th',
+        'vi',
+        'id',
+        'ms',
+        'ja',
+        'ko',
+        'zh-CN',
+        'zh-TW'
+    ],
+    examples: [
+        'de'
+    ]
+} as const;
+
 export const AccountSchema = {
     type: 'object',
     description: 'The caller\'s account (tenant).',
@@ -379,11 +434,13 @@ export const AccountSchema = {
             type: 'string'
         },
         language: {
-            type: 'string',
-            description: 'Preferred language (BCP 47, one of the supported languages): the language of the default\ntitles ("Incident from unknown source").\n',
-            examples: [
-                'de'
-            ]
+            $ref: '#/components/schemas/SupportedLanguage',
+            description: 'Preferred language (BCP 47, one of the supported languages): the language of the default\ntitles ("Incident from unknown source").\n'
+        },
+        rateLimitPerMinute: {
+            type: 'integer',
+            minimum: 0,
+            description: 'The account\'s own rate limit (requests a minute with all its tokens together; 0: none).\nAbsent: the service\'s default (`ACCOUNT_RATE_LIMIT_PER_MINUTE`).\n'
         },
         createdAt: {
             type: 'string',
@@ -396,21 +453,54 @@ export const AccountSchema = {
     }
 } as const;
 
+export const NotBlankSchema = {
+    type: 'string',
+    description: 'Text with at least one character that is not white space; stored trimmed.',
+    minLength: 1,
+    pattern: '[^\\t\\n\\v\\f\\r \ \ \ -\ \ \ \ \ \　\﻿]'
+} as const;
+
+export const LanguageTagSchema = {
+    type: 'string',
+    maxLength: 64,
+    description: 'A BCP 47 tag whose primary language subtag is supported, in any case, with `-` or `_` and\nany further subtags: `de`, `de-AT`, `pt_BR`, `zh-Hant-TW`, and the old codes `iw` (→ he),\n`no`/`nn` (→ nb), `in` (→ id). Stored as the supported language it matches.\n',
+    pattern: '^(?:[eE][nN]|[eE][sS]|[fF][rR]|[dD][eE]|[iI][tT]|[pP][tT]|[nN][lL]|[sS][vV]|[nN][bB]|[dD][aA]|[fF][iI]|[pP][lL]|[cC][sS]|[sS][kK]|[hH][uU]|[rR][oO]|[bB][gG]|[eE][lL]|[rR][uU]|[uU][kK]|[tT][rR]|[aA][rR]|[hH][eE]|[fF][aA]|[hH][iI]|[bB][nN]|[tT][aA]|[tT][hH]|[vV][iI]|[iI][dD]|[mM][sS]|[jJ][aA]|[kK][oO]|[nN][oO]|[nN][nN]|[iI][wW]|[iI][nN]|[zZ][hH])(?:[-_][A-Za-z0-9]{1,8})*$',
+    examples: [
+        'de',
+        'de-AT',
+        'pt-BR',
+        'zh-Hant'
+    ]
+} as const;
+
+export const RateLimitSettingSchema = {
+    description: 'Requests a minute: a number from 1 up to the service\'s default limit for this kind (the\noperator\'s `RATE_LIMIT_PER_MINUTE` for a token, `ACCOUNT_RATE_LIMIT_PER_MINUTE` for an\naccount; any number when that default is 0, none), or `null` to follow the default again.\nThe API can tighten a limit, never loosen it: above the default is a 422.\n',
+    oneOf: [
+        {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000000
+        },
+        {
+            type: 'null'
+        }
+    ]
+} as const;
+
 export const AccountUpdateSchema = {
     type: 'object',
     description: 'The fields to change; the others stay as they are.',
     additionalProperties: false,
     properties: {
         name: {
-            type: 'string',
-            minLength: 1,
+            $ref: '#/components/schemas/NotBlank',
             maxLength: 200
         },
         language: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 64,
-            description: 'A BCP 47 tag that matches a supported language (`de`, `de-AT`, `pt-BR`, `zh-Hant`…);\nstored as the supported language it matches (`de-AT` → `de`). Others are a 400.\n'
+            $ref: '#/components/schemas/LanguageTag'
+        },
+        rateLimitPerMinute: {
+            $ref: '#/components/schemas/RateLimitSetting'
         }
     }
 } as const;
@@ -429,6 +519,7 @@ export const PayloadKeySchema = {
     description: 'A payload key: a literal top-level key first, else a dot path with numeric array indices\n(`commonLabels.alertname`, `alerts.0.annotations.summary`); `$text` is the whole payload text.\n',
     minLength: 1,
     maxLength: 256,
+    pattern: '[^\\t\\n\\v\\f\\r \ \ \ -\ \ \ \ \ \　\﻿]',
     examples: [
         'commonAnnotations.summary'
     ]
@@ -541,6 +632,24 @@ export const ApiFilterSchema = {
     }
 } as const;
 
+export const IntegrationTemplateNameSchema = {
+    type: 'string',
+    description: 'The name of a built-in integration template (`GET /v1/integration-templates`); the service\'s\ntest/contract-rules.test.ts keeps this list equal to @sqibs/templates\'.\n',
+    enum: [
+        'prometheus-alertmanager',
+        'grafana',
+        'zabbix',
+        'datadog',
+        'uptime-kuma',
+        'better-stack',
+        'generic-json',
+        'plain-text'
+    ],
+    examples: [
+        'prometheus-alertmanager'
+    ]
+} as const;
+
 export const MaintenanceTagsSchema = {
     type: 'array',
     description: 'Groups of text tags. A group matches when the payload text contains all of its tags\n(case-insensitive); any matching group puts the call under maintenance. Without groups,\nevery call is.\n',
@@ -550,8 +659,7 @@ export const MaintenanceTagsSchema = {
         minItems: 1,
         maxItems: 10,
         items: {
-            type: 'string',
-            minLength: 1,
+            $ref: '#/components/schemas/NotBlank',
             maxLength: 50
         }
     },
@@ -620,7 +728,7 @@ export const ServiceSchema = {
             $ref: '#/components/schemas/ApiFilter'
         },
         template: {
-            type: 'string',
+            $ref: '#/components/schemas/IntegrationTemplateName',
             description: 'The integration template the service was created from (its filter may have changed since).'
         },
         maintenance: {
@@ -665,8 +773,7 @@ export const ServiceCreateSchema = {
     ],
     properties: {
         name: {
-            type: 'string',
-            minLength: 1,
+            $ref: '#/components/schemas/NotBlank',
             maxLength: 200
         },
         titleKey: {
@@ -679,13 +786,8 @@ export const ServiceCreateSchema = {
             $ref: '#/components/schemas/ServiceState'
         },
         template: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 100,
-            description: 'The name of an integration template (`GET /v1/integration-templates`): the service gets\na copy of its API filter.\n',
-            examples: [
-                'prometheus-alertmanager'
-            ]
+            $ref: '#/components/schemas/IntegrationTemplateName',
+            description: 'The name of an integration template (`GET /v1/integration-templates`): the service gets\na copy of its API filter.\n'
         }
     }
 } as const;
@@ -696,8 +798,7 @@ export const ServiceUpdateSchema = {
     additionalProperties: false,
     properties: {
         name: {
-            type: 'string',
-            minLength: 1,
+            $ref: '#/components/schemas/NotBlank',
             maxLength: 200
         },
         titleKey: {
@@ -825,8 +926,7 @@ export const FilterTestResultSchema = {
             type: 'string'
         },
         correlationKey: {
-            type: 'string',
-            description: 'The correlation value ("Map Incident With") read from the payload.'
+            $ref: '#/components/schemas/CorrelationValue'
         },
         autoResolveAfterSeconds: {
             type: 'integer',
@@ -862,11 +962,8 @@ export const IntegrationTemplateSchema = {
     ],
     properties: {
         name: {
-            type: 'string',
-            description: 'The stable slug to pass as `template` to `POST /v1/services`.',
-            examples: [
-                'prometheus-alertmanager'
-            ]
+            $ref: '#/components/schemas/IntegrationTemplateName',
+            description: 'The stable slug to pass as `template` to `POST /v1/services`.'
         },
         title: {
             type: 'string',
@@ -952,6 +1049,11 @@ export const TokenSchema = {
             type: 'boolean',
             description: 'Calls made with this token are kept in the API call log.'
         },
+        rateLimitPerMinute: {
+            type: 'integer',
+            minimum: 0,
+            description: 'The token\'s own rate limit (requests a minute; 0: none). Absent: the service\'s default\n(`RATE_LIMIT_PER_MINUTE`).\n'
+        },
         createdAt: {
             type: 'string',
             format: 'date-time'
@@ -984,8 +1086,15 @@ export const TokenListSchema = {
     }
 } as const;
 
-export const TokenCreateSchema = {
+export const TokenNameSchema = {
+    $ref: '#/components/schemas/NotBlank',
+    maxLength: 100,
+    description: 'A name for people to recognize the token by (stored trimmed).'
+} as const;
+
+export const GlobalTokenCreateSchema = {
     type: 'object',
+    description: 'A token for ingest into every service of this account (`/v1/process`, `/v1/request`). It names no service.',
     additionalProperties: false,
     required: [
         'name',
@@ -993,20 +1102,89 @@ export const TokenCreateSchema = {
     ],
     properties: {
         name: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 100
+            $ref: '#/components/schemas/TokenName'
         },
         scope: {
-            $ref: '#/components/schemas/TokenScope'
-        },
-        serviceId: {
-            $ref: '#/components/schemas/ObjectId',
-            description: 'Required for (and only for) the `service` scope; a service of this account.'
+            type: 'string',
+            const: 'global'
         },
         debug: {
             type: 'boolean',
             default: false
+        }
+    }
+} as const;
+
+export const ServiceTokenCreateSchema = {
+    type: 'object',
+    description: 'A token for one service of this account (ingest for that service only).',
+    additionalProperties: false,
+    required: [
+        'name',
+        'scope',
+        'serviceId'
+    ],
+    properties: {
+        name: {
+            $ref: '#/components/schemas/TokenName'
+        },
+        scope: {
+            type: 'string',
+            const: 'service'
+        },
+        serviceId: {
+            $ref: '#/components/schemas/ObjectId',
+            description: 'A service of this account (404 otherwise).'
+        },
+        debug: {
+            type: 'boolean',
+            default: false
+        }
+    }
+} as const;
+
+export const AdminTokenCreateSchema = {
+    type: 'object',
+    description: 'A token for the management API of this account. It names no service.',
+    additionalProperties: false,
+    required: [
+        'name',
+        'scope'
+    ],
+    properties: {
+        name: {
+            $ref: '#/components/schemas/TokenName'
+        },
+        scope: {
+            type: 'string',
+            const: 'admin'
+        },
+        debug: {
+            type: 'boolean',
+            default: false
+        }
+    }
+} as const;
+
+export const TokenCreateSchema = {
+    description: 'One shape per scope, chosen by `scope`: a `service` token names its service (`serviceId`),\nthe others name none. A new scope is one more shape here and in the mapping.\n',
+    oneOf: [
+        {
+            $ref: '#/components/schemas/GlobalTokenCreate'
+        },
+        {
+            $ref: '#/components/schemas/ServiceTokenCreate'
+        },
+        {
+            $ref: '#/components/schemas/AdminTokenCreate'
+        }
+    ],
+    discriminator: {
+        propertyName: 'scope',
+        mapping: {
+            global: '#/components/schemas/GlobalTokenCreate',
+            service: '#/components/schemas/ServiceTokenCreate',
+            admin: '#/components/schemas/AdminTokenCreate'
         }
     }
 } as const;
@@ -1038,13 +1216,14 @@ export const TokenUpdateSchema = {
     additionalProperties: false,
     properties: {
         name: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 100
+            $ref: '#/components/schemas/TokenName'
         },
         debug: {
             type: 'boolean',
             description: 'Keep this token\'s calls in the API call log.'
+        },
+        rateLimitPerMinute: {
+            $ref: '#/components/schemas/RateLimitSetting'
         }
     }
 } as const;
@@ -1061,6 +1240,15 @@ export const TokenRotateSchema = {
             description: 'How long the secrets before this one stay valid (0 ends them now; at most 30 days).'
         }
     }
+} as const;
+
+export const PageCursorSchema = {
+    type: 'string',
+    description: 'Pass as `cursor` for the next page; absent on the last page. Opaque: 16 base64url characters,\nand every such string is a valid position (past the end, the page is empty).\n',
+    pattern: '^[A-Za-z0-9_-]{16}$',
+    examples: [
+        'ZkOh8MKksePU9aa3'
+    ]
 } as const;
 
 export const IncidentListItemSchema = {
@@ -1101,7 +1289,7 @@ export const IncidentListItemSchema = {
             $ref: '#/components/schemas/IncidentStatus'
         },
         correlationKey: {
-            type: 'string'
+            $ref: '#/components/schemas/CorrelationValue'
         },
         source: {
             type: 'string',
@@ -1148,8 +1336,7 @@ export const IncidentPageSchema = {
             }
         },
         nextCursor: {
-            type: 'string',
-            description: 'Pass as `cursor` for the next page; absent on the last page.'
+            $ref: '#/components/schemas/PageCursor'
         }
     }
 } as const;
@@ -1220,7 +1407,7 @@ export const StoredPayloadSchema = {
 
 export const IncidentSchema = {
     type: 'object',
-    description: 'An incident with its description, event log and raw payload.',
+    description: 'An incident with its description, its latest events and raw payload.',
     additionalProperties: false,
     required: [
         'id',
@@ -1261,17 +1448,20 @@ export const IncidentSchema = {
             $ref: '#/components/schemas/IncidentStatus'
         },
         correlationKey: {
-            type: 'string'
+            $ref: '#/components/schemas/CorrelationValue'
         },
         source: {
             type: 'string'
         },
         eventCount: {
             type: 'integer',
-            minimum: 1
+            minimum: 1,
+            description: 'How many events the incident has (all of them, not only those in `events`).'
         },
         events: {
             type: 'array',
+            maxItems: 20,
+            description: 'The latest 20 events at most, oldest first; all of them, newest first and paged:\n`GET /v1/incidents/{incidentId}/events`.\n',
             items: {
                 $ref: '#/components/schemas/IncidentEvent'
             }
@@ -1305,6 +1495,35 @@ export const IncidentSchema = {
     }
 } as const;
 
+export const EventCursorSchema = {
+    type: 'string',
+    description: 'Pass as `cursor` for the next page of events; absent on the last page. Opaque: base64url,\nand every such string of 11 to 128 characters is a valid position.\n',
+    pattern: '^[A-Za-z0-9_-]{11,128}$',
+    examples: [
+        'AAABk4SbJmBmNjQzYTFmMDp2Mw'
+    ]
+} as const;
+
+export const IncidentEventPageSchema = {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+        'items'
+    ],
+    properties: {
+        items: {
+            type: 'array',
+            description: 'Newest first; the last page ends with the event that opened the incident.',
+            items: {
+                $ref: '#/components/schemas/IncidentEvent'
+            }
+        },
+        nextCursor: {
+            $ref: '#/components/schemas/EventCursor'
+        }
+    }
+} as const;
+
 export const IncidentCommentSchema = {
     type: 'object',
     additionalProperties: false,
@@ -1332,8 +1551,7 @@ export const RequestPageSchema = {
             }
         },
         nextCursor: {
-            type: 'string',
-            description: 'Pass as `cursor` for the next page; absent on the last page.'
+            $ref: '#/components/schemas/PageCursor'
         }
     }
 } as const;
@@ -1456,7 +1674,7 @@ export const ApiLogPageSchema = {
             }
         },
         nextCursor: {
-            type: 'string'
+            $ref: '#/components/schemas/PageCursor'
         }
     }
 } as const;

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AcknowledgeIncidentData, AcknowledgeIncidentErrors, AcknowledgeIncidentResponses, CreateRequestData, CreateRequestErrors, CreateRequestResponses, CreateServiceData, CreateServiceErrors, CreateServiceResponses, CreateSessionData, CreateSessionErrors, CreateSessionResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DeleteSessionData, DeleteSessionErrors, DeleteSessionResponses, EndServiceMaintenanceData, EndServiceMaintenanceErrors, EndServiceMaintenanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRequestData, GetRequestErrors, GetRequestResponses, GetServiceData, GetServiceErrors, GetServiceResponses, GetSessionData, GetSessionErrors, GetSessionResponses, ListApiLogsData, ListApiLogsErrors, ListApiLogsResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListIntegrationTemplatesData, ListIntegrationTemplatesErrors, ListIntegrationTemplatesResponses, ListRequestsData, ListRequestsErrors, ListRequestsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ProcessIncidentData, ProcessIncidentErrors, ProcessIncidentResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RotateTokenData, RotateTokenErrors, RotateTokenResponses, SetServiceFilterData, SetServiceFilterErrors, SetServiceFilterResponses, SetServiceMaintenanceData, SetServiceMaintenanceErrors, SetServiceMaintenanceResponses, TestServiceFilterData, TestServiceFilterErrors, TestServiceFilterResponses, UnacknowledgeIncidentData, UnacknowledgeIncidentErrors, UnacknowledgeIncidentResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateServiceData, UpdateServiceErrors, UpdateServiceResponses, UpdateTokenData, UpdateTokenErrors, UpdateTokenResponses } from './types.gen.js';
+import type { AcknowledgeIncidentData, AcknowledgeIncidentErrors, AcknowledgeIncidentResponses, CreateRequestData, CreateRequestErrors, CreateRequestResponses, CreateServiceData, CreateServiceErrors, CreateServiceResponses, CreateSessionData, CreateSessionErrors, CreateSessionResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DeleteSessionData, DeleteSessionErrors, DeleteSessionResponses, EndServiceMaintenanceData, EndServiceMaintenanceErrors, EndServiceMaintenanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRequestData, GetRequestErrors, GetRequestResponses, GetServiceData, GetServiceErrors, GetServiceResponses, GetSessionData, GetSessionErrors, GetSessionResponses, ListApiLogsData, ListApiLogsErrors, ListApiLogsResponses, ListIncidentEventsData, ListIncidentEventsErrors, ListIncidentEventsResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListIntegrationTemplatesData, ListIntegrationTemplatesErrors, ListIntegrationTemplatesResponses, ListRequestsData, ListRequestsErrors, ListRequestsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ProcessIncidentData, ProcessIncidentErrors, ProcessIncidentResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RotateTokenData, RotateTokenErrors, RotateTokenResponses, SetServiceFilterData, SetServiceFilterErrors, SetServiceFilterResponses, SetServiceMaintenanceData, SetServiceMaintenanceErrors, SetServiceMaintenanceResponses, TestServiceFilterData, TestServiceFilterErrors, TestServiceFilterResponses, UnacknowledgeIncidentData, UnacknowledgeIncidentErrors, UnacknowledgeIncidentResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateServiceData, UpdateServiceErrors, UpdateServiceResponses, UpdateTokenData, UpdateTokenErrors, UpdateTokenResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -140,11 +140,6 @@ export const createSession = <ThrowOnError extends boolean = false>(options: Opt
 export const getAccount = <ThrowOnError extends boolean = false>(options?: Options<GetAccountData, ThrowOnError>): RequestResult<GetAccountResponses, GetAccountErrors, ThrowOnError> => (options?.client ?? client).get<GetAccountResponses, GetAccountErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -158,20 +153,18 @@ export const getAccount = <ThrowOnError extends boolean = false>(options?: Optio
 });
 
 /**
- * Change the account's name or preferred language
+ * Change the account's name, preferred language or rate limit
  *
  * The language must match a supported language (a 400 names the field otherwise); it is
- * stored as the supported language it matches (`de-AT` → `de`).
+ * stored as the supported language it matches (`de-AT` → `de`). `rateLimitPerMinute` sets
+ * the account's own limit for all its tokens together, at most the service's default
+ * (`ACCOUNT_RATE_LIMIT_PER_MINUTE`, when the operator sets one; a 422 above it); `null`
+ * follows the default again.
  *
  */
 export const updateAccount = <ThrowOnError extends boolean = false>(options: Options<UpdateAccountData, ThrowOnError>): RequestResult<UpdateAccountResponses, UpdateAccountErrors, ThrowOnError> => (options.client ?? client).patch<UpdateAccountResponses, UpdateAccountErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -195,11 +188,6 @@ export const updateAccount = <ThrowOnError extends boolean = false>(options: Opt
 export const listServices = <ThrowOnError extends boolean = false>(options?: Options<ListServicesData, ThrowOnError>): RequestResult<ListServicesResponses, ListServicesErrors, ThrowOnError> => (options?.client ?? client).get<ListServicesResponses, ListServicesErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -215,18 +203,14 @@ export const listServices = <ThrowOnError extends boolean = false>(options?: Opt
 /**
  * Create a service
  *
- * With `template`, the service gets a copy of that integration template's API filter; an
- * unknown name is a 400 that lists the known ones.
+ * With `template`, the service gets a copy of that integration template's API filter. An
+ * account holds at most `MAX_SERVICES_PER_ACCOUNT` services (500 unless the operator says
+ * otherwise): creating one more is a 409 with `limit: services`.
  *
  */
 export const createService = <ThrowOnError extends boolean = false>(options: Options<CreateServiceData, ThrowOnError>): RequestResult<CreateServiceResponses, CreateServiceErrors, ThrowOnError> => (options.client ?? client).post<CreateServiceResponses, CreateServiceErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -254,11 +238,6 @@ export const createService = <ThrowOnError extends boolean = false>(options: Opt
 export const deleteService = <ThrowOnError extends boolean = false>(options: Options<DeleteServiceData, ThrowOnError>): RequestResult<DeleteServiceResponses, DeleteServiceErrors, ThrowOnError> => (options.client ?? client).delete<DeleteServiceResponses, DeleteServiceErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -278,11 +257,6 @@ export const deleteService = <ThrowOnError extends boolean = false>(options: Opt
 export const getService = <ThrowOnError extends boolean = false>(options: Options<GetServiceData, ThrowOnError>): RequestResult<GetServiceResponses, GetServiceErrors, ThrowOnError> => (options.client ?? client).get<GetServiceResponses, GetServiceErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -301,11 +275,6 @@ export const getService = <ThrowOnError extends boolean = false>(options: Option
 export const updateService = <ThrowOnError extends boolean = false>(options: Options<UpdateServiceData, ThrowOnError>): RequestResult<UpdateServiceResponses, UpdateServiceErrors, ThrowOnError> => (options.client ?? client).patch<UpdateServiceResponses, UpdateServiceErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -337,11 +306,6 @@ export const updateService = <ThrowOnError extends boolean = false>(options: Opt
 export const setServiceFilter = <ThrowOnError extends boolean = false>(options: Options<SetServiceFilterData, ThrowOnError>): RequestResult<SetServiceFilterResponses, SetServiceFilterErrors, ThrowOnError> => (options.client ?? client).put<SetServiceFilterResponses, SetServiceFilterErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -372,11 +336,6 @@ export const setServiceFilter = <ThrowOnError extends boolean = false>(options: 
 export const testServiceFilter = <ThrowOnError extends boolean = false>(options: Options<TestServiceFilterData, ThrowOnError>): RequestResult<TestServiceFilterResponses, TestServiceFilterErrors, ThrowOnError> => (options.client ?? client).post<TestServiceFilterResponses, TestServiceFilterErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -402,11 +361,6 @@ export const testServiceFilter = <ThrowOnError extends boolean = false>(options:
 export const endServiceMaintenance = <ThrowOnError extends boolean = false>(options: Options<EndServiceMaintenanceData, ThrowOnError>): RequestResult<EndServiceMaintenanceResponses, EndServiceMaintenanceErrors, ThrowOnError> => (options.client ?? client).delete<EndServiceMaintenanceResponses, EndServiceMaintenanceErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -428,18 +382,13 @@ export const endServiceMaintenance = <ThrowOnError extends boolean = false>(opti
  * `reason: maintenance` and kept in the API call log. With `tags`, only payloads whose text
  * contains every tag of some group are suppressed. Resolve events pass through, so an
  * incident opened before the window can still close. An empty body puts the service in
- * maintenance now, until `DELETE`. Limits: 10 groups of 10 tags of 50 characters; `end`
- * after `start`. A 400 names the field.
+ * maintenance now, until `DELETE`. Limits: 10 groups of 10 tags of 50 characters (a 400
+ * names the field); `end` after `start` (else 422, which the schema cannot state).
  *
  */
 export const setServiceMaintenance = <ThrowOnError extends boolean = false>(options: Options<SetServiceMaintenanceData, ThrowOnError>): RequestResult<SetServiceMaintenanceResponses, SetServiceMaintenanceErrors, ThrowOnError> => (options.client ?? client).put<SetServiceMaintenanceResponses, SetServiceMaintenanceErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -469,11 +418,6 @@ export const setServiceMaintenance = <ThrowOnError extends boolean = false>(opti
 export const listIntegrationTemplates = <ThrowOnError extends boolean = false>(options?: Options<ListIntegrationTemplatesData, ThrowOnError>): RequestResult<ListIntegrationTemplatesResponses, ListIntegrationTemplatesErrors, ThrowOnError> => (options?.client ?? client).get<ListIntegrationTemplatesResponses, ListIntegrationTemplatesErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -494,11 +438,6 @@ export const listIntegrationTemplates = <ThrowOnError extends boolean = false>(o
 export const listTokens = <ThrowOnError extends boolean = false>(options?: Options<ListTokensData, ThrowOnError>): RequestResult<ListTokensResponses, ListTokensErrors, ThrowOnError> => (options?.client ?? client).get<ListTokensResponses, ListTokensErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -515,17 +454,14 @@ export const listTokens = <ThrowOnError extends boolean = false>(options?: Optio
  * Create an API token
  *
  * The answer holds the secret, shown this once (only its hash is stored). A `service` token
- * needs the `serviceId` of a service of this account.
+ * needs the `serviceId` of a service of this account. An account holds at most
+ * `MAX_TOKENS_PER_ACCOUNT` live (not revoked) tokens (500 unless the operator says otherwise):
+ * creating one more is a 409 with `limit: tokens`.
  *
  */
 export const createToken = <ThrowOnError extends boolean = false>(options: Options<CreateTokenData, ThrowOnError>): RequestResult<CreateTokenResponses, CreateTokenErrors, ThrowOnError> => (options.client ?? client).post<CreateTokenResponses, CreateTokenErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -551,11 +487,6 @@ export const createToken = <ThrowOnError extends boolean = false>(options: Optio
 export const revokeToken = <ThrowOnError extends boolean = false>(options: Options<RevokeTokenData, ThrowOnError>): RequestResult<RevokeTokenResponses, RevokeTokenErrors, ThrowOnError> => (options.client ?? client).delete<RevokeTokenResponses, RevokeTokenErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -570,20 +501,17 @@ export const revokeToken = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Rename a token or switch its debug flag
+ * Rename a token, switch its debug flag or set its rate limit
  *
- * `debug: true` keeps the token's ingest calls in the API call log (`GET /v1/api-logs`). A
- * revoked token cannot change (409).
+ * `debug: true` keeps the token's ingest calls in the API call log (`GET /v1/api-logs`).
+ * `rateLimitPerMinute` sets the token's own limit, at most the service's default
+ * (`RATE_LIMIT_PER_MINUTE`, 600 unless the operator says otherwise; a 422 above it); `null`
+ * follows the default again. A revoked token cannot change (409).
  *
  */
 export const updateToken = <ThrowOnError extends boolean = false>(options: Options<UpdateTokenData, ThrowOnError>): RequestResult<UpdateTokenResponses, UpdateTokenErrors, ThrowOnError> => (options.client ?? client).patch<UpdateTokenResponses, UpdateTokenErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -611,11 +539,6 @@ export const updateToken = <ThrowOnError extends boolean = false>(options: Optio
 export const rotateToken = <ThrowOnError extends boolean = false>(options: Options<RotateTokenData, ThrowOnError>): RequestResult<RotateTokenResponses, RotateTokenErrors, ThrowOnError> => (options.client ?? client).post<RotateTokenResponses, RotateTokenErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -639,11 +562,6 @@ export const rotateToken = <ThrowOnError extends boolean = false>(options: Optio
 export const listIncidents = <ThrowOnError extends boolean = false>(options?: Options<ListIncidentsData, ThrowOnError>): RequestResult<ListIncidentsResponses, ListIncidentsErrors, ThrowOnError> => (options?.client ?? client).get<ListIncidentsResponses, ListIncidentsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -662,11 +580,6 @@ export const listIncidents = <ThrowOnError extends boolean = false>(options?: Op
 export const getIncident = <ThrowOnError extends boolean = false>(options: Options<GetIncidentData, ThrowOnError>): RequestResult<GetIncidentResponses, GetIncidentErrors, ThrowOnError> => (options.client ?? client).get<GetIncidentResponses, GetIncidentErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -676,6 +589,28 @@ export const getIncident = <ThrowOnError extends boolean = false>(options: Optio
         }
     ],
     url: '/v1/incidents/{incidentId}',
+    ...options
+});
+
+/**
+ * List an incident's events, newest first
+ *
+ * Every event of the incident, a page at a time (the incident itself carries its count and
+ * latest events). The last page ends with the event that opened it.
+ *
+ */
+export const listIncidentEvents = <ThrowOnError extends boolean = false>(options: Options<ListIncidentEventsData, ThrowOnError>): RequestResult<ListIncidentEventsResponses, ListIncidentEventsErrors, ThrowOnError> => (options.client ?? client).get<ListIncidentEventsResponses, ListIncidentEventsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
+    ],
+    url: '/v1/incidents/{incidentId}/events',
     ...options
 });
 
@@ -690,11 +625,6 @@ export const getIncident = <ThrowOnError extends boolean = false>(options: Optio
 export const acknowledgeIncident = <ThrowOnError extends boolean = false>(options: Options<AcknowledgeIncidentData, ThrowOnError>): RequestResult<AcknowledgeIncidentResponses, AcknowledgeIncidentErrors, ThrowOnError> => (options.client ?? client).post<AcknowledgeIncidentResponses, AcknowledgeIncidentErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -723,11 +653,6 @@ export const acknowledgeIncident = <ThrowOnError extends boolean = false>(option
 export const unacknowledgeIncident = <ThrowOnError extends boolean = false>(options: Options<UnacknowledgeIncidentData, ThrowOnError>): RequestResult<UnacknowledgeIncidentResponses, UnacknowledgeIncidentErrors, ThrowOnError> => (options.client ?? client).post<UnacknowledgeIncidentResponses, UnacknowledgeIncidentErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -756,11 +681,6 @@ export const unacknowledgeIncident = <ThrowOnError extends boolean = false>(opti
 export const resolveIncident = <ThrowOnError extends boolean = false>(options: Options<ResolveIncidentData, ThrowOnError>): RequestResult<ResolveIncidentResponses, ResolveIncidentErrors, ThrowOnError> => (options.client ?? client).post<ResolveIncidentResponses, ResolveIncidentErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -784,11 +704,6 @@ export const resolveIncident = <ThrowOnError extends boolean = false>(options: O
 export const listRequests = <ThrowOnError extends boolean = false>(options?: Options<ListRequestsData, ThrowOnError>): RequestResult<ListRequestsResponses, ListRequestsErrors, ThrowOnError> => (options?.client ?? client).get<ListRequestsResponses, ListRequestsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -807,11 +722,6 @@ export const listRequests = <ThrowOnError extends boolean = false>(options?: Opt
 export const getRequest = <ThrowOnError extends boolean = false>(options: Options<GetRequestData, ThrowOnError>): RequestResult<GetRequestResponses, GetRequestErrors, ThrowOnError> => (options.client ?? client).get<GetRequestResponses, GetRequestErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {
@@ -834,11 +744,6 @@ export const getRequest = <ThrowOnError extends boolean = false>(options: Option
 export const listApiLogs = <ThrowOnError extends boolean = false>(options?: Options<ListApiLogsData, ThrowOnError>): RequestResult<ListApiLogsResponses, ListApiLogsErrors, ThrowOnError> => (options?.client ?? client).get<ListApiLogsResponses, ListApiLogsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        },
         { name: 'X-Callgoose-Auth', type: 'apiKey' },
         { scheme: 'basic', type: 'http' },
         {

@@ -37,7 +37,9 @@ export type Problem = {
         message: string;
     }>;
     /**
-     * For 413 and 429, the name of the limit that was hit.
+     * The name of the limit that was hit: for 409 an account cap (`services`, `tokens`); for
+     * 413, 414, 429 and 503 the size, rate or concurrency limit.
+     *
      */
     limit?: string;
 };
@@ -59,6 +61,15 @@ export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
 
 export type Urgency = 'high' | 'low';
 
+/**
+ * The correlation value ("Map Incident With") read from the payload: it ties repeats and
+ * resolves to one open incident. A value longer than 1,024 characters is replaced by
+ * `sha256:` and the lower-case hex SHA-256 of its UTF-8 bytes (71 characters), so long values
+ * still match one another and are never stored or echoed in full.
+ *
+ */
+export type CorrelationValue = string;
+
 export type IncidentSummary = {
     id: string;
     /**
@@ -69,10 +80,7 @@ export type IncidentSummary = {
     title: string;
     status: IncidentStatus;
     urgency: Urgency;
-    /**
-     * The "Map Incident With" value that ties repeats and resolves to this incident.
-     */
-    correlationKey?: string;
+    correlationKey?: CorrelationValue;
     /**
      * What this call did to the incident.
      */
@@ -87,26 +95,35 @@ export type IngestResult = {
      * The id of this API call (repeated for a retried delivery).
      */
     id: string;
+    /**
+     * What the call's triggers did (per incident, see `incidents`).
+     */
     triggered: {
         /**
-         * Incidents opened by this call.
+         * True if a new incident was created.
          */
-        created: number;
+        created: boolean;
         /**
-         * Trigger events added to an incident that was already open.
+         * True if a trigger was added to an incident that was already open.
          */
-        duplicate: number;
+        duplicate: boolean;
     };
+    /**
+     * What the call's resolves did (per incident, see `incidents`).
+     */
     resolved: {
         /**
-         * Incidents resolved by this call.
+         * True if an open incident was resolved.
          */
-        resolved: number;
+        resolved: boolean;
         /**
-         * Resolve events that found no open incident (already resolved, or never opened).
+         * True if a resolve found no open incident (already resolved, or never opened).
          */
-        duplicate: number;
+        duplicate: boolean;
     };
+    /**
+     * Each incident the call created, added to or resolved, with what happened to it (`action`).
+     */
     incidents: Array<IncidentSummary>;
     /**
      * Why nothing was created (202 only).
@@ -194,6 +211,11 @@ export type SessionCreate = {
 };
 
 /**
+ * A supported language (docs/product.md §9), as an account stores it.
+ */
+export type SupportedLanguage = 'en' | 'es' | 'fr' | 'de' | 'it' | 'pt' | 'pt-BR' | 'nl' | 'sv' | 'nb' | 'da' | 'fi' | 'pl' | 'cs' | 'sk' | 'hu' | 'ro' | 'bg' | 'el' | 'ru' | 'uk' | 'tr' | 'ar' | 'he' | 'fa' | 'hi' | 'bn' | 'ta' | 'th' | 'vi' | 'id' | 'ms' | 'ja' | 'ko' | 'zh-CN' | 'zh-TW';
+
+/**
  * The caller's account (tenant).
  */
 export type Account = {
@@ -204,22 +226,46 @@ export type Account = {
      * titles ("Incident from unknown source").
      *
      */
-    language: string;
+    language: SupportedLanguage;
+    /**
+     * The account's own rate limit (requests a minute with all its tokens together; 0: none).
+     * Absent: the service's default (`ACCOUNT_RATE_LIMIT_PER_MINUTE`).
+     *
+     */
+    rateLimitPerMinute?: number;
     createdAt: string;
     updatedAt: string;
 };
 
 /**
+ * Text with at least one character that is not white space; stored trimmed.
+ */
+export type NotBlank = string;
+
+/**
+ * A BCP 47 tag whose primary language subtag is supported, in any case, with `-` or `_` and
+ * any further subtags: `de`, `de-AT`, `pt_BR`, `zh-Hant-TW`, and the old codes `iw` (→ he),
+ * `no`/`nn` (→ nb), `in` (→ id). Stored as the supported language it matches.
+ *
+ */
+export type LanguageTag = string;
+
+/**
+ * Requests a minute: a number from 1 up to the service's default limit for this kind (the
+ * operator's `RATE_LIMIT_PER_MINUTE` for a token, `ACCOUNT_RATE_LIMIT_PER_MINUTE` for an
+ * account; any number when that default is 0, none), or `null` to follow the default again.
+ * The API can tighten a limit, never loosen it: above the default is a 422.
+ *
+ */
+export type RateLimitSetting = number | null;
+
+/**
  * The fields to change; the others stay as they are.
  */
 export type AccountUpdate = {
-    name?: string;
-    /**
-     * A BCP 47 tag that matches a supported language (`de`, `de-AT`, `pt-BR`, `zh-Hant`…);
-     * stored as the supported language it matches (`de-AT` → `de`). Others are a 400.
-     *
-     */
-    language?: string;
+    name?: NotBlank;
+    language?: LanguageTag;
+    rateLimitPerMinute?: RateLimitSetting;
 };
 
 /**
@@ -289,12 +335,19 @@ export type ApiFilter = {
 };
 
 /**
+ * The name of a built-in integration template (`GET /v1/integration-templates`); the service's
+ * test/contract-rules.test.ts keeps this list equal to @sqibs/templates'.
+ *
+ */
+export type IntegrationTemplateName = 'prometheus-alertmanager' | 'grafana' | 'zabbix' | 'datadog' | 'uptime-kuma' | 'better-stack' | 'generic-json' | 'plain-text';
+
+/**
  * Groups of text tags. A group matches when the payload text contains all of its tags
  * (case-insensitive); any matching group puts the call under maintenance. Without groups,
  * every call is.
  *
  */
-export type MaintenanceTags = Array<Array<string>>;
+export type MaintenanceTags = Array<Array<NotBlank>>;
 
 /**
  * A maintenance window (docs/product.md §7). While it holds, calls that a trigger filter passes
@@ -325,7 +378,7 @@ export type Service = {
     /**
      * The integration template the service was created from (its filter may have changed since).
      */
-    template?: string;
+    template?: IntegrationTemplateName;
     maintenance?: MaintenanceWindow;
     /**
      * Whether the maintenance window holds now. With tags, only calls whose payload matches a
@@ -342,7 +395,7 @@ export type ServiceList = {
 };
 
 export type ServiceCreate = {
-    name: string;
+    name: NotBlank;
     titleKey?: PayloadKey;
     descriptionKey?: PayloadKey;
     state?: ServiceState;
@@ -351,14 +404,14 @@ export type ServiceCreate = {
      * a copy of its API filter.
      *
      */
-    template?: string;
+    template?: IntegrationTemplateName;
 };
 
 /**
  * The fields to change; the others stay as they are. `null` removes a key.
  */
 export type ServiceUpdate = {
-    name?: string;
+    name?: NotBlank;
     titleKey?: PayloadKey | null;
     descriptionKey?: PayloadKey | null;
     state?: ServiceState;
@@ -424,10 +477,7 @@ export type FilterTestResult = {
     urgency?: Urgency;
     title?: string;
     description?: string;
-    /**
-     * The correlation value ("Map Incident With") read from the payload.
-     */
-    correlationKey?: string;
+    correlationKey?: CorrelationValue;
     autoResolveAfterSeconds?: number;
     /**
      * Why nothing would be created (`suppressed` and `skipped` only).
@@ -448,7 +498,7 @@ export type IntegrationTemplate = {
     /**
      * The stable slug to pass as `template` to `POST /v1/services`.
      */
-    name: string;
+    name: IntegrationTemplateName;
     /**
      * The tool's name.
      */
@@ -497,6 +547,12 @@ export type Token = {
      * Calls made with this token are kept in the API call log.
      */
     debug: boolean;
+    /**
+     * The token's own rate limit (requests a minute; 0: none). Absent: the service's default
+     * (`RATE_LIMIT_PER_MINUTE`).
+     *
+     */
+    rateLimitPerMinute?: number;
     createdAt: string;
     /**
      * The last authenticated call (updated at most once a minute).
@@ -509,15 +565,54 @@ export type TokenList = {
     items: Array<Token>;
 };
 
-export type TokenCreate = {
-    name: string;
-    scope: TokenScope;
-    /**
-     * Required for (and only for) the `service` scope; a service of this account.
-     */
-    serviceId?: ObjectId;
+/**
+ * A name for people to recognize the token by (stored trimmed).
+ */
+export type TokenName = NotBlank;
+
+/**
+ * A token for ingest into every service of this account (`/v1/process`, `/v1/request`). It names no service.
+ */
+export type GlobalTokenCreate = {
+    name: TokenName;
+    scope: 'global';
     debug?: boolean;
 };
+
+/**
+ * A token for one service of this account (ingest for that service only).
+ */
+export type ServiceTokenCreate = {
+    name: TokenName;
+    scope: 'service';
+    /**
+     * A service of this account (404 otherwise).
+     */
+    serviceId: ObjectId;
+    debug?: boolean;
+};
+
+/**
+ * A token for the management API of this account. It names no service.
+ */
+export type AdminTokenCreate = {
+    name: TokenName;
+    scope: 'admin';
+    debug?: boolean;
+};
+
+/**
+ * One shape per scope, chosen by `scope`: a `service` token names its service (`serviceId`),
+ * the others name none. A new scope is one more shape here and in the mapping.
+ *
+ */
+export type TokenCreate = ({
+    scope: 'global';
+} & GlobalTokenCreate) | ({
+    scope: 'service';
+} & ServiceTokenCreate) | ({
+    scope: 'admin';
+} & AdminTokenCreate);
 
 /**
  * A token and its secret. The secret is shown this once; only its hash is stored.
@@ -531,11 +626,12 @@ export type IssuedToken = {
  * The fields to change; the others stay as they are.
  */
 export type TokenUpdate = {
-    name?: string;
+    name?: TokenName;
     /**
      * Keep this token's calls in the API call log.
      */
     debug?: boolean;
+    rateLimitPerMinute?: RateLimitSetting;
 };
 
 export type TokenRotate = {
@@ -544,6 +640,13 @@ export type TokenRotate = {
      */
     graceSeconds?: number;
 };
+
+/**
+ * Pass as `cursor` for the next page; absent on the last page. Opaque: 16 base64url characters,
+ * and every such string is a valid position (past the end, the page is empty).
+ *
+ */
+export type PageCursor = string;
 
 /**
  * An incident as listed (without description, events and payload).
@@ -558,7 +661,7 @@ export type IncidentListItem = {
     title: string;
     urgency: Urgency;
     status: IncidentStatus;
-    correlationKey?: string;
+    correlationKey?: CorrelationValue;
     /**
      * The `from` URL parameter of the call that opened it.
      */
@@ -573,10 +676,7 @@ export type IncidentListItem = {
 
 export type IncidentPage = {
     items: Array<IncidentListItem>;
-    /**
-     * Pass as `cursor` for the next page; absent on the last page.
-     */
-    nextCursor?: string;
+    nextCursor?: PageCursor;
 };
 
 export type IncidentEvent = {
@@ -608,7 +708,7 @@ export type StoredPayload = {
 };
 
 /**
- * An incident with its description, event log and raw payload.
+ * An incident with its description, its latest events and raw payload.
  */
 export type Incident = {
     id: ObjectId;
@@ -618,9 +718,17 @@ export type Incident = {
     description: string;
     urgency: Urgency;
     status: IncidentStatus;
-    correlationKey?: string;
+    correlationKey?: CorrelationValue;
     source?: string;
+    /**
+     * How many events the incident has (all of them, not only those in `events`).
+     */
     eventCount: number;
+    /**
+     * The latest 20 events at most, oldest first; all of them, newest first and paged:
+     * `GET /v1/incidents/{incidentId}/events`.
+     *
+     */
     events: Array<IncidentEvent>;
     payload: StoredPayload;
     autoResolveAfterSeconds?: number;
@@ -629,6 +737,21 @@ export type Incident = {
     lastEventAt: string;
     acknowledgedAt?: string;
     resolvedAt?: string;
+};
+
+/**
+ * Pass as `cursor` for the next page of events; absent on the last page. Opaque: base64url,
+ * and every such string of 11 to 128 characters is a valid position.
+ *
+ */
+export type EventCursor = string;
+
+export type IncidentEventPage = {
+    /**
+     * Newest first; the last page ends with the event that opened the incident.
+     */
+    items: Array<IncidentEvent>;
+    nextCursor?: EventCursor;
 };
 
 export type IncidentComment = {
@@ -640,10 +763,7 @@ export type IncidentComment = {
 
 export type RequestPage = {
     items: Array<Request>;
-    /**
-     * Pass as `cursor` for the next page; absent on the last page.
-     */
-    nextCursor?: string;
+    nextCursor?: PageCursor;
 };
 
 /**
@@ -684,7 +804,7 @@ export type ApiLogEntry = {
 
 export type ApiLogPage = {
     items: Array<ApiLogEntry>;
-    nextCursor?: string;
+    nextCursor?: PageCursor;
 };
 
 /**
@@ -695,13 +815,9 @@ export type ApiLogPage = {
 export type From = string;
 
 /**
- * The API token as a URL parameter, for callers that cannot set headers.
- */
-export type TokenQuery = string;
-
-/**
- * Makes a retry explicit: a second call with the same key from the same token is answered
- * like the first and stores nothing new.
+ * Makes a retry explicit: a second call with the same key from the same token within a day is
+ * answered like the first and stores nothing new. The same key with a different body (or
+ * `from`, or content type) is a 422 (the IETF Idempotency-Key draft): nothing is stored.
  *
  */
 export type IdempotencyKey = string;
@@ -731,12 +847,12 @@ export type ServiceIdFilter = ObjectId;
 export type Limit = number;
 
 /**
- * The `nextCursor` of the previous page (opaque). Pages run newest first and stay stable while
- * new items arrive: no item appears twice, and every item that existed when paging began is
+ * The `nextCursor` of the previous page. Pages run newest first and stay stable while new
+ * items arrive: no item appears twice, and every item that existed when paging began is
  * reached. Items created after the first page was read are not in the later pages.
  *
  */
-export type Cursor = string;
+export type Cursor = PageCursor;
 
 /**
  * The incident's id. An id of another account, or one that is not an id at all, is a 404:
@@ -744,6 +860,13 @@ export type Cursor = string;
  *
  */
 export type IncidentId = string;
+
+/**
+ * The `nextCursor` of the previous page of events. Pages run newest first; no event appears
+ * twice, and every event that existed when paging began is reached.
+ *
+ */
+export type EventCursor2 = EventCursor;
 
 /**
  * The request's id. An id of another account, or one that is not an id at all, is a 404:
@@ -823,8 +946,9 @@ export type ProcessIncidentData = {
     body?: IngestPayload;
     headers?: {
         /**
-         * Makes a retry explicit: a second call with the same key from the same token is answered
-         * like the first and stores nothing new.
+         * Makes a retry explicit: a second call with the same key from the same token within a day is
+         * answered like the first and stores nothing new. The same key with a different body (or
+         * `from`, or content type) is a 422 (the IETF Idempotency-Key draft): nothing is stored.
          *
          */
         'Idempotency-Key'?: string;
@@ -837,10 +961,6 @@ export type ProcessIncidentData = {
          *
          */
         from?: string;
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
     };
     url: '/v1/process';
 };
@@ -851,7 +971,9 @@ export type ProcessIncidentErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -862,6 +984,13 @@ export type ProcessIncidentErrors = {
      * The body is larger than the configured limit. Nothing was stored.
      */
     413: Problem;
+    /**
+     * The request matches the schema but breaks a rule the schema cannot state (for example a
+     * maintenance window whose `end` is not after its `start`, or an `Idempotency-Key` used
+     * before with a different body). Nothing was changed; `errors` names the field when there is one.
+     *
+     */
+    422: Problem;
     /**
      * A rate limit was hit. Retry after the number of seconds in Retry-After.
      */
@@ -902,8 +1031,9 @@ export type CreateRequestData = {
     body?: IngestPayload;
     headers?: {
         /**
-         * Makes a retry explicit: a second call with the same key from the same token is answered
-         * like the first and stores nothing new.
+         * Makes a retry explicit: a second call with the same key from the same token within a day is
+         * answered like the first and stores nothing new. The same key with a different body (or
+         * `from`, or content type) is a 422 (the IETF Idempotency-Key draft): nothing is stored.
          *
          */
         'Idempotency-Key'?: string;
@@ -916,10 +1046,6 @@ export type CreateRequestData = {
          *
          */
         from?: string;
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
     };
     url: '/v1/request';
 };
@@ -930,7 +1056,9 @@ export type CreateRequestErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -941,6 +1069,13 @@ export type CreateRequestErrors = {
      * The body is larger than the configured limit. Nothing was stored.
      */
     413: Problem;
+    /**
+     * The request matches the schema but breaks a rule the schema cannot state (for example a
+     * maintenance window whose `end` is not after its `start`, or an `Idempotency-Key` used
+     * before with a different body). Nothing was changed; `errors` names the field when there is one.
+     *
+     */
+    422: Problem;
     /**
      * A rate limit was hit. Retry after the number of seconds in Retry-After.
      */
@@ -971,7 +1106,9 @@ export type DeleteSessionData = {
 
 export type DeleteSessionErrors = {
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1004,7 +1141,9 @@ export type GetSessionData = {
 
 export type GetSessionErrors = {
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1037,7 +1176,9 @@ export type CreateSessionErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1072,12 +1213,7 @@ export type CreateSessionResponse = CreateSessionResponses[keyof CreateSessionRe
 export type GetAccountData = {
     body?: never;
     path?: never;
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/account';
 };
 
@@ -1087,7 +1223,9 @@ export type GetAccountErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1118,12 +1256,7 @@ export type GetAccountResponse = GetAccountResponses[keyof GetAccountResponses];
 export type UpdateAccountData = {
     body: AccountUpdate;
     path?: never;
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/account';
 };
 
@@ -1133,7 +1266,9 @@ export type UpdateAccountErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1144,6 +1279,13 @@ export type UpdateAccountErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
+    /**
+     * The request matches the schema but breaks a rule the schema cannot state (for example a
+     * maintenance window whose `end` is not after its `start`, or an `Idempotency-Key` used
+     * before with a different body). Nothing was changed; `errors` names the field when there is one.
+     *
+     */
+    422: Problem;
     /**
      * A rate limit was hit. Retry after the number of seconds in Retry-After.
      */
@@ -1168,12 +1310,7 @@ export type UpdateAccountResponse = UpdateAccountResponses[keyof UpdateAccountRe
 export type ListServicesData = {
     body?: never;
     path?: never;
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services';
 };
 
@@ -1183,7 +1320,9 @@ export type ListServicesErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1214,12 +1353,7 @@ export type ListServicesResponse = ListServicesResponses[keyof ListServicesRespo
 export type CreateServiceData = {
     body: ServiceCreate;
     path?: never;
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services';
 };
 
@@ -1229,13 +1363,21 @@ export type CreateServiceErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
      * The token is valid but its scope does not allow this operation.
      */
     403: Problem;
+    /**
+     * The change is not allowed in the resource's current state, or the account holds as many of
+     * this resource as it may (`limit` names the cap).
+     *
+     */
+    409: Problem;
     /**
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
@@ -1271,12 +1413,7 @@ export type DeleteServiceData = {
          */
         serviceId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services/{serviceId}';
 };
 
@@ -1286,7 +1423,9 @@ export type DeleteServiceErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1328,12 +1467,7 @@ export type GetServiceData = {
          */
         serviceId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services/{serviceId}';
 };
 
@@ -1343,7 +1477,9 @@ export type GetServiceErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1385,12 +1521,7 @@ export type UpdateServiceData = {
          */
         serviceId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services/{serviceId}';
 };
 
@@ -1400,7 +1531,9 @@ export type UpdateServiceErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1446,12 +1579,7 @@ export type SetServiceFilterData = {
          */
         serviceId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services/{serviceId}/filter';
 };
 
@@ -1461,7 +1589,9 @@ export type SetServiceFilterErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1507,12 +1637,7 @@ export type TestServiceFilterData = {
          */
         serviceId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services/{serviceId}/filter/test';
 };
 
@@ -1522,7 +1647,9 @@ export type TestServiceFilterErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1572,12 +1699,7 @@ export type EndServiceMaintenanceData = {
          */
         serviceId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services/{serviceId}/maintenance';
 };
 
@@ -1587,7 +1709,9 @@ export type EndServiceMaintenanceErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1629,12 +1753,7 @@ export type SetServiceMaintenanceData = {
          */
         serviceId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/services/{serviceId}/maintenance';
 };
 
@@ -1644,7 +1763,9 @@ export type SetServiceMaintenanceErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1659,6 +1780,13 @@ export type SetServiceMaintenanceErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
+    /**
+     * The request matches the schema but breaks a rule the schema cannot state (for example a
+     * maintenance window whose `end` is not after its `start`, or an `Idempotency-Key` used
+     * before with a different body). Nothing was changed; `errors` names the field when there is one.
+     *
+     */
+    422: Problem;
     /**
      * A rate limit was hit. Retry after the number of seconds in Retry-After.
      */
@@ -1683,12 +1811,7 @@ export type SetServiceMaintenanceResponse = SetServiceMaintenanceResponses[keyof
 export type ListIntegrationTemplatesData = {
     body?: never;
     path?: never;
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/integration-templates';
 };
 
@@ -1698,7 +1821,9 @@ export type ListIntegrationTemplatesErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1729,12 +1854,7 @@ export type ListIntegrationTemplatesResponse = ListIntegrationTemplatesResponses
 export type ListTokensData = {
     body?: never;
     path?: never;
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/tokens';
 };
 
@@ -1744,7 +1864,9 @@ export type ListTokensErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1775,12 +1897,7 @@ export type ListTokensResponse = ListTokensResponses[keyof ListTokensResponses];
 export type CreateTokenData = {
     body: TokenCreate;
     path?: never;
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/tokens';
 };
 
@@ -1790,7 +1907,9 @@ export type CreateTokenErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1801,6 +1920,12 @@ export type CreateTokenErrors = {
      * No such resource in the caller's account.
      */
     404: Problem;
+    /**
+     * The change is not allowed in the resource's current state, or the account holds as many of
+     * this resource as it may (`limit` names the cap).
+     *
+     */
+    409: Problem;
     /**
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
@@ -1836,12 +1961,7 @@ export type RevokeTokenData = {
          */
         tokenId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/tokens/{tokenId}';
 };
 
@@ -1851,7 +1971,9 @@ export type RevokeTokenErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1893,12 +2015,7 @@ export type UpdateTokenData = {
          */
         tokenId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/tokens/{tokenId}';
 };
 
@@ -1908,7 +2025,9 @@ export type UpdateTokenErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1920,13 +2039,22 @@ export type UpdateTokenErrors = {
      */
     404: Problem;
     /**
-     * The change is not allowed in the resource's current state.
+     * The change is not allowed in the resource's current state, or the account holds as many of
+     * this resource as it may (`limit` names the cap).
+     *
      */
     409: Problem;
     /**
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
+    /**
+     * The request matches the schema but breaks a rule the schema cannot state (for example a
+     * maintenance window whose `end` is not after its `start`, or an `Idempotency-Key` used
+     * before with a different body). Nothing was changed; `errors` names the field when there is one.
+     *
+     */
+    422: Problem;
     /**
      * A rate limit was hit. Retry after the number of seconds in Retry-After.
      */
@@ -1958,12 +2086,7 @@ export type RotateTokenData = {
          */
         tokenId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/tokens/{tokenId}/rotate';
 };
 
@@ -1973,7 +2096,9 @@ export type RotateTokenErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -1985,7 +2110,9 @@ export type RotateTokenErrors = {
      */
     404: Problem;
     /**
-     * The change is not allowed in the resource's current state.
+     * The change is not allowed in the resource's current state, or the account holds as many of
+     * this resource as it may (`limit` names the cap).
+     *
      */
     409: Problem;
     /**
@@ -2026,7 +2153,9 @@ export type ListIncidentsData = {
          */
         serviceId?: ObjectId;
         /**
-         * Only incidents opened by calls with this `from`.
+         * Only incidents opened by calls with this `from`, compared after the same cleaning as
+         * `from` (directional formatting removed, trimmed); empty means no filter.
+         *
          */
         source?: string;
         /**
@@ -2034,16 +2163,12 @@ export type ListIncidentsData = {
          */
         limit?: number;
         /**
-         * The `nextCursor` of the previous page (opaque). Pages run newest first and stay stable while
-         * new items arrive: no item appears twice, and every item that existed when paging began is
+         * The `nextCursor` of the previous page. Pages run newest first and stay stable while new
+         * items arrive: no item appears twice, and every item that existed when paging began is
          * reached. Items created after the first page was read are not in the later pages.
          *
          */
-        cursor?: string;
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
+        cursor?: PageCursor;
     };
     url: '/v1/incidents';
 };
@@ -2054,7 +2179,9 @@ export type ListIncidentsErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -2092,12 +2219,7 @@ export type GetIncidentData = {
          */
         incidentId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/incidents/{incidentId}';
 };
 
@@ -2107,7 +2229,9 @@ export type GetIncidentErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -2139,6 +2263,71 @@ export type GetIncidentResponses = {
 
 export type GetIncidentResponse = GetIncidentResponses[keyof GetIncidentResponses];
 
+export type ListIncidentEventsData = {
+    body?: never;
+    path: {
+        /**
+         * The incident's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        incidentId: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page of events. Pages run newest first; no event appears
+         * twice, and every event that existed when paging began is reached.
+         *
+         */
+        cursor?: EventCursor;
+    };
+    url: '/v1/incidents/{incidentId}/events';
+};
+
+export type ListIncidentEventsErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListIncidentEventsError = ListIncidentEventsErrors[keyof ListIncidentEventsErrors];
+
+export type ListIncidentEventsResponses = {
+    /**
+     * One page of events.
+     */
+    200: IncidentEventPage;
+};
+
+export type ListIncidentEventsResponse = ListIncidentEventsResponses[keyof ListIncidentEventsResponses];
+
 export type AcknowledgeIncidentData = {
     /**
      * An optional comment, kept on the incident's event.
@@ -2152,12 +2341,7 @@ export type AcknowledgeIncidentData = {
          */
         incidentId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/incidents/{incidentId}/acknowledge';
 };
 
@@ -2167,7 +2351,9 @@ export type AcknowledgeIncidentErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -2179,7 +2365,9 @@ export type AcknowledgeIncidentErrors = {
      */
     404: Problem;
     /**
-     * The change is not allowed in the resource's current state.
+     * The change is not allowed in the resource's current state, or the account holds as many of
+     * this resource as it may (`limit` names the cap).
+     *
      */
     409: Problem;
     /**
@@ -2220,12 +2408,7 @@ export type UnacknowledgeIncidentData = {
          */
         incidentId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/incidents/{incidentId}/unacknowledge';
 };
 
@@ -2235,7 +2418,9 @@ export type UnacknowledgeIncidentErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -2247,7 +2432,9 @@ export type UnacknowledgeIncidentErrors = {
      */
     404: Problem;
     /**
-     * The change is not allowed in the resource's current state.
+     * The change is not allowed in the resource's current state, or the account holds as many of
+     * this resource as it may (`limit` names the cap).
+     *
      */
     409: Problem;
     /**
@@ -2288,12 +2475,7 @@ export type ResolveIncidentData = {
          */
         incidentId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/incidents/{incidentId}/resolve';
 };
 
@@ -2303,7 +2485,9 @@ export type ResolveIncidentErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -2315,7 +2499,9 @@ export type ResolveIncidentErrors = {
      */
     404: Problem;
     /**
-     * The change is not allowed in the resource's current state.
+     * The change is not allowed in the resource's current state, or the account holds as many of
+     * this resource as it may (`limit` names the cap).
+     *
      */
     409: Problem;
     /**
@@ -2352,16 +2538,12 @@ export type ListRequestsData = {
          */
         limit?: number;
         /**
-         * The `nextCursor` of the previous page (opaque). Pages run newest first and stay stable while
-         * new items arrive: no item appears twice, and every item that existed when paging began is
+         * The `nextCursor` of the previous page. Pages run newest first and stay stable while new
+         * items arrive: no item appears twice, and every item that existed when paging began is
          * reached. Items created after the first page was read are not in the later pages.
          *
          */
-        cursor?: string;
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
+        cursor?: PageCursor;
     };
     url: '/v1/requests';
 };
@@ -2372,7 +2554,9 @@ export type ListRequestsErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -2410,12 +2594,7 @@ export type GetRequestData = {
          */
         requestId: string;
     };
-    query?: {
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
-    };
+    query?: never;
     url: '/v1/requests/{requestId}';
 };
 
@@ -2425,7 +2604,9 @@ export type GetRequestErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**
@@ -2470,16 +2651,12 @@ export type ListApiLogsData = {
          */
         limit?: number;
         /**
-         * The `nextCursor` of the previous page (opaque). Pages run newest first and stay stable while
-         * new items arrive: no item appears twice, and every item that existed when paging began is
+         * The `nextCursor` of the previous page. Pages run newest first and stay stable while new
+         * items arrive: no item appears twice, and every item that existed when paging began is
          * reached. Items created after the first page was read are not in the later pages.
          *
          */
-        cursor?: string;
-        /**
-         * The API token as a URL parameter, for callers that cannot set headers.
-         */
-        token?: string;
+        cursor?: PageCursor;
     };
     url: '/v1/api-logs';
 };
@@ -2490,7 +2667,9 @@ export type ListApiLogsErrors = {
      */
     400: Problem;
     /**
-     * The API token is missing, unknown or revoked, or two credentials differ.
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
      */
     401: Problem;
     /**

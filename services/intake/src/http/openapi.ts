@@ -13,12 +13,19 @@ export function loadApiDocument(): OpenAPIV3.DocumentV3_1 {
   return JSON.parse(bundle) as OpenAPIV3.DocumentV3_1;
 }
 
-/** Validates every request against the document, and every response when asked (tests). */
-export function openApiValidator(validateResponses: boolean): RequestHandler[] {
+/**
+ * Validates every request against the document, and every response when asked (tests).
+ * Parameters are read as their schemas' types (express-openapi-validator always coerces
+ * them); JSON bodies are not coerced: `null` is not 0 and `false` is not "false".
+ */
+export function openApiValidator(
+  document: OpenAPIV3.DocumentV3_1,
+  validateResponses: boolean,
+): RequestHandler[] {
   return OpenApiValidator.middleware({
-    apiSpec: loadApiDocument(),
+    apiSpec: document,
     validateApiSpec: true,
-    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
     validateResponses: validateResponses ? { removeAdditional: false } : false,
     validateSecurity: false,
     ignoreUndocumented: false,

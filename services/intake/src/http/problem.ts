@@ -9,6 +9,7 @@ import {
   type ProblemExtra,
 } from "../errors.js";
 import { isDatabaseUnavailable } from "../repositories/database.js";
+import { loadApiDocument } from "./openapi.js";
 
 export interface Problem {
   type: string;
@@ -125,8 +126,8 @@ export function problemHandler(deps: AppDeps): ErrorRequestHandler {
       // RFC 9110: a 405 lists the methods the path takes (the validator names them).
       if (status === 405 && httpError.headers?.Allow)
         res.setHeader("Allow", httpError.headers.Allow.toUpperCase());
-      sendProblem(res, status, describeClientError(httpError, status), {
-        ...(httpError.errors ? { errors: fieldErrors(httpError.errors) } : {}),
+      sendProblem(res, status, describeClientError(httpError, status, req.path), {
+        ...(httpError.errors ? { errors: fieldErrors(httpError.errors, req.path) } : {}),
         ...(status === 413 ? { limit: "body-size" } : {}),
       });
       return;
@@ -139,33 +140,73 @@ export function problemHandler(deps: AppDeps): ErrorRequestHandler {
   };
 }
 
-function describeClientError(error: HttpishError, status: number): string {
+function describeClientError(error: HttpishError, status: number, requestPath: string): string {
   if (status === 413) {
     return `The body exceeds the limit of ${error.limit ?? "the configured"} bytes; nothing was stored.`;
   }
   if (error.type === "entity.parse.failed") return "The JSON body does not parse.";
   if (error.errors?.length) {
-    return fieldErrors(error.errors)
+    return fieldErrors(error.errors, requestPath)
       .map((item) => `${item.field}: ${item.message}`)
       .join("; ");
   }
   return error.message ?? "Invalid request.";
 }
 
-function fieldErrors(errors: Array<{ path?: string; message?: string }>): FieldError[] {
-  return errors.map((item) => ({ field: fieldName(item.path ?? ""), message: item.message ?? "" }));
+function fieldErrors(
+  errors: Array<{ path?: string; message?: string }>,
+  requestPath: string,
+): FieldError[] {
+  return errors.map((item) => {
+    const message = item.message ?? "";
+    // The validator names the request's path for a body whose discriminator fits no shape.
+    const named = /^'([^']+)' /.exec(message);
+    if (named?.[1] && item.path === requestPath) {
+      return { field: named[1], message: message.slice(named[0].length) };
+    }
+    return { field: fieldName(item.path ?? ""), message: inWords(message) };
+  });
+}
+
+/**
+ * Words for the patterns the document gives names to (a regular expression tells people
+ * nothing); any other pattern keeps the validator's message.
+ */
+const PATTERN_WORDS: Record<string, string> = {
+  NotBlank: "must not be blank",
+  PayloadKey: "must not be blank",
+  LanguageTag: "not a supported language (en, de, fr, pt-BR, zh-TW…)",
+  PageCursor: "not a cursor from a previous page",
+  EventCursor: "not a cursor from a previous page",
+  ObjectId: "not an id (24 hexadecimal digits)",
+};
+
+let patternWords: Map<string, string> | undefined;
+
+function inWords(message: string): string {
+  const pattern = /^must match pattern "(.*)"$/s.exec(message)?.[1];
+  if (pattern === undefined) return message;
+  patternWords ??= new Map(
+    Object.entries(PATTERN_WORDS).flatMap(([name, words]) => {
+      const schema = loadApiDocument().components?.schemas?.[name] as { pattern?: string };
+      return schema?.pattern ? [[schema.pattern, words] as const] : [];
+    }),
+  );
+  return patternWords.get(pattern) ?? message;
 }
 
 const LOCATIONS = new Set(["body", "query", "params", "path", "headers"]);
 
 /**
  * The validator's JSON-pointer-like path as the field names use cases report:
- * "/body/triggers/3/conditions/0" → "triggers[3].conditions[0]", "/query/limit" → "limit".
+ * "/body/triggers/3/conditions/0" → "triggers[3].conditions[0]", "/query/limit" → "limit";
+ * a path without a location is the body's ("/serviceId" → "serviceId").
  */
 export function fieldName(path: string): string {
   const parts = path.split("/").filter(Boolean);
   const location = parts[0];
-  if (location === undefined || !LOCATIONS.has(location)) return path;
+  if (location === undefined) return path;
+  if (!LOCATIONS.has(location)) parts.unshift("body");
   if (parts.length === 1) return location;
   return parts
     .slice(1)

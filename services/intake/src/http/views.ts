@@ -2,6 +2,7 @@ import type {
   Account as AccountView,
   ApiLogEntry as ApiLogEntryView,
   FilterTestResult,
+  IncidentEvent as IncidentEventView,
   IncidentListItem,
   Incident as IncidentView,
   IntegrationTemplate as IntegrationTemplateView,
@@ -16,12 +17,14 @@ import type {
   Token as TokenView,
 } from "@sqibs/api-client";
 import { maintenanceHolds } from "@sqibs/domain";
-import type { IntegrationTemplate } from "@sqibs/templates";
+import { normalizeLanguage } from "@sqibs/i18n";
+import { findTemplate, type IntegrationTemplate } from "@sqibs/templates";
 import type {
   Account,
   ApiLogEntry,
   ConsoleSession,
   Incident,
+  IncidentEvent,
   IncidentListing,
   Service,
   ServiceRequest,
@@ -48,13 +51,18 @@ const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 const replayed = (result: IngestResult<unknown>) => (result.replayed ? { replayed: true } : {});
 
-/** The answer of POST /v1/process (a replayed retry says so). */
+/**
+ * The answer of POST /v1/process (a replayed retry says so). The flags are booleans, as the
+ * hosted product documents them; the counts stay in the stored answer (metrics, and answers
+ * stored before the flags were booleans replay the same).
+ */
 export function toProcessResult(result: IngestResult<ProcessAnswer>): ProcessResultView {
   const { answer } = result;
+  const { triggered, resolved } = answer;
   return {
     id: answer.id,
-    triggered: answer.triggered,
-    resolved: answer.resolved,
+    triggered: { created: triggered.created > 0, duplicate: triggered.duplicate > 0 },
+    resolved: { resolved: resolved.resolved > 0, duplicate: resolved.duplicate > 0 },
     incidents: answer.incidents.map((incident) => ({
       id: incident.id,
       number: incident.number,
@@ -94,7 +102,8 @@ export function toAccount(account: Account): AccountView {
   return {
     id: account.id,
     name: account.name,
-    language: account.language,
+    language: normalizeLanguage(account.language),
+    ...optional("rateLimitPerMinute", account.rateLimitPerMinute),
     createdAt: iso(account.createdAt),
     updatedAt: iso(account.updatedAt),
   };
@@ -115,7 +124,7 @@ export function toService(service: Service, now: Date): ServiceView {
     ...optional("titleKey", service.titleKey),
     ...optional("descriptionKey", service.descriptionKey),
     ...optional("filter", service.filter),
-    ...optional("template", service.template),
+    ...optional("template", templateNameOf(service.template)),
     ...(window
       ? {
           maintenance: {
@@ -131,6 +140,11 @@ export function toService(service: Service, now: Date): ServiceView {
   };
 }
 
+/** The template a service was made from, when it is still a built-in one. */
+function templateNameOf(name: string | undefined): IntegrationTemplate["name"] | undefined {
+  return name === undefined ? undefined : findTemplate(name)?.name;
+}
+
 /** Never the secret nor its hash: only the prefix people recognize it by. */
 export function toToken(token: Token): TokenView {
   return {
@@ -140,6 +154,7 @@ export function toToken(token: Token): TokenView {
     ...(token.serviceId ? { serviceId: token.serviceId } : {}),
     prefix: token.prefix,
     debug: token.debug,
+    ...optional("rateLimitPerMinute", token.rateLimitPerMinute),
     createdAt: iso(token.createdAt),
     ...isoIf("lastUsedAt", token.lastUsedAt),
     ...isoIf("revokedAt", token.revokedAt),
@@ -173,14 +188,18 @@ export function toIncident(incident: Incident): IncidentView {
   return {
     ...toIncidentListItem(incident),
     description: incident.description,
-    events: incident.events.map((event) => ({
-      at: iso(event.at),
-      type: event.type,
-      actor: event.actor,
-      ...optional("comment", event.comment),
-    })),
+    events: incident.events.map(toIncidentEvent),
     payload: toPayload(incident.payload),
     ...optional("autoResolveAfterSeconds", incident.autoResolveAfterSeconds),
+  };
+}
+
+export function toIncidentEvent(event: IncidentEvent): IncidentEventView {
+  return {
+    at: iso(event.at),
+    type: event.type,
+    actor: event.actor,
+    ...optional("comment", event.comment),
   };
 }
 

@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen.js';
-import { acknowledgeIncident, createRequest, createService, createSession, createToken, deleteService, deleteSession, endServiceMaintenance, getAccount, getHealth, getIncident, getReadiness, getRequest, getService, getSession, listApiLogs, listIncidents, listIntegrationTemplates, listRequests, listServices, listTokens, type Options, processIncident, resolveIncident, revokeToken, rotateToken, setServiceFilter, setServiceMaintenance, testServiceFilter, unacknowledgeIncident, updateAccount, updateService, updateToken } from '../sdk.gen.js';
-import type { AcknowledgeIncidentData, AcknowledgeIncidentError, AcknowledgeIncidentResponse, CreateRequestData, CreateRequestError, CreateRequestResponse, CreateServiceData, CreateServiceError, CreateServiceResponse, CreateSessionData, CreateSessionError, CreateSessionResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, DeleteServiceData, DeleteServiceError, DeleteServiceResponse, DeleteSessionData, DeleteSessionError, DeleteSessionResponse, EndServiceMaintenanceData, EndServiceMaintenanceError, EndServiceMaintenanceResponse, GetAccountData, GetAccountError, GetAccountResponse, GetHealthData, GetHealthResponse, GetIncidentData, GetIncidentError, GetIncidentResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetRequestData, GetRequestError, GetRequestResponse, GetServiceData, GetServiceError, GetServiceResponse, GetSessionData, GetSessionError, GetSessionResponse, ListApiLogsData, ListApiLogsError, ListApiLogsResponse, ListIncidentsData, ListIncidentsError, ListIncidentsResponse, ListIntegrationTemplatesData, ListIntegrationTemplatesError, ListIntegrationTemplatesResponse, ListRequestsData, ListRequestsError, ListRequestsResponse, ListServicesData, ListServicesError, ListServicesResponse, ListTokensData, ListTokensError, ListTokensResponse, ProcessIncidentData, ProcessIncidentError, ProcessIncidentResponse, ResolveIncidentData, ResolveIncidentError, ResolveIncidentResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RotateTokenData, RotateTokenError, RotateTokenResponse, SetServiceFilterData, SetServiceFilterError, SetServiceFilterResponse, SetServiceMaintenanceData, SetServiceMaintenanceError, SetServiceMaintenanceResponse, TestServiceFilterData, TestServiceFilterError, TestServiceFilterResponse, UnacknowledgeIncidentData, UnacknowledgeIncidentError, UnacknowledgeIncidentResponse, UpdateAccountData, UpdateAccountError, UpdateAccountResponse, UpdateServiceData, UpdateServiceError, UpdateServiceResponse, UpdateTokenData, UpdateTokenError, UpdateTokenResponse } from '../types.gen.js';
+import { acknowledgeIncident, createRequest, createService, createSession, createToken, deleteService, deleteSession, endServiceMaintenance, getAccount, getHealth, getIncident, getReadiness, getRequest, getService, getSession, listApiLogs, listIncidentEvents, listIncidents, listIntegrationTemplates, listRequests, listServices, listTokens, type Options, processIncident, resolveIncident, revokeToken, rotateToken, setServiceFilter, setServiceMaintenance, testServiceFilter, unacknowledgeIncident, updateAccount, updateService, updateToken } from '../sdk.gen.js';
+import type { AcknowledgeIncidentData, AcknowledgeIncidentError, AcknowledgeIncidentResponse, CreateRequestData, CreateRequestError, CreateRequestResponse, CreateServiceData, CreateServiceError, CreateServiceResponse, CreateSessionData, CreateSessionError, CreateSessionResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, DeleteServiceData, DeleteServiceError, DeleteServiceResponse, DeleteSessionData, DeleteSessionError, DeleteSessionResponse, EndServiceMaintenanceData, EndServiceMaintenanceError, EndServiceMaintenanceResponse, EventCursor, GetAccountData, GetAccountError, GetAccountResponse, GetHealthData, GetHealthResponse, GetIncidentData, GetIncidentError, GetIncidentResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetRequestData, GetRequestError, GetRequestResponse, GetServiceData, GetServiceError, GetServiceResponse, GetSessionData, GetSessionError, GetSessionResponse, ListApiLogsData, ListApiLogsError, ListApiLogsResponse, ListIncidentEventsData, ListIncidentEventsError, ListIncidentEventsResponse, ListIncidentsData, ListIncidentsError, ListIncidentsResponse, ListIntegrationTemplatesData, ListIntegrationTemplatesError, ListIntegrationTemplatesResponse, ListRequestsData, ListRequestsError, ListRequestsResponse, ListServicesData, ListServicesError, ListServicesResponse, ListTokensData, ListTokensError, ListTokensResponse, PageCursor, ProcessIncidentData, ProcessIncidentError, ProcessIncidentResponse, ResolveIncidentData, ResolveIncidentError, ResolveIncidentResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RotateTokenData, RotateTokenError, RotateTokenResponse, SetServiceFilterData, SetServiceFilterError, SetServiceFilterResponse, SetServiceMaintenanceData, SetServiceMaintenanceError, SetServiceMaintenanceResponse, TestServiceFilterData, TestServiceFilterError, TestServiceFilterResponse, UnacknowledgeIncidentData, UnacknowledgeIncidentError, UnacknowledgeIncidentResponse, UpdateAccountData, UpdateAccountError, UpdateAccountResponse, UpdateServiceData, UpdateServiceError, UpdateServiceResponse, UpdateTokenData, UpdateTokenError, UpdateTokenResponse } from '../types.gen.js';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -204,10 +204,13 @@ export const getAccountOptions = (options?: Options<GetAccountData>) => queryOpt
 });
 
 /**
- * Change the account's name or preferred language
+ * Change the account's name, preferred language or rate limit
  *
  * The language must match a supported language (a 400 names the field otherwise); it is
- * stored as the supported language it matches (`de-AT` → `de`).
+ * stored as the supported language it matches (`de-AT` → `de`). `rateLimitPerMinute` sets
+ * the account's own limit for all its tokens together, at most the service's default
+ * (`ACCOUNT_RATE_LIMIT_PER_MINUTE`, when the operator sets one; a 422 above it); `null`
+ * follows the default again.
  *
  */
 export const updateAccountMutation = (options?: Partial<Options<UpdateAccountData>>): UseMutationOptions<UpdateAccountResponse, UpdateAccountError, Options<UpdateAccountData>> => {
@@ -245,8 +248,9 @@ export const listServicesOptions = (options?: Options<ListServicesData>) => quer
 /**
  * Create a service
  *
- * With `template`, the service gets a copy of that integration template's API filter; an
- * unknown name is a 400 that lists the known ones.
+ * With `template`, the service gets a copy of that integration template's API filter. An
+ * account holds at most `MAX_SERVICES_PER_ACCOUNT` services (500 unless the operator says
+ * otherwise): creating one more is a 409 with `limit: services`.
  *
  */
 export const createServiceMutation = (options?: Partial<Options<CreateServiceData>>): UseMutationOptions<CreateServiceResponse, CreateServiceError, Options<CreateServiceData>> => {
@@ -395,8 +399,8 @@ export const endServiceMaintenanceMutation = (options?: Partial<Options<EndServi
  * `reason: maintenance` and kept in the API call log. With `tags`, only payloads whose text
  * contains every tag of some group are suppressed. Resolve events pass through, so an
  * incident opened before the window can still close. An empty body puts the service in
- * maintenance now, until `DELETE`. Limits: 10 groups of 10 tags of 50 characters; `end`
- * after `start`. A 400 names the field.
+ * maintenance now, until `DELETE`. Limits: 10 groups of 10 tags of 50 characters (a 400
+ * names the field); `end` after `start` (else 422, which the schema cannot state).
  *
  */
 export const setServiceMaintenanceMutation = (options?: Partial<Options<SetServiceMaintenanceData>>): UseMutationOptions<SetServiceMaintenanceResponse, SetServiceMaintenanceError, Options<SetServiceMaintenanceData>> => {
@@ -461,7 +465,9 @@ export const listTokensOptions = (options?: Options<ListTokensData>) => queryOpt
  * Create an API token
  *
  * The answer holds the secret, shown this once (only its hash is stored). A `service` token
- * needs the `serviceId` of a service of this account.
+ * needs the `serviceId` of a service of this account. An account holds at most
+ * `MAX_TOKENS_PER_ACCOUNT` live (not revoked) tokens (500 unless the operator says otherwise):
+ * creating one more is a 409 with `limit: tokens`.
  *
  */
 export const createTokenMutation = (options?: Partial<Options<CreateTokenData>>): UseMutationOptions<CreateTokenResponse, CreateTokenError, Options<CreateTokenData>> => {
@@ -498,10 +504,12 @@ export const revokeTokenMutation = (options?: Partial<Options<RevokeTokenData>>)
 };
 
 /**
- * Rename a token or switch its debug flag
+ * Rename a token, switch its debug flag or set its rate limit
  *
- * `debug: true` keeps the token's ingest calls in the API call log (`GET /v1/api-logs`). A
- * revoked token cannot change (409).
+ * `debug: true` keeps the token's ingest calls in the API call log (`GET /v1/api-logs`).
+ * `rateLimitPerMinute` sets the token's own limit, at most the service's default
+ * (`RATE_LIMIT_PER_MINUTE`, 600 unless the operator says otherwise; a 422 above it); `null`
+ * follows the default again. A revoked token cannot change (409).
  *
  */
 export const updateTokenMutation = (options?: Partial<Options<UpdateTokenData>>): UseMutationOptions<UpdateTokenResponse, UpdateTokenError, Options<UpdateTokenData>> => {
@@ -592,7 +600,7 @@ export const listIncidentsInfiniteQueryKey = (options?: Options<ListIncidentsDat
  * List incidents, newest first
  */
 export const listIncidentsInfiniteOptions = (options?: Options<ListIncidentsData>) => {
-    const opts = infiniteQueryOptions<ListIncidentsResponse, ListIncidentsError, InfiniteData<ListIncidentsResponse>, QueryKey<Options<ListIncidentsData>>, string | Pick<QueryKey<Options<ListIncidentsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+    const opts = infiniteQueryOptions<ListIncidentsResponse, ListIncidentsError, InfiniteData<ListIncidentsResponse>, QueryKey<Options<ListIncidentsData>>, PageCursor | Pick<QueryKey<Options<ListIncidentsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
     // @ts-ignore
     {
         queryFn: async ({ pageParam, queryKey, signal }) => {
@@ -633,6 +641,62 @@ export const getIncidentOptions = (options: Options<GetIncidentData>) => queryOp
     },
     queryKey: getIncidentQueryKey(options)
 });
+
+export const listIncidentEventsQueryKey = (options: Options<ListIncidentEventsData>) => createQueryKey('listIncidentEvents', options);
+
+/**
+ * List an incident's events, newest first
+ *
+ * Every event of the incident, a page at a time (the incident itself carries its count and
+ * latest events). The last page ends with the event that opened it.
+ *
+ */
+export const listIncidentEventsOptions = (options: Options<ListIncidentEventsData>) => queryOptions<ListIncidentEventsResponse, ListIncidentEventsError, ListIncidentEventsResponse, ReturnType<typeof listIncidentEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listIncidentEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listIncidentEventsQueryKey(options)
+});
+
+export const listIncidentEventsInfiniteQueryKey = (options: Options<ListIncidentEventsData>): QueryKey<Options<ListIncidentEventsData>> => createQueryKey('listIncidentEvents', options, true);
+
+/**
+ * List an incident's events, newest first
+ *
+ * Every event of the incident, a page at a time (the incident itself carries its count and
+ * latest events). The last page ends with the event that opened it.
+ *
+ */
+export const listIncidentEventsInfiniteOptions = (options: Options<ListIncidentEventsData>) => {
+    const opts = infiniteQueryOptions<ListIncidentEventsResponse, ListIncidentEventsError, InfiniteData<ListIncidentEventsResponse>, QueryKey<Options<ListIncidentEventsData>>, EventCursor | Pick<QueryKey<Options<ListIncidentEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+    // @ts-ignore
+    {
+        queryFn: async ({ pageParam, queryKey, signal }) => {
+            // @ts-ignore
+            const page: Pick<QueryKey<Options<ListIncidentEventsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+                query: {
+                    cursor: pageParam
+                }
+            };
+            const params = createInfiniteParams(queryKey, page);
+            const { data } = await listIncidentEvents({
+                ...options,
+                ...params,
+                signal,
+                throwOnError: true
+            });
+            return data;
+        },
+        queryKey: listIncidentEventsInfiniteQueryKey(options)
+    });
+    return opts as Omit<typeof opts, 'initialData'>;
+};
 
 /**
  * Acknowledge an incident
@@ -724,7 +788,7 @@ export const listRequestsInfiniteQueryKey = (options?: Options<ListRequestsData>
  * List requests, newest first
  */
 export const listRequestsInfiniteOptions = (options?: Options<ListRequestsData>) => {
-    const opts = infiniteQueryOptions<ListRequestsResponse, ListRequestsError, InfiniteData<ListRequestsResponse>, QueryKey<Options<ListRequestsData>>, string | Pick<QueryKey<Options<ListRequestsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+    const opts = infiniteQueryOptions<ListRequestsResponse, ListRequestsError, InfiniteData<ListRequestsResponse>, QueryKey<Options<ListRequestsData>>, PageCursor | Pick<QueryKey<Options<ListRequestsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
     // @ts-ignore
     {
         queryFn: async ({ pageParam, queryKey, signal }) => {
@@ -798,7 +862,7 @@ export const listApiLogsInfiniteQueryKey = (options?: Options<ListApiLogsData>):
  *
  */
 export const listApiLogsInfiniteOptions = (options?: Options<ListApiLogsData>) => {
-    const opts = infiniteQueryOptions<ListApiLogsResponse, ListApiLogsError, InfiniteData<ListApiLogsResponse>, QueryKey<Options<ListApiLogsData>>, string | Pick<QueryKey<Options<ListApiLogsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+    const opts = infiniteQueryOptions<ListApiLogsResponse, ListApiLogsError, InfiniteData<ListApiLogsResponse>, QueryKey<Options<ListApiLogsData>>, PageCursor | Pick<QueryKey<Options<ListApiLogsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
     // @ts-ignore
     {
         queryFn: async ({ pageParam, queryKey, signal }) => {

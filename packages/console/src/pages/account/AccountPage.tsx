@@ -32,7 +32,7 @@ function AccountForm({ account }: { account: Account }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [name, setName] = useState(account.name);
-  const [language, setLanguage] = useState(account.language);
+  const [language, setLanguage] = useState<string>(account.language);
   const [saved, setSaved] = useState(false);
   const update = useMutation({
     ...updateAccountMutation(),

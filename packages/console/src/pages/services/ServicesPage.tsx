@@ -1,4 +1,4 @@
-import type { Service } from "@sqibs/api-client";
+import type { IntegrationTemplateName, Service } from "@sqibs/api-client";
 import {
   createServiceMutation,
   listIntegrationTemplatesOptions,
@@ -91,7 +91,7 @@ function CreateService() {
   const queryClient = useQueryClient();
   const templates = useQuery(listIntegrationTemplatesOptions());
   const [name, setName] = useState("");
-  const [templateName, setTemplateName] = useState("");
+  const [templateName, setTemplateName] = useState<IntegrationTemplateName | "">("");
   const template = templates.data?.items.find((item) => item.name === templateName);
   const create = useMutation({
     ...createServiceMutation(),
@@ -119,7 +119,7 @@ function CreateService() {
         <SelectField
           label={t("services.create.template")}
           value={templateName}
-          onChange={(event) => setTemplateName(event.target.value)}
+          onChange={(event) => setTemplateName(event.target.value as IntegrationTemplateName | "")}
         >
           <option value="">{t("services.create.noTemplate")}</option>
           {templates.data?.items.map((item) => (

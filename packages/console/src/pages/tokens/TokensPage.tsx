@@ -8,7 +8,7 @@ import {
   rotateTokenMutation,
   updateTokenMutation,
 } from "@sqibs/api-client/react-query";
-import { TokenCreateSchema, TokenRotateSchema } from "@sqibs/api-client/schemas";
+import { TokenNameSchema, TokenRotateSchema } from "@sqibs/api-client/schemas";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -285,9 +285,12 @@ function CreateToken({ onIssued }: { onIssued: (issued: IssuedToken) => void }) 
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const service = scope === "service" ? serviceId || services.data?.items[0]?.id : undefined;
+    const common = { name: name.trim(), debug };
     create.mutate({
-      body: { name: name.trim(), scope, debug, ...(service ? { serviceId: service } : {}) },
+      body:
+        scope === "service"
+          ? { ...common, scope, serviceId: serviceId || services.data?.items[0]?.id || "" }
+          : { ...common, scope },
     });
   };
   return (
@@ -295,7 +298,7 @@ function CreateToken({ onIssued }: { onIssued: (issued: IssuedToken) => void }) 
       <TextField
         label={t("tokens.name")}
         required
-        maxLength={TokenCreateSchema.properties.name.maxLength}
+        maxLength={TokenNameSchema.maxLength}
         value={name}
         onChange={(event) => setName(event.target.value)}
       />
