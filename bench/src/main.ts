@@ -201,6 +201,9 @@ async function run(settings: Settings, cleanup: Cleanup) {
             RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? UNREACHED_LIMIT,
             ACCOUNT_RATE_LIMIT_PER_MINUTE:
               process.env.ACCOUNT_RATE_LIMIT_PER_MINUTE ?? UNREACHED_LIMIT,
+            // The bench's connections all come from one address, which the per-client cap on
+            // body reads is there to stop: off, to measure capacity.
+            MAX_BODY_READS_PER_CLIENT: process.env.MAX_BODY_READS_PER_CLIENT ?? "0",
             // A restart (see settle) should not wait long for requests nobody waits for.
             SHUTDOWN_TIMEOUT_MS: process.env.SHUTDOWN_TIMEOUT_MS ?? "3000",
           },

@@ -1,9 +1,10 @@
 import express, { type Express } from "express";
 import type { AppDeps } from "./container.js";
+import { authenticateFirst, securedOperations } from "./http/auth.js";
 import { consoleDirectory, consoleRoutes } from "./http/console.js";
-import { concurrencyLimit, securityHeaders, urlLimit } from "./http/limits.js";
+import { bodyReadsPerClient, concurrencyLimit, securityHeaders, urlLimit } from "./http/limits.js";
 import { httpMetrics } from "./http/metrics.js";
-import { openApiValidator } from "./http/openapi.js";
+import { loadApiDocument, openApiValidator } from "./http/openapi.js";
 import { BASE_PATHS } from "./http/paths.js";
 import { notFoundHandler, problemHandler } from "./http/problem.js";
 import { captureRawBody } from "./http/raw-body.js";
@@ -27,18 +28,24 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  app.set("trust proxy", config.TRUST_PROXY ?? false);
+  const document = loadApiDocument();
   app.use(requestLog(deps.logger));
   // Hardening (test/hardening): headers on every answer, metrics, then the cheap refusals
-  // (too many at once, URL too long) before any body is read.
+  // before any body is read: URL too long; no valid credential (authenticated from the URL
+  // and headers, so it never holds a concurrency slot); too many bodies at once from one
+  // client address; too many requests at once.
   app.use(securityHeaders);
   app.use(httpMetrics(deps.metrics));
-  app.use(concurrencyLimit(config.MAX_CONCURRENT_REQUESTS, config.RETRY_AFTER_SECONDS));
   app.use(urlLimit(config.MAX_URL_BYTES));
+  app.use(authenticateFirst(deps, securedOperations(document)));
+  app.use(bodyReadsPerClient(config.MAX_BODY_READS_PER_CLIENT, config.RETRY_AFTER_SECONDS));
+  app.use(concurrencyLimit(config.MAX_CONCURRENT_REQUESTS, config.RETRY_AFTER_SECONDS));
   // The web console: static files with their own CSP, outside the API's validator.
   app.use("/console", consoleRoutes(consoleDirectory()));
-  app.use(captureRawBody(deps.config.BODY_LIMIT_BYTES));
+  app.use(captureRawBody(config.BODY_LIMIT_BYTES));
   app.use(express.json({ limit: "256kb", type: ["application/json", "application/*+json"] }));
-  app.use(openApiValidator(deps.config.VALIDATE_RESPONSES));
+  app.use(openApiValidator(document, config.VALIDATE_RESPONSES));
   const routes = [
     healthRoutes(deps),
     ingestRoutes(deps),

@@ -36,8 +36,20 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).default(256),
+  // Concurrent body reads per client address (the proxy's X-Forwarded-For with TRUST_PROXY).
+  MAX_BODY_READS_PER_CLIENT: z.coerce.number().int().min(0).default(64),
+  // Express's "trust proxy": the hops (a number) or addresses (e.g. "loopback, 10.0.0.0/8")
+  // whose X-Forwarded-For names the client. Unset: the TCP peer is the client.
+  TRUST_PROXY: z
+    .string()
+    .min(1)
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
+    .optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   ACCOUNT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  // Per-account caps (usecases/account-caps.ts): 0 = none.
+  MAX_SERVICES_PER_ACCOUNT: z.coerce.number().int().min(0).default(500),
+  MAX_TOKENS_PER_ACCOUNT: z.coerce.number().int().min(0).default(500),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),

@@ -51,9 +51,10 @@ export function createHttpServer(
   server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
   const inFlight = new Set<ServerResponse>();
   server[IN_FLIGHT] = inFlight;
-  server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     inFlight.add(res);
     res.once("close", () => inFlight.delete(res));
+    res.once("finish", () => closeUnreadBody(req));
     if (!server.listening) res.shouldKeepAlive = false;
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -62,6 +63,22 @@ export function createHttpServer(
     if (status) logger?.info({ code: error.code, status }, "client error");
   });
   return server;
+}
+
+/**
+ * How long a request answered before its body was read (refused at the door: no valid
+ * credential, too many at once) may still send it. Node discards what arrives, so a client
+ * that sent its whole body reads the answer and keeps its connection; one that trickles is
+ * cut off when this passes, and never holds more than a socket until then.
+ */
+const UNREAD_BODY_LINGER_MS = 1_000;
+
+function closeUnreadBody(req: IncomingMessage): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), UNREAD_BODY_LINGER_MS);
+  timer.unref();
+  req.once("end", () => clearTimeout(timer));
+  req.socket.once("close", () => clearTimeout(timer));
 }
 
 /** Requests being served now (received, not yet answered). */

@@ -1,4 +1,4 @@
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { HEALTH_PATH } from "./paths.js";
 import { sendProblem } from "./problem.js";
 
@@ -33,6 +33,75 @@ export function urlLimit(maxBytes: number): RequestHandler {
 }
 
 /**
+ * At most `max` bodies read at once from one client address (0: no cap); above it 429 with
+ * Retry-After, before its body is read. Runs after authentication, so a client that trickles
+ * bodies with a valid token holds at most `max` of the service's concurrent requests, and one
+ * without a valid token none (http/auth.ts answers it first). Behind a reverse proxy, the
+ * address is the one X-Forwarded-For names when TRUST_PROXY says to believe it.
+ */
+export function bodyReadsPerClient(max: number, retryAfterSeconds: number): RequestHandler {
+  const reading = new Map<string, number>();
+  return (req, res, next) => {
+    if (max === 0 || !hasBody(req)) return next();
+    const client = clientKey(req.ip ?? req.socket.remoteAddress ?? "");
+    const count = reading.get(client) ?? 0;
+    if (count >= max) {
+      sendProblem(
+        res,
+        "RATE_LIMITED",
+        `This address is already sending ${max} request bodies at once; nothing was stored. Retry once one of them is done.`,
+        { limit: "client-uploads", retryAfterSeconds },
+      );
+      return;
+    }
+    reading.set(client, count + 1);
+    onceDone(req, res, () => {
+      const left = (reading.get(client) ?? 1) - 1;
+      if (left > 0) reading.set(client, left);
+      else reading.delete(client);
+    });
+    next();
+  };
+}
+
+/**
+ * Calls `release` once, when the request stops counting: its body is read (`req` given), its
+ * answer is sent (a refusal's is at once, whatever its connection still sends), or either
+ * side closed.
+ */
+function onceDone(req: Request | undefined, res: Response, release: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    release();
+  };
+  req?.once("end", once);
+  req?.once("close", once);
+  res.once("finish", once);
+  res.once("close", once);
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.get("content-length");
+  return req.get("transfer-encoding") !== undefined || (length !== undefined && length !== "0");
+}
+
+/** IPv6 clients are counted per /64 (one host commonly holds a whole /64). */
+function clientKey(address: string): string {
+  const ip = address.startsWith("::ffff:") ? address.slice(7) : address;
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.split("::");
+  const groups = head ? head.split(":") : [];
+  if (groups.length < 4 && tail) {
+    const rest = tail.split(":");
+    const missing = 8 - groups.length - rest.length;
+    groups.push(...Array(Math.max(missing, 0)).fill("0"), ...rest);
+  }
+  return `${groups.slice(0, 4).join(":")}::/64`;
+}
+
+/**
  * At most `max` requests served at once (0: no cap); above it 503 with Retry-After, before
  * the body is read. Senders such as Alertmanager retry 5xx.
  */
@@ -51,7 +120,7 @@ export function concurrencyLimit(max: number, retryAfterSeconds: number): Reques
       return;
     }
     active += 1;
-    res.once("close", () => {
+    onceDone(undefined, res, () => {
       active -= 1;
     });
     next();

@@ -19,16 +19,16 @@ export function redactUrl(url: string): string {
   const pairs = url.slice(at + 1).split("&");
   const redacted = pairs.map((pair) => {
     const eq = pair.indexOf("=");
-    const name = decodeName(eq < 0 ? pair : pair.slice(0, eq));
+    const name = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
     if (!SECRET_PARAMETERS.has(name.trim().toLowerCase())) return pair;
     return `${eq < 0 ? pair : pair.slice(0, eq)}=[REDACTED]`;
   });
   return `${url.slice(0, at)}?${redacted.join("&")}`;
 }
 
-/** As the "simple" query parser (node:querystring) decodes a name. */
-function decodeName(name: string): string {
-  return unescapeQuery(name.replace(/\+/g, " "));
+/** As the "simple" query parser (node:querystring) decodes a name or a value. */
+export function decodeQueryComponent(text: string): string {
+  return unescapeQuery(text.replace(/\+/g, " "));
 }
 
 /** A request id for every call (echoed as X-Request-Id) and one log line when it ends. */

@@ -7,10 +7,16 @@ import { hashSecret, sameSecret } from "./secrets.js";
 import { liveSessionOf, type SessionCredentials } from "./sessions.js";
 
 /**
- * What a request presents to prove who it is: API tokens (every place a request can carry
- * one, in order), or a console session (which stands for the admin token it was opened with).
+ * What a request presents to prove who it is: API tokens (every non-empty one it carries, and
+ * whether one of them travelled in a URL), or a console session (which stands for the admin
+ * token it was opened with).
  */
-export type Credentials = { kind: "api-token"; secrets: string[] } | SessionCredentials;
+export type Credentials =
+  | { kind: "api-token"; secrets: string[]; inUrl?: boolean }
+  | SessionCredentials;
+
+export const NO_TOKEN =
+  "No API token: send it as 'Authorization: Bearer <token>' (ingest tokens also as the 'token' URL parameter).";
 
 /** What the operation accepts: API tokens of these scopes. */
 export interface Requirement {
@@ -34,6 +40,13 @@ export async function authenticate(
   }
   const now = deps.clock();
   const token = await tokenOf(deps, credentials.secrets, now);
+  if (credentials.inUrl && token.scope === "admin") {
+    // It may already sit in a proxy's or a browser's history: the caller should rotate it.
+    throw new AppError(
+      "UNAUTHORIZED",
+      "Only ingest tokens may travel in URLs; send an admin token as 'Authorization: Bearer <token>' (and rotate this one: URLs end up in logs).",
+    );
+  }
   requireScope(token, requirement);
   const account = await deps.repositories.accounts.findById(token.accountId);
   if (!account) throw new AppError("UNAUTHORIZED", "The API token's account no longer exists.");
@@ -42,7 +55,7 @@ export async function authenticate(
   return { token, account };
 }
 
-function requireScope(token: Token, requirement: Requirement): void {
+export function requireScope(token: Token, requirement: Requirement): void {
   if (requirement.scopes.includes(token.scope)) return;
   throw new AppError(
     "FORBIDDEN",
@@ -52,18 +65,11 @@ function requireScope(token: Token, requirement: Requirement): void {
 
 async function tokenOf(deps: AppDeps, secrets: string[], now: Date): Promise<Token> {
   const [first] = secrets;
-  if (first === undefined) {
-    throw new AppError(
-      "UNAUTHORIZED",
-      "No API token: send it as 'Authorization: Bearer <token>', or as the 'token' URL parameter.",
-    );
-  }
+  if (first === undefined) throw new AppError("UNAUTHORIZED", NO_TOKEN);
   if (secrets.some((other) => !sameSecret(first, other))) {
     throw new AppError("UNAUTHORIZED", "The request carries two different API tokens; send one.");
   }
-  const token = first
-    ? await deps.repositories.tokens.findBySecretHash(hashSecret(first), now)
-    : null;
+  const token = await deps.repositories.tokens.findBySecretHash(hashSecret(first), now);
   if (!token) throw new AppError("UNAUTHORIZED", "The API token is unknown or has been revoked.");
   return token;
 }

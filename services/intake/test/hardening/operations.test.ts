@@ -43,7 +43,7 @@ describe("GET /metrics after traffic", () => {
     const again = await post(service, { body: '{"alert":"A","n":2}', headers: json });
     const other = await post(service, { body: '{"alert":"B","n":1}', headers: json });
     expect([first.status, again.status, other.status]).toEqual([201, 200, 201]);
-    expect(again.json.triggered).toEqual({ created: 0, duplicate: 1 });
+    expect(again.json.triggered).toEqual({ created: false, duplicate: true });
     // The same delivery again: a retry, answered from the first answer.
     const retry = await post(service, { body: '{"alert":"B","n":1}', headers: json });
     expect(retry.status).toBe(201);

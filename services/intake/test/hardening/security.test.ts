@@ -91,8 +91,10 @@ describe("secrets never reach the logs (the real server, LOG_LEVEL=info)", () =>
       unknownBasic: 401,
       differ: 401,
       invalidQuery: 400,
-      upperCaseName: 400,
-      adminOnIngest: 403,
+      // Not the `token` parameter (names are case-sensitive): no credential at all.
+      upperCaseName: 401,
+      // Only ingest tokens may travel in URLs (issue 15).
+      adminOnIngest: 401,
       adminBearerOnIngest: 403,
       tooLarge: 413,
       urlTooLong: 414,

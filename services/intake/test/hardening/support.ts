@@ -103,9 +103,13 @@ export interface RawConnection {
   write(data: string | Buffer): void;
 }
 
-export async function rawConnection(url: string): Promise<RawConnection> {
+/** `localAddress`: the client address to connect from (any of 127.0.0.0/8 on loopback). */
+export async function rawConnection(
+  url: string,
+  options: { localAddress?: string } = {},
+): Promise<RawConnection> {
   const { port, hostname } = new URL(url);
-  const socket = connect(Number(port), hostname);
+  const socket = connect({ port: Number(port), host: hostname, ...options });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);

@@ -6,10 +6,13 @@ describe("POST /v1/process authenticates every credential form", () => {
   let service: TestService;
   let secret: string;
   let other: string;
+  let admin: string;
 
   beforeAll(async () => {
     service = await startTestService("process401");
-    secret = (await service.account()).globalToken.secret;
+    const account = await service.account();
+    secret = account.globalToken.secret;
+    admin = account.adminToken.secret;
     other = (await service.account({ accountName: "Other" })).globalToken.secret;
   });
   afterAll(() => service.close());
@@ -30,6 +33,19 @@ describe("POST /v1/process authenticates every credential form", () => {
       "two credentials that agree",
       () => ({ query: { token: secret }, headers: { authorization: `Bearer ${secret}` } }),
     ],
+    // An empty credential is none (issue 15): it does not "differ" from the real one.
+    [
+      "a Bearer next to an empty token URL parameter",
+      () => ({ query: { token: "" }, headers: { authorization: `Bearer ${secret}` } }),
+    ],
+    [
+      "a Bearer next to an empty X-Callgoose-Auth",
+      () => ({ headers: { authorization: `Bearer ${secret}`, "x-callgoose-auth": "" } }),
+    ],
+    [
+      "a token URL parameter next to another scheme's Authorization (a proxy's)",
+      () => ({ query: { token: secret }, headers: { authorization: "Negotiate abc" } }),
+    ],
   ])("accepts %s", async (_name, credentials) => {
     const response = await post(service, { body: "up?", ...credentials() });
     expect(response.status).toBe(201);
@@ -42,8 +58,18 @@ describe("POST /v1/process authenticates every credential form", () => {
       () => ({ headers: { authorization: "Bearer sqibs_g_unknown" } }),
       "unknown",
     ],
-    ["an empty Bearer", () => ({ headers: { authorization: "Bearer " } }), "unknown"],
-    ["an unsupported scheme", () => ({ headers: { authorization: `Token ${secret}` } }), "unknown"],
+    ["an empty Bearer", () => ({ headers: { authorization: "Bearer " } }), "No API token"],
+    ["an empty token URL parameter", () => ({ query: { token: "" } }), "No API token"],
+    [
+      "an unsupported scheme",
+      () => ({ headers: { authorization: `Token ${secret}` } }),
+      "No API token",
+    ],
+    [
+      "an admin token in the token URL parameter",
+      () => ({ query: { token: admin } }),
+      "Only ingest tokens may travel in URLs",
+    ],
     [
       "two credentials that differ",
       () => ({ query: { token: secret }, headers: { authorization: `Bearer ${other}` } }),
