@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readKey } from "./keys.js";
 import type { Payload } from "./payload.js";
 
@@ -106,9 +107,23 @@ export function resolvePasses(filter: ApiFilter | undefined, payload: Payload): 
   return filter?.resolve !== undefined && conditionPasses(filter.resolve.condition, payload);
 }
 
-/** The "Map Incident With" value. */
+/** Correlation values longer than this many characters are replaced by their digest. */
+export const CORRELATION_VALUE_LIMIT = 1024;
+
+/**
+ * The "Map Incident With" value. One longer than 1,024 characters (a whole payload's `$text`,
+ * a huge label) is replaced by `sha256:<hex of its UTF-8 bytes>`: equal values still match,
+ * and nothing stores or echoes it in full (docs/product.md §5).
+ */
 export function correlationValue(payload: Payload, key: string | undefined): string | undefined {
-  return keyText(payload, key);
+  const value = keyText(payload, key);
+  if (value === undefined || !longerThan(value, CORRELATION_VALUE_LIMIT)) return value;
+  return `sha256:${createHash("sha256").update(value, "utf8").digest("hex")}`;
+}
+
+/** Counted in characters (code points), as JSON Schema's maxLength counts. */
+function longerThan(text: string, limit: number): boolean {
+  return text.length > limit && [...text].length > limit;
 }
 
 /** `$text` is the whole payload text (absent when blank); other keys read the JSON payload. */

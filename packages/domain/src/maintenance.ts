@@ -66,16 +66,28 @@ function groupMatches(group: string[], lowerText: string): boolean {
 export const MAINTENANCE_LIMITS = { groups: 10, tagsPerGroup: 10, tagLength: 50 } as const;
 
 /**
- * Every violation of the limits (empty when the window is valid): `end` after `start`, at
- * most 10 groups of at most 10 tags of at most 50 characters, no empty group, no blank tag
- * (both would silently never match).
+ * Every violation (empty when the window is valid): the order of `start` and `end`, then the
+ * limits (validateMaintenanceOrder, validateMaintenanceLimits).
  */
 export function validateMaintenance(window: MaintenanceWindow): FilterViolation[] {
+  return [...validateMaintenanceOrder(window), ...validateMaintenanceLimits(window)];
+}
+
+/** `end` after `start` (a rule between two fields, which a JSON Schema cannot state). */
+export function validateMaintenanceOrder(window: MaintenanceWindow): FilterViolation[] {
+  const { start, end } = window;
+  return start !== undefined && end !== undefined && end.getTime() <= start.getTime()
+    ? [{ field: "end", message: "must be after start" }]
+    : [];
+}
+
+/**
+ * The limits: at most 10 groups of at most 10 tags of at most 50 characters, no empty group,
+ * no blank tag (both would silently never match).
+ */
+export function validateMaintenanceLimits(window: MaintenanceWindow): FilterViolation[] {
   const violations: FilterViolation[] = [];
-  const { start, end, tags } = window;
-  if (start !== undefined && end !== undefined && end.getTime() <= start.getTime()) {
-    violations.push({ field: "end", message: "must be after start" });
-  }
+  const { tags } = window;
   if (tags === undefined) return violations;
   if (tags.length > MAINTENANCE_LIMITS.groups) {
     violations.push({ field: "tags", message: `at most ${MAINTENANCE_LIMITS.groups} groups` });

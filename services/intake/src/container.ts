@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import type { Repositories } from "./repositories/index.js";
+import { oneAtATimePerKey, type Repositories } from "./repositories/index.js";
 
 /**
  * What the rate limiter keeps between calls in this process (the counts themselves are in
@@ -24,6 +24,11 @@ export interface AppDeps {
   clock: () => Date;
   metrics: Metrics;
   rateLimiter: RateLimiterState;
+  /**
+   * Runs the tasks given for one key one after another within this instance (a count and the
+   * creation it allows, usecases/account-caps.ts).
+   */
+  inTurn: <T>(key: string, task: () => Promise<T>) => Promise<T>;
 }
 
 export interface ContainerParts {
@@ -42,5 +47,6 @@ export function createContainer(parts: ContainerParts): AppDeps {
     clock: parts.clock ?? (() => new Date()),
     metrics: parts.metrics ?? createMetrics(),
     rateLimiter: { lastCleanupAt: 0 },
+    inTurn: oneAtATimePerKey(),
   };
 }

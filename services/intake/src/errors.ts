@@ -15,9 +15,17 @@ export const PROBLEMS = {
   METHOD_NOT_ALLOWED: problem(405, "Method not allowed", "method-not-allowed"),
   REQUEST_TIMEOUT: problem(408, "Request timeout", "request-timeout"),
   CONFLICT: problem(409, "Conflict", "conflict"),
+  /** An account holds as many of a resource as it may (usecases/account-caps.ts). */
+  ACCOUNT_LIMIT: problem(409, "Account limit reached", "account-limit-reached"),
   PAYLOAD_TOO_LARGE: problem(413, "Payload too large", "payload-too-large"),
   URI_TOO_LONG: problem(414, "URI too long", "uri-too-long"),
   UNSUPPORTED_MEDIA_TYPE: problem(415, "Unsupported media type", "unsupported-media-type"),
+  /**
+   * Well-formed and valid against the schema, but against a rule the schema cannot state (an
+   * order between two fields, a reused Idempotency-Key, a limit set by the operator). 400
+   * stays for what breaks the schema.
+   */
+  UNPROCESSABLE: problem(422, "Unprocessable content", "unprocessable-content"),
   RATE_LIMITED: problem(429, "Too many requests", "rate-limited"),
   HEADERS_TOO_LARGE: problem(
     431,

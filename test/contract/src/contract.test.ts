@@ -65,7 +65,7 @@ describe(`the SQIBS intake contract (${contract.target})`, () => {
       body: { ...ALERT, groupKey: `contract-${_name}` },
     });
     expect([200, 201, 202]).toContain(response?.status);
-    expect(data?.triggered.created).toEqual(expect.any(Number));
+    expect(data?.triggered.created).toEqual(expect.any(Boolean));
     expect(data?.incidents).toEqual(expect.any(Array));
   });
 

@@ -235,7 +235,7 @@ describe("integration templates: the tools' payloads through a running service",
     const expectOpens = async (opens: Opens): Promise<string> => {
       const answer = await send(opens.fixture);
       expect(answer.status, answer.text).toBe(201);
-      expect(answer.json.triggered).toEqual({ created: 1, duplicate: 0 });
+      expect(answer.json.triggered).toEqual({ created: true, duplicate: false });
       expect(answer.json.incidents).toHaveLength(1);
       const summary = answer.json.incidents[0];
       expect(summary).toMatchObject({
@@ -266,7 +266,7 @@ describe("integration templates: the tools' payloads through a running service",
       const answer = await send(scenario.repeat.fixture, scenario.repeat.headers);
       expect(answer.status, answer.text).toBe(200);
       expect(answer.json.replayed).toBeUndefined();
-      expect(answer.json.triggered).toEqual({ created: 0, duplicate: 1 });
+      expect(answer.json.triggered).toEqual({ created: false, duplicate: true });
       expect(answer.json.incidents).toEqual([
         expect.objectContaining({ id: incidentId, action: "duplicate", status: "triggered" }),
       ]);
@@ -280,7 +280,7 @@ describe("integration templates: the tools' payloads through a running service",
       it(`resolves it with ${resolve}`, async () => {
         const answer = await send(resolve);
         expect(answer.status, answer.text).toBe(200);
-        expect(answer.json.resolved).toEqual({ resolved: 1, duplicate: 0 });
+        expect(answer.json.resolved).toEqual({ resolved: true, duplicate: false });
         expect(answer.json.incidents).toEqual([
           expect.objectContaining({ id: incidentId, action: "resolved", status: "resolved" }),
         ]);

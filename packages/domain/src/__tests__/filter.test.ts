@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   type ApiFilter,
@@ -150,6 +151,23 @@ describe("resolvePasses and correlationValue", () => {
 
   it("$text correlates plain text payloads", () => {
     expect(correlationValue(plain, "$text")).toBe(plain.text);
+  });
+
+  it("keeps a value of 1,024 characters (code points, as JSON Schema counts them) as it is", () => {
+    for (const value of ["k".repeat(1024), "🙂".repeat(1024)]) {
+      expect(correlationValue(payloadOf({ id: value }), "id")).toBe(value);
+    }
+  });
+
+  it("replaces a longer value by its SHA-256, the same for the same value, never the value itself", () => {
+    const long = `${"k".repeat(1024)}!`;
+    const reduced = correlationValue(payloadOf({ id: long }), "id");
+    expect(reduced).toBe(`sha256:${createHash("sha256").update(long).digest("hex")}`);
+    expect(reduced).toHaveLength(71);
+    expect(correlationValue(payloadOf({ id: long, other: 1 }), "id")).toBe(reduced);
+    expect(correlationValue(payloadOf({ id: `${long}?` }), "id")).not.toBe(reduced);
+    const text = payloadOf("x".repeat(200_000), "text/plain");
+    expect(correlationValue(text, "$text")).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 });
 

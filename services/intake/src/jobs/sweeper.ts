@@ -20,7 +20,7 @@ export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
     running ??= (async () => {
       try {
         await autoResolveDue(deps);
-        await deps.repositories.deliveries.deleteExpired(deps.clock());
+        await deps.repositories.deliveries.deleteExpired();
         await forgetIdleSessions(deps);
       } catch (error) {
         deps.logger.warn({ err: error }, "sweeper pass failed; retrying on the next tick");

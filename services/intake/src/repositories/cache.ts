@@ -107,7 +107,7 @@ export function cacheHotReads<R extends HotRepositories>(repositories: R, ttlMs:
       ...clearAllOn(
         repositories.tokens,
         [tokens],
-        ["findBySecretHash", "findInAccount", "listByAccount", "touch"],
+        ["findBySecretHash", "findInAccount", "listByAccount", "touch", "countLiveInAccount"],
       ),
       findBySecretHash: (hash: string, now: Date) => {
         const cached = tokens.get(hash);
@@ -117,11 +117,15 @@ export function cacheHotReads<R extends HotRepositories>(repositories: R, ttlMs:
       },
     },
     accounts: {
-      ...clearAllOn(repositories.accounts, [accounts], ["findById", "count"]),
+      ...clearAllOn(repositories.accounts, [accounts], ["findById", "count", "findSetupPending"]),
       findById: (id: string) => accounts.through(id, () => repositories.accounts.findById(id)),
     },
     services: {
-      ...clearAllOn(repositories.services, [services, tokens], ["findInAccount", "listByAccount"]),
+      ...clearAllOn(
+        repositories.services,
+        [services, tokens],
+        ["findInAccount", "listByAccount", "countInAccount"],
+      ),
       listByAccount: (accountId: string) =>
         services.through(accountId, () => repositories.services.listByAccount(accountId)),
     },

@@ -1,5 +1,6 @@
 import { type Db, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
+import type { DatabaseClock } from "./database-clock.js";
 import { hex, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
@@ -11,9 +12,18 @@ import type { InsertBatches } from "./insert-batches.js";
 interface DeliveryDoc {
   _id: string;
   generation: ObjectId;
+  /**
+   * What was delivered (a digest of the body, `from` and content type): the same key with
+   * another request is no retry. Absent on deliveries stored before it existed.
+   */
+  fingerprint?: string;
+  /** Database times (database-clock.ts), as instances compare them. */
   createdAt: Date;
   expiresAt: Date;
-  /** A delivery without an answer whose lease ran out lost its owner (a crash): a retry takes it over. */
+  /**
+   * A delivery without an answer whose lease ran out lost its owner (a crash): a retry takes
+   * it over. A live owner renews it (keepLease), however slow its work.
+   */
   leaseUntil: Date;
 }
 
@@ -32,12 +42,18 @@ interface DeliveryAnswerDoc {
 /** A delivery's generation is the id its writes carry (a retry after a crash finds them). */
 export type DeliveryClaim =
   | { role: "owner"; generation: string; expiresAt: Date }
-  | { role: "replay"; generation: string; status: number; response: string };
+  | { role: "replay"; generation: string; status: number; response: string }
+  | { role: "mismatch" };
 
-const LEASE_MS = 5_000;
+export const DEFAULT_LEASE_MS = 5_000;
 const WAIT_STEP_MS = 25;
 
-export function deliveriesRepository(db: Db, batches: InsertBatches) {
+export function deliveriesRepository(
+  db: Db,
+  batches: InsertBatches,
+  clock: DatabaseClock,
+  leaseMs = DEFAULT_LEASE_MS,
+) {
   const deliveries = db.collection<DeliveryDoc>("deliveries");
   const answers = db.collection<DeliveryAnswerDoc>("delivery_answers");
 
@@ -58,16 +74,20 @@ export function deliveriesRepository(db: Db, batches: InsertBatches) {
   }
 
   return {
-    /** Becomes the owner of a delivery, or waits for the owner's answer to replay it. */
-    async claim(key: string, windowMs: number, now: () => Date): Promise<DeliveryClaim> {
+    /**
+     * Becomes the owner of a delivery, or waits for the owner's answer to replay it; the same
+     * key with another fingerprint within the window is a mismatch (nothing to replay).
+     */
+    async claim(key: string, windowMs: number, fingerprint: string): Promise<DeliveryClaim> {
       for (;;) {
-        const at = now();
+        const at = await clock.now();
         const fresh: DeliveryDoc = {
           _id: key,
           generation: new ObjectId(),
+          fingerprint,
           createdAt: at,
           expiresAt: new Date(at.getTime() + windowMs),
-          leaseUntil: new Date(at.getTime() + LEASE_MS),
+          leaseUntil: new Date(at.getTime() + leaseMs),
         };
         try {
           await batches.insert(deliveries, fresh);
@@ -81,6 +101,9 @@ export function deliveriesRepository(db: Db, batches: InsertBatches) {
           const owner = await takeOver({ _id: key, generation: existing.generation }, fresh);
           if (owner) return owner;
           continue;
+        }
+        if (existing.fingerprint !== undefined && existing.fingerprint !== fingerprint) {
+          return { role: "mismatch" };
         }
         const answer = await answers.findOne({ _id: existing.generation });
         if (answer) {
@@ -107,6 +130,30 @@ export function deliveriesRepository(db: Db, batches: InsertBatches) {
         }
         await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
       }
+    },
+
+    /**
+     * Renews the owner's lease while it works (every third of the lease), so that a retry
+     * waits for its answer however slow the work is, instead of running the call a second
+     * time. The returned function stops it (and waits for a renewal in flight).
+     */
+    keepLease(key: string, claim: { generation: string }): () => Promise<void> {
+      let renewal: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        renewal = renewal
+          .then(async () => {
+            const leaseUntil = new Date((await clock.now()).getTime() + leaseMs);
+            await deliveries.updateOne(
+              { _id: key, generation: toObjectId(claim.generation) },
+              { $set: { leaseUntil } },
+            );
+          })
+          .catch(() => {});
+      }, leaseMs / 3);
+      return async () => {
+        clearInterval(timer);
+        await renewal;
+      };
     },
 
     async complete(
@@ -136,7 +183,8 @@ export function deliveriesRepository(db: Db, batches: InsertBatches) {
     },
 
     /** An expired delivery is taken over with a new generation anyway: forgetting it is safe. */
-    async deleteExpired(now: Date): Promise<number> {
+    async deleteExpired(): Promise<number> {
+      const now = await clock.now();
       const result = await deliveries.deleteMany({ expiresAt: { $lte: now } });
       await answers.deleteMany({ expiresAt: { $lte: now } });
       return result.deletedCount;

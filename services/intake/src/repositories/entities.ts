@@ -17,6 +17,8 @@ export interface Account {
   language: string;
   /** Requests per minute for the whole account; absent: the configured default (0 = none). */
   rateLimitPerMinute?: number;
+  /** Its set-up (service, tokens) has not finished: `sqibs init` finishes it. */
+  setupPending?: true;
   createdAt: Date;
   updatedAt: Date;
 }

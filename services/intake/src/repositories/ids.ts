@@ -50,6 +50,23 @@ export function bytesOf(binary: Binary): Uint8Array {
   return Buffer.from(binary.buffer);
 }
 
+/** The fields of T, each also `null` (which an update turns into removing it). */
+export type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+/** An update that sets the fields given and removes those given as `null`. */
+export function setOrUnset(changes: Record<string, unknown>, always: Record<string, unknown> = {}) {
+  const set: Record<string, unknown> = { ...always };
+  const unset: Record<string, ""> = {};
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === null) unset[field] = "";
+    else if (value !== undefined) set[field] = value;
+  }
+  return {
+    ...(Object.keys(set).length ? { $set: set } : {}),
+    ...(Object.keys(unset).length ? { $unset: unset } : {}),
+  };
+}
+
 /** `{ key: value }` when the value is defined, else `{}` (optional fields of mapped documents). */
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

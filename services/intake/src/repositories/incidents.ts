@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type IncidentStatus, OPEN_STATUSES } from "@sqibs/domain";
 import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
+import type { DatabaseClock } from "./database-clock.js";
 import type { IncidentDoc, IncidentEventDoc, IncidentEventFields } from "./documents.js";
 import type {
   Incident,
@@ -22,6 +23,7 @@ import type { InsertBatches } from "./insert-batches.js";
 interface OpenClaimDoc {
   _id: string;
   incidentId: ObjectId;
+  /** Database time (database-clock.ts): another instance compares it with its own reading. */
   createdAt: Date;
 }
 
@@ -58,6 +60,18 @@ export type IncidentHead = Omit<StoredIncident, "description" | "payload">;
 
 export type OpenOutcome = { action: "created" | "duplicate"; incident: IncidentHead };
 
+/** Where an event stands in an incident's history (newest first: by time, then id). */
+export interface EventPosition {
+  at: Date;
+  id: string;
+}
+
+export interface EventPage {
+  items: IncidentEvent[];
+  /** The last item's position, when more follow. */
+  next?: EventPosition;
+}
+
 export interface IncidentListQuery {
   accountId: string;
   status?: IncidentStatus;
@@ -68,12 +82,19 @@ export interface IncidentListQuery {
 }
 
 /** A claim whose incident never appeared (its writer died) is taken over after this. */
-const ORPHAN_CLAIM_MS = 10_000;
+export const DEFAULT_ORPHAN_CLAIM_MS = 10_000;
 const WAIT_STEP_MS = 25;
+/** The events an incident's view carries (the latest); the rest are paged. */
+export const LATEST_EVENTS = 20;
 const OPEN = [...OPEN_STATUSES];
 const SCHEDULE_BACKFILL = "auto-resolve-schedule";
 
-export function incidentsRepository(db: Db, batches: InsertBatches) {
+export function incidentsRepository(
+  db: Db,
+  batches: InsertBatches,
+  clock: DatabaseClock,
+  orphanClaimMs = DEFAULT_ORPHAN_CLAIM_MS,
+) {
   const incidents = db.collection<IncidentDoc>("incidents");
   const events = db.collection<IncidentEventDoc>("incident_events");
   const claims = db.collection<OpenClaimDoc>("open_incidents");
@@ -176,15 +197,52 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
     }
   }
 
+  /**
+   * The incident with its event count and latest events (oldest first): an incident that
+   * repeats for weeks is still read in two small queries. The rest are paged (eventsPage).
+   */
   async function withEvents(incident: IncidentDoc): Promise<Incident> {
-    const list = await events.find({ incidentId: incident._id }).sort({ at: 1, _id: 1 }).toArray();
-    const history = [openingEvent(incident), ...list.map(toEvent)];
-    return {
-      ...toStoredIncident(incident),
-      events: history,
-      eventCount: history.length,
-      lastEventAt: history.at(-1)?.at ?? incident.createdAt,
-    };
+    const [stored, latest] = await Promise.all([
+      events.countDocuments({ incidentId: incident._id }),
+      events
+        .find({ incidentId: incident._id })
+        .sort({ at: -1, _id: -1 })
+        .limit(LATEST_EVENTS)
+        .toArray(),
+    ]);
+    const lastEventAt = latest[0]?.at ?? incident.createdAt;
+    const shown = latest.reverse().map(toEvent);
+    // The opening event is in the incident itself, and the oldest of all.
+    if (stored < LATEST_EVENTS) shown.unshift(openingEvent(incident));
+    return { ...toStoredIncident(incident), events: shown, eventCount: stored + 1, lastEventAt };
+  }
+
+  /**
+   * Files a duplicate trigger on an open incident, unless that incident is being resolved at
+   * this very moment. A resolve claims its version with an event (status "resolved") before
+   * the incident document says so, and the claim on the correlation value goes only after
+   * that: so the resolve event is looked for after the duplicate is inserted. Found, the
+   * duplicate is taken back, the resolve rolled forward (which releases the claim) and false
+   * returned: the trigger then opens a new incident, never lands on a resolved one.
+   */
+  async function appendDuplicate(
+    existing: IncidentDoc,
+    deliveryId: string,
+    event: IncidentEvent,
+  ): Promise<boolean> {
+    const appended = { ...toEventFields(event), type: "duplicate" as const };
+    await insertEvent(existing._id, deliveryId, appended);
+    const resolving = await events.findOne(
+      { incidentId: existing._id, status: "resolved" },
+      { projection: { _id: 1 } },
+    );
+    if (!resolving) {
+      await scheduleAutoResolve(existing, event.at);
+      return true;
+    }
+    await events.deleteOne({ _id: deliveryId, incidentId: existing._id });
+    await rolledForward({ _id: existing._id, accountId: existing.accountId });
+    return false;
   }
 
   /**
@@ -237,19 +295,25 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
     event: IncidentEventFields,
   ): Promise<IncidentDoc | null> {
     for (;;) {
+      const current = await rolledForward(filter);
+      if (!current || !from.includes(current.status)) return null;
+      const claimed = { ...event, status: to };
+      if (!(await insertEvent(current._id, versionClaim(current), claimed))) continue;
+      return applyTransition(current, claimed);
+    }
+  }
+
+  /**
+   * The incident the filter names, with every transition claimed so far applied: one left
+   * behind by a crash between its claim and its update, or one in progress right now.
+   */
+  async function rolledForward(filter: Filter<IncidentDoc>): Promise<IncidentDoc | null> {
+    for (;;) {
       const current = await incidents.findOne(filter);
       if (!current) return null;
-      const next = current.version + 1;
-      const claimId = `${hex(current._id)}:v${next}`;
-      const pending = await events.findOne({ _id: claimId, incidentId: current._id });
-      if (pending) {
-        await applyTransition(current, pending);
-        continue;
-      }
-      if (!from.includes(current.status)) return null;
-      const claimed = { ...event, status: to };
-      if (!(await insertEvent(current._id, claimId, claimed))) continue;
-      return applyTransition(current, claimed);
+      const pending = await events.findOne({ _id: versionClaim(current), incidentId: current._id });
+      if (!pending) return current;
+      await applyTransition(current, pending);
     }
   }
 
@@ -340,7 +404,8 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
       const claimId = claimKey(doc.serviceId, input.correlationKey);
       for (;;) {
         try {
-          await batches.insert(claims, { _id: claimId, incidentId: id, createdAt: event.at });
+          const createdAt = await clock.now();
+          await batches.insert(claims, { _id: claimId, incidentId: id, createdAt });
           return { action: "created", incident: toHead(await insertNew(id, doc)) };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
@@ -355,12 +420,14 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
           const incident = toHead(existing);
           // A retried delivery whose first attempt opened this incident adds nothing.
           if (existing.deliveryId === input.deliveryId) return { action: "created", incident };
-          const appended = { ...toEventFields(event), type: "duplicate" as const };
-          await insertEvent(existing._id, input.deliveryId, appended);
-          await scheduleAutoResolve(existing, event.at);
-          return { action: "duplicate", incident };
+          if (await appendDuplicate(existing, input.deliveryId, event)) {
+            return { action: "duplicate", incident };
+          }
+          continue; // It was being resolved: the next turn opens a new incident.
         }
-        const orphaned = !existing && Date.now() - claim.createdAt.getTime() > ORPHAN_CLAIM_MS;
+        // Both times are the database's: no instance's clock is compared with another's.
+        const age = (await clock.now()).getTime() - claim.createdAt.getTime();
+        const orphaned = !existing && age > orphanClaimMs;
         if (existing || orphaned) {
           await claims.deleteOne({ _id: claimId, incidentId: claim.incidentId });
           continue;
@@ -402,6 +469,40 @@ export function incidentsRepository(db: Db, batches: InsertBatches) {
       const filter = inAccount(accountId, id);
       const updated = filter ? await transition(filter, from, to, toEventFields(event)) : null;
       return updated ? withEvents(updated) : null;
+    },
+
+    /**
+     * One page of an incident's events, newest first, after `after` (a position a previous
+     * page handed out, or any other: every position names a place in the order). The event
+     * that opened the incident, kept in the incident itself, ends the last page. Null when
+     * the incident is not in the account.
+     */
+    async eventsPage(
+      accountId: string,
+      id: string,
+      after: EventPosition | undefined,
+      limit: number,
+    ): Promise<EventPage | null> {
+      const filter = inAccount(accountId, id);
+      const incident = filter
+        ? await incidents.findOne(filter, { projection: { createdAt: 1, openedBy: 1 } })
+        : null;
+      if (!incident) return null;
+      const query: Filter<IncidentEventDoc> = { incidentId: incident._id };
+      if (after) query.$or = [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }];
+      const stored = await events
+        .find(query)
+        .sort({ at: -1, _id: -1 })
+        .limit(limit + 1)
+        .toArray();
+      const rows: Array<{ event: IncidentEvent; position?: EventPosition }> = stored.map((doc) => ({
+        event: toEvent(doc),
+        position: { at: doc.at, id: doc._id },
+      }));
+      if (stored.length <= limit) rows.push({ event: openingEvent(incident as IncidentDoc) });
+      const page = rows.slice(0, limit);
+      const next = rows.length > limit ? page.at(-1)?.position : undefined;
+      return { items: page.map((row) => row.event), ...(next ? { next } : {}) };
     },
 
     async findInAccount(accountId: string, id: string): Promise<Incident | null> {
@@ -521,6 +622,11 @@ function toHead(doc: Omit<IncidentDoc, "description" | "payload">): IncidentHead
     ...fields
   } = doc as IncidentDoc;
   return { id: hex(_id), accountId: hex(accountId), serviceId: hex(serviceId), ...fields };
+}
+
+/** The event that claims an incident's next version (its _id). */
+function versionClaim(incident: Pick<IncidentDoc, "_id" | "version">): string {
+  return `${hex(incident._id)}:v${incident.version + 1}`;
 }
 
 function claimKey(serviceId: ObjectId, correlationKey: string): string {

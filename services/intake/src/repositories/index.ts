@@ -3,6 +3,7 @@ import { accountsRepository } from "./accounts.js";
 import { apiLogsRepository } from "./api-logs.js";
 import { cacheHotReads } from "./cache.js";
 import type { Database } from "./database.js";
+import { databaseClock } from "./database-clock.js";
 import { deliveriesRepository } from "./deliveries.js";
 import { incidentsRepository } from "./incidents.js";
 import { insertBatches } from "./insert-batches.js";
@@ -15,23 +16,35 @@ import { tokensRepository } from "./tokens.js";
 export type { Database } from "./database.js";
 export type * from "./entities.js";
 export { isEntityId, newEntityId } from "./ids.js";
+export { oneAtATimePerKey } from "./one-at-a-time.js";
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
 /** How long the token, account and services reads are cached (see cache.ts). */
 export const HOT_READ_TTL_MS = 2_000;
 
-export function createRepositories(database: Database) {
+/** The timings of the claims instances race for (tests shorten them; defaults otherwise). */
+export interface RepositoryOptions {
+  /** How long a delivery's owner holds it without renewing (it renews while it works). */
+  deliveryLeaseMs?: number;
+  /** How old a correlation claim without its incident is before it counts as orphaned. */
+  orphanClaimMs?: number;
+  /** This instance's own clock, which the database clock corrects (tests skew it). */
+  localClock?: () => number;
+}
+
+export function createRepositories(database: Database, options: RepositoryOptions = {}) {
   const { db } = database;
   const batches = insertBatches();
+  const clock = databaseClock(db, options.localClock);
   const repositories = {
     database,
     accounts: accountsRepository(db),
     services: servicesRepository(db),
     tokens: tokensRepository(db),
-    incidents: incidentsRepository(db, batches),
+    incidents: incidentsRepository(db, batches, clock, options.orphanClaimMs),
     requests: requestsRepository(db, batches),
-    deliveries: deliveriesRepository(db, batches),
+    deliveries: deliveriesRepository(db, batches, clock, options.deliveryLeaseMs),
     apiLogs: apiLogsRepository(db, batches),
     rateLimits: rateLimitsRepository(db),
     sessions: sessionsRepository(db),

@@ -41,6 +41,8 @@ export function servicesRepository(db: Db) {
         .toArray();
       return docs.map(toService);
     },
+    countInAccount: (accountId: string): Promise<number> =>
+      services.countDocuments({ accountId: toObjectId(accountId) }),
     async update(
       accountId: string,
       id: string,

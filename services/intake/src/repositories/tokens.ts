@@ -1,7 +1,7 @@
 import { type Db, ObjectId } from "mongodb";
 import type { TokenDoc, TokenSecretDoc } from "./documents.js";
 import type { Token, TokenScope } from "./entities.js";
-import { hex, inAccount, optional, toObjectId } from "./ids.js";
+import { hex, inAccount, type Nullable, optional, setOrUnset, toObjectId } from "./ids.js";
 
 /** A token as a secret opens it: a rotated-out secret carries the end of its grace period. */
 export type OpenedToken = Token & { secretExpiresAt?: Date };
@@ -15,6 +15,9 @@ export interface NewToken {
   prefix: string;
   secretHash: string;
 }
+
+/** The settings a token update changes; `null` removes one (the default applies again). */
+export type TokenChanges = Nullable<Partial<Pick<Token, "name" | "debug" | "rateLimitPerMinute">>>;
 
 export function tokensRepository(db: Db) {
   const tokens = db.collection<TokenDoc>("tokens");
@@ -69,25 +72,23 @@ export function tokensRepository(db: Db) {
       return docs.map(toToken);
     },
 
+    countLiveInAccount: (accountId: string): Promise<number> =>
+      tokens.countDocuments({ accountId: toObjectId(accountId), revokedAt: { $exists: false } }),
+
     async touch(accountId: string, id: string, now: Date): Promise<void> {
       const filter = inAccount(accountId, id);
       if (filter) await tokens.updateOne(filter, { $set: { lastUsedAt: now } });
     },
 
-    /** Renames a live token or switches its debug flag; null when it is revoked or unknown. */
-    async update(
-      accountId: string,
-      id: string,
-      changes: Partial<Pick<Token, "name" | "debug">>,
-    ): Promise<Token | null> {
+    /** Changes a live token (`null` removes a setting); null when it is revoked or unknown. */
+    async update(accountId: string, id: string, changes: TokenChanges): Promise<Token | null> {
       const filter = inAccount(accountId, id);
-      const doc = filter
-        ? await tokens.findOneAndUpdate(
-            { ...filter, revokedAt: { $exists: false } },
-            { $set: changes },
-            { returnDocument: "after" },
-          )
-        : null;
+      if (!filter) return null;
+      const live = { ...filter, revokedAt: { $exists: false } };
+      const update = setOrUnset(changes);
+      const doc = Object.keys(update).length
+        ? await tokens.findOneAndUpdate(live, update, { returnDocument: "after" })
+        : await tokens.findOne(live);
       return doc ? toToken(doc) : null;
     },
 

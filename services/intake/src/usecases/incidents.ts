@@ -1,9 +1,16 @@
 import { type IncidentStatus, type LifecycleAction, TRANSITIONS } from "@sqibs/domain";
 import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
-import type { Incident, IncidentListing } from "../repositories/index.js";
+import type { Incident, IncidentEvent, IncidentListing } from "../repositories/index.js";
 import { actorOf, type Caller, idOrNotFound, notFound, queryId } from "./caller.js";
-import { type Page, type PageQuery, readPage } from "./pagination.js";
+import {
+  decodeEventCursor,
+  encodeEventCursor,
+  type Page,
+  type PageQuery,
+  pageSize,
+  readPage,
+} from "./pagination.js";
 
 export interface IncidentQuery extends PageQuery {
   status?: IncidentStatus | undefined;
@@ -23,6 +30,28 @@ export function listIncidents(
   return readPage(query, (before, limit) =>
     deps.repositories.incidents.listPage({ accountId, status, serviceId, source, before, limit }),
   );
+}
+
+/** GET /v1/incidents/{id}/events: every event, newest first, a page at a time. */
+export async function listIncidentEvents(
+  deps: AppDeps,
+  caller: Caller,
+  incidentId: string,
+  query: PageQuery,
+): Promise<Page<IncidentEvent>> {
+  const id = idOrNotFound(incidentId, "incident");
+  const after = decodeEventCursor(query.cursor);
+  const page = await deps.repositories.incidents.eventsPage(
+    caller.account.id,
+    id,
+    after,
+    pageSize(query),
+  );
+  if (!page) throw notFound("incident", incidentId);
+  return {
+    items: page.items,
+    ...(page.next ? { nextCursor: encodeEventCursor(page.next) } : {}),
+  };
 }
 
 export async function getIncident(

@@ -165,7 +165,9 @@ function decideAll(call: IngestCall, services: Service[], now: Date): ServiceDec
 /**
  * Runs a delivery at most once: a retry (same body from the same token to the same endpoint
  * within the window, or the same Idempotency-Key) is answered like the first delivery. The
- * writes carry the delivery's id, so a retry after a crash completes rather than repeats them.
+ * writes carry the delivery's id, so a retry after a crash completes rather than repeats them;
+ * the owner keeps its lease while it works, so a retry never runs it a second time. The same
+ * Idempotency-Key with another body is a 422 (the IETF Idempotency-Key draft).
  */
 async function once<A>(
   deps: AppDeps,
@@ -178,18 +180,37 @@ async function once<A>(
   const { deliveries } = deps.repositories;
   const key = deliveryKey(call, endpoint);
   const window = call.idempotencyKey ? IDEMPOTENCY_KEY_WINDOW_SECONDS : windowSeconds;
-  const claim = await deliveries.claim(key, Math.max(window, 1) * 1000, deps.clock);
+  const claim = await deliveries.claim(key, Math.max(window, 1) * 1000, fingerprintOf(call));
+  if (claim.role === "mismatch") {
+    throw new AppError(
+      "UNPROCESSABLE",
+      "This Idempotency-Key was used with a different request (body, from or content type) within the last day; nothing was stored. Send a new key for a new request.",
+      { errors: [{ field: "Idempotency-Key", message: "used before with a different request" }] },
+    );
+  }
   if (claim.role === "replay") {
     return { status: claim.status, answer: codec.decode(claim.response), replayed: true };
   }
+  const stopRenewing = deliveries.keepLease(key, claim);
   try {
     const { status, answer } = await run(claim.generation);
     await deliveries.complete(claim, status, codec.encode(answer));
+    await stopRenewing();
     return { status, answer, replayed: false };
   } catch (error) {
+    // Stopped first: a renewal landing after it would hold the sender's retry back.
+    await stopRenewing();
     await deliveries.abandon(key).catch(() => {});
     throw error;
   }
+}
+
+/** What a call delivered: with the same Idempotency-Key, another fingerprint is no retry. */
+function fingerprintOf(call: IngestCall): string {
+  return createHash("sha256")
+    .update(`${call.source ?? ""}\n${call.contentType ?? ""}\n`)
+    .update(call.body)
+    .digest("hex");
 }
 
 function deliveryKey(call: IngestCall, endpoint: Endpoint): string {

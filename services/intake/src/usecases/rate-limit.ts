@@ -39,6 +39,24 @@ export async function enforceRateLimits(
   }
 }
 
+/**
+ * A token's or account's own limit as the management API sets it: it may tighten the
+ * configured default, never loosen it (a 422 above it; any value when the default is 0, none).
+ * `null` removes it, so the default applies again.
+ */
+export function rateLimitSetting(
+  value: number | null,
+  ceiling: number,
+  setting: "RATE_LIMIT_PER_MINUTE" | "ACCOUNT_RATE_LIMIT_PER_MINUTE",
+): number | null {
+  if (value === null || ceiling === 0 || value <= ceiling) return value;
+  throw new AppError(
+    "UNPROCESSABLE",
+    `rateLimitPerMinute: at most ${ceiling}, the service's limit (${setting}); the API can tighten a limit, not loosen it.`,
+    { errors: [{ field: "rateLimitPerMinute", message: `at most ${ceiling}` }] },
+  );
+}
+
 function limitOf(own: number | undefined, fallback: number): number {
   return typeof own === "number" && Number.isFinite(own) && own >= 0 ? own : fallback;
 }

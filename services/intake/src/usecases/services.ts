@@ -16,12 +16,14 @@ import {
   readPayload,
   type ServiceDecision,
   validateFilter,
-  validateMaintenance,
+  validateMaintenanceLimits,
+  validateMaintenanceOrder,
 } from "@sqibs/domain";
 import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
 import type { Service } from "../repositories/index.js";
 import type { ServiceChanges } from "../repositories/services.js";
+import { createWithinCap } from "./account-caps.js";
 import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
 import { rulesOf } from "./rules.js";
 import { templateFilter } from "./templates.js";
@@ -41,16 +43,18 @@ export async function createService(
   const name = requiredText(input.name, "name");
   // A copy: the templates are frozen, and stay what they are whatever the service becomes.
   const filter = input.template === undefined ? undefined : templateFilter(input.template);
-  return deps.repositories.services.create(
-    {
-      accountId: caller.account.id,
-      name,
-      state: input.state ?? "active",
-      ...(input.titleKey !== undefined ? { titleKey: input.titleKey } : {}),
-      ...(input.descriptionKey !== undefined ? { descriptionKey: input.descriptionKey } : {}),
-      ...(filter ? { filter, template: input.template } : {}),
-    },
-    deps.clock(),
+  return createWithinCap(deps, caller, "services", () =>
+    deps.repositories.services.create(
+      {
+        accountId: caller.account.id,
+        name,
+        state: input.state ?? "active",
+        ...(input.titleKey !== undefined ? { titleKey: input.titleKey } : {}),
+        ...(input.descriptionKey !== undefined ? { descriptionKey: input.descriptionKey } : {}),
+        ...(filter ? { filter, template: input.template } : {}),
+      },
+      deps.clock(),
+    ),
   );
 }
 
@@ -135,7 +139,8 @@ export async function setServiceFilter(
 
 /**
  * PUT /v1/services/{id}/maintenance: replaces the window (docs/product.md §7). Neither start nor
- * end: in maintenance now, until ended. No tag groups: every call.
+ * end: in maintenance now, until ended. No tag groups: every call. Past a limit: 400; `end`
+ * not after `start` (which the schema cannot state): 422.
  */
 export async function setServiceMaintenance(
   deps: AppDeps,
@@ -145,8 +150,10 @@ export async function setServiceMaintenance(
 ): Promise<Service> {
   const id = idOrNotFound(serviceId, "service");
   const window = maintenanceOf(input);
-  const violations = validateMaintenance(window);
+  const violations = validateMaintenanceLimits(window);
   if (violations.length) throw invalid(violations);
+  const order = validateMaintenanceOrder(window);
+  if (order.length) throw invalid(order, "UNPROCESSABLE");
   const updated = await deps.repositories.services.update(
     caller.account.id,
     id,
@@ -304,9 +311,12 @@ function keyViolations(key: string | undefined, field: string): FilterViolation[
   return key !== undefined && key.trim() === "" ? [{ field, message: "must not be blank" }] : [];
 }
 
-function invalid(violations: FilterViolation[]): AppError {
+function invalid(
+  violations: FilterViolation[],
+  code: "INVALID_REQUEST" | "UNPROCESSABLE" = "INVALID_REQUEST",
+): AppError {
   const summary = violations.map((v) => `${v.field}: ${v.message}`).join("; ");
-  return new AppError("INVALID_REQUEST", `${summary}.`, { errors: violations });
+  return new AppError(code, `${summary}.`, { errors: violations });
 }
 
 /**

@@ -2,7 +2,10 @@ import type { TokenCreate, TokenUpdate } from "@sqibs/api-client";
 import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
 import { isEntityId, type Token, type TokenScope } from "../repositories/index.js";
+import type { TokenChanges } from "../repositories/tokens.js";
+import { createWithinCap } from "./account-caps.js";
 import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
+import { rateLimitSetting } from "./rate-limit.js";
 import { generateSecret, hashSecret, secretPrefix } from "./secrets.js";
 
 export interface IssuedToken {
@@ -41,39 +44,32 @@ export async function issueToken(
   return { token, secret };
 }
 
-/** POST /v1/tokens: a service token needs a service of the caller's account. */
+/**
+ * POST /v1/tokens: a service token needs a service of the caller's account (the schema's one
+ * shape per scope says which fields go with which scope); at most MAX_TOKENS_PER_ACCOUNT live.
+ */
 export async function createToken(
   deps: AppDeps,
   caller: Caller,
   input: TokenCreate,
 ): Promise<IssuedToken> {
   const name = requiredText(input.name, "name");
-  if (input.scope === "service" && input.serviceId === undefined) {
-    throw new AppError("INVALID_REQUEST", "serviceId: a service token needs the service's id.", {
-      errors: [{ field: "serviceId", message: "required for the service scope" }],
-    });
-  }
-  if (input.scope !== "service" && input.serviceId !== undefined) {
-    throw new AppError(
-      "INVALID_REQUEST",
-      `serviceId: only service tokens name a service; a ${input.scope} token does not.`,
-      { errors: [{ field: "serviceId", message: "only for the service scope" }] },
-    );
-  }
-  const { serviceId } = input;
+  const serviceId = input.scope === "service" ? input.serviceId : undefined;
   if (serviceId !== undefined) {
     const service = isEntityId(serviceId)
       ? await deps.repositories.services.findInAccount(caller.account.id, serviceId)
       : null;
     if (!service) throw notFound("service", serviceId);
   }
-  return issueToken(deps, {
-    accountId: caller.account.id,
-    name,
-    scope: input.scope,
-    ...(serviceId ? { serviceId } : {}),
-    debug: input.debug ?? false,
-  });
+  return createWithinCap(deps, caller, "tokens", () =>
+    issueToken(deps, {
+      accountId: caller.account.id,
+      name,
+      scope: input.scope,
+      ...(serviceId ? { serviceId } : {}),
+      debug: input.debug ?? false,
+    }),
+  );
 }
 
 export function listTokens(deps: AppDeps, caller: Caller): Promise<Token[]> {
@@ -89,7 +85,10 @@ export async function revokeToken(deps: AppDeps, caller: Caller, tokenId: string
   if (!token) throw notFound("token", tokenId);
 }
 
-/** Renames a token or switches its debug flag (the API call log); a revoked token is a 409. */
+/**
+ * Renames a token, switches its debug flag (the API call log) or sets its own rate limit
+ * (never above the configured default); a revoked token is a 409.
+ */
 export async function updateToken(
   deps: AppDeps,
   caller: Caller,
@@ -97,9 +96,16 @@ export async function updateToken(
   input: TokenUpdate,
 ): Promise<Token> {
   const id = idOrNotFound(tokenId, "token");
-  const changes: Partial<Pick<Token, "name" | "debug">> = {};
+  const changes: TokenChanges = {};
   if (input.name !== undefined) changes.name = requiredText(input.name, "name");
   if (input.debug !== undefined) changes.debug = input.debug;
+  if (input.rateLimitPerMinute !== undefined) {
+    changes.rateLimitPerMinute = rateLimitSetting(
+      input.rateLimitPerMinute,
+      deps.config.RATE_LIMIT_PER_MINUTE,
+      "RATE_LIMIT_PER_MINUTE",
+    );
+  }
   const updated = await deps.repositories.tokens.update(caller.account.id, id, changes);
   if (updated) return updated;
   const existing = await deps.repositories.tokens.findInAccount(caller.account.id, id);

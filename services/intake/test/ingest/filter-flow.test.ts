@@ -3,7 +3,7 @@ import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSweeper } from "../../src/jobs/sweeper.js";
 import { startTestService, type TestService } from "../harness.js";
-import { bearer, post, storedIncident } from "./support.js";
+import { bearer, countIncidents, post, storedIncident } from "./support.js";
 
 const ALERTMANAGER_FILTER: ApiFilter = {
   triggers: [
@@ -70,13 +70,13 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
 
     const repeat = await send(alertmanager("firing", "g1", { truncatedAlerts: 1 }));
     expect(repeat.status).toBe(200);
-    expect(repeat.json.triggered).toEqual({ created: 0, duplicate: 1 });
+    expect(repeat.json.triggered).toEqual({ created: false, duplicate: true });
     expect(repeat.json.incidents[0]).toMatchObject({ id, action: "duplicate" });
     expect((await storedIncident(service, account.account.id, id)).eventCount).toBe(2);
 
     const resolved = await send(alertmanager("resolved", "g1"));
     expect(resolved.status).toBe(200);
-    expect(resolved.json.resolved).toEqual({ resolved: 1, duplicate: 0 });
+    expect(resolved.json.resolved).toEqual({ resolved: true, duplicate: false });
     expect(resolved.json.incidents[0]).toMatchObject({
       id,
       action: "resolved",
@@ -98,7 +98,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
   it("answers a resolve with nothing open 200 with resolved.duplicate, not an error", async () => {
     const response = await send(alertmanager("resolved", "never-opened"));
     expect(response.status).toBe(200);
-    expect(response.json.resolved).toEqual({ resolved: 0, duplicate: 1 });
+    expect(response.json.resolved).toEqual({ resolved: false, duplicate: true });
     expect(response.json.incidents).toEqual([]);
   });
 
@@ -120,7 +120,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     ).toBe(1);
   });
 
-  it("treats a repeated Idempotency-Key as a retry even when the body differs", async () => {
+  it("replays a repeated Idempotency-Key, and answers 422 when it comes with another body (IETF draft)", async () => {
     const key = `key-${Date.now()}`;
     const first = await send(
       JSON.stringify({ n: 1 }),
@@ -128,17 +128,32 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
       { from: "cron" },
     );
     const retry = await send(
-      JSON.stringify({ n: 2 }),
+      JSON.stringify({ n: 1 }),
       { "idempotency-key": key },
       { from: "cron" },
     );
     expect(retry.json).toEqual({ ...first.json, replayed: true });
+    const before = await countIncidents(service);
+    for (const [body, query] of [
+      [JSON.stringify({ n: 2 }), { from: "cron" }],
+      [JSON.stringify({ n: 1 }), { from: "another sender" }],
+    ] as const) {
+      const reused = await send(body, { "idempotency-key": key }, query);
+      expect(reused.status).toBe(422);
+      expect(reused.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(reused.json).toMatchObject({
+        type: "/problems/unprocessable-content",
+        errors: [{ field: "Idempotency-Key", message: "used before with a different request" }],
+      });
+    }
+    expect(await countIncidents(service)).toBe(before);
     const other = await send(
       JSON.stringify({ n: 2 }),
       { "idempotency-key": `${key}-b` },
       { from: "cron" },
     );
     expect(other.json.id).not.toBe(first.json.id);
+    expect(other.json.replayed).toBeUndefined();
   });
 
   it("processes the same body again once the duplicate window has passed", async () => {
@@ -170,8 +185,8 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, n) => send(alertmanager("firing", "storm-2", { n }))),
     );
-    const created = answers.filter((answer) => answer.json.triggered.created === 1);
-    const duplicates = answers.filter((answer) => answer.json.triggered.duplicate === 1);
+    const created = answers.filter((answer) => answer.json.triggered.created === true);
+    const duplicates = answers.filter((answer) => answer.json.triggered.duplicate === true);
     expect(created).toHaveLength(1);
     expect(duplicates).toHaveLength(49);
     const id = created[0]?.json.incidents[0].id;
@@ -208,7 +223,11 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
       headers: { "content-type": "application/json", ...bearer(multi.globalToken.secret) },
     });
     expect(response.status).toBe(201);
-    expect(response.json.triggered.created).toBe(2);
+    expect(response.json.triggered.created).toBe(true);
+    const created = response.json.incidents.filter(
+      (incident: { action: string }) => incident.action === "created",
+    );
+    expect(created).toHaveLength(2);
     const serviceIds = response.json.incidents
       .map((incident: { serviceId: string }) => incident.serviceId)
       .sort();
@@ -248,7 +267,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
 
     const resolved = await send(alertmanager("resolved", "maint-1"));
     expect(resolved.status).toBe(200);
-    expect(resolved.json.resolved.resolved).toBe(1);
+    expect(resolved.json.resolved.resolved).toBe(true);
     await service.configureService(account, { maintenance: { tags: [] } });
   });
 

@@ -37,7 +37,7 @@ describe("POST /v1/process creates incidents by the seed's rules", () => {
   it("titles '<from> - <title key value>' with from=Prometheus (the seed's Prometheus example)", async () => {
     const response = await send({ from: "Prometheus" });
     expect(response.status).toBe(201);
-    expect(response.json.triggered).toEqual({ created: 1, duplicate: 0 });
+    expect(response.json.triggered).toEqual({ created: true, duplicate: false });
     const [summary] = response.json.incidents;
     expect(summary).toMatchObject({
       title: "Prometheus - Error rate above 5%",

@@ -291,6 +291,25 @@ describe("GET /v1/incidents", () => {
     expect(none.data?.items).toEqual([]);
   });
 
+  it("source= is cleaned as `from` is: empty means no filter, directional formatting is removed", async () => {
+    const headers = { authorization: `Bearer ${acme.adminToken.secret}` };
+    const all = await raw(service, "GET", "/v1/incidents?limit=100", { headers });
+    for (const query of ["source=", "source=%20%20"]) {
+      const empty = await raw(service, "GET", `/v1/incidents?limit=100&${query}`, { headers });
+      expect(empty.status).toBe(200);
+      expect(empty.json).toEqual(all.json);
+    }
+    // U+202E (right-to-left override) before the name, as a sender might have sent it in `from`.
+    const cleaned = await raw(service, "GET", "/v1/incidents?source=%E2%80%AECron", { headers });
+    expect((cleaned.json as { items: Array<{ id: string }> }).items.map((item) => item.id)).toEqual(
+      [ids.at(-1)],
+    );
+    // Reserved characters are allowed (allowReserved): a name with & or / is a name.
+    const reserved = await raw(service, "GET", "/v1/incidents?source=a%26b%2Fc", { headers });
+    expect(reserved.status).toBe(200);
+    expect(reserved.json).toEqual({ items: [] });
+  });
+
   it("pages with limit and cursor until nextCursor is absent", async () => {
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -316,7 +335,15 @@ describe("GET /v1/incidents", () => {
     }
     for (const cursor of ["nope", "AAAAAAAAAAAAAAAAAAAA", "%%%%"]) {
       const answer = await listIncidents({ client: acme.admin, query: { cursor } });
-      expect(problemOf(answer, 400).errors?.[0]?.field).toBe("cursor");
+      expect(problemOf(answer, 400).errors?.[0]).toEqual({
+        field: "cursor",
+        message: "not a cursor from a previous page",
+      });
+    }
+    // Every cursor of the documented form (16 base64url characters) is a place in the order.
+    for (const cursor of ["AAAAAAAAAAAAAAAA", "________________"]) {
+      const answer = await listIncidents({ client: acme.admin, query: { cursor } });
+      expect(answer.response?.status).toBe(200);
     }
     const status = await listIncidents({
       client: acme.admin,

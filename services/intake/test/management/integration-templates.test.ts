@@ -126,17 +126,23 @@ describe("integration templates: GET /v1/integration-templates, POST /v1/service
     const before = (await listServices({ client: acme.admin })).data?.items.length;
     const unknown = await createService({
       client: acme.admin,
-      body: { name: "Nagios", template: "nagios" },
+      body: { name: "Nagios", template: "nagios" as never },
     });
     const problem = problemOf(unknown, 400);
     expect(problem.errors?.[0]?.field).toBe("template");
     for (const template of INTEGRATION_TEMPLATES) expect(problem.detail).toContain(template.name);
     // Names are exact slugs.
     problemOf(
-      await createService({ client: acme.admin, body: { name: "x", template: "Grafana" } }),
+      await createService({
+        client: acme.admin,
+        body: { name: "x", template: "Grafana" as never },
+      }),
       400,
     );
-    const empty = await createService({ client: acme.admin, body: { name: "x", template: "" } });
+    const empty = await createService({
+      client: acme.admin,
+      body: { name: "x", template: "" as never },
+    });
     expect(problemOf(empty, 400).errors?.[0]?.field).toBe("template");
     expect((await listServices({ client: acme.admin })).data?.items.length).toBe(before);
   });

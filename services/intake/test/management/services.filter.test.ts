@@ -82,7 +82,7 @@ describe("PUT /v1/services/{serviceId}/filter", () => {
       client: sender,
       body: { status: "resolved", groupKey: "g1" },
     });
-    expect(resolved.data?.resolved.resolved).toBe(1);
+    expect(resolved.data?.resolved.resolved).toBe(true);
   });
 
   it("200: the simple form sets the service's keys and removes the API filter", async () => {

@@ -92,7 +92,7 @@ describe("PUT/DELETE /v1/services/{serviceId}/maintenance, and PATCH state", () 
     expect(suppressed.status).toBe(202);
     expect(suppressed.result).toMatchObject({
       reason: "maintenance",
-      triggered: { created: 0, duplicate: 0 },
+      triggered: { created: false, duplicate: false },
       incidents: [],
     });
     const logs = await listApiLogs({ client: acme.admin, query: { tokenId: senderTokenId } });
@@ -113,7 +113,7 @@ describe("PUT/DELETE /v1/services/{serviceId}/maintenance, and PATCH state", () 
     // A resolve passes through maintenance, even one whose text matches the tags.
     const resolved = await send(alert("resolved", "tagged-1", "Disk full on /var"));
     expect(resolved.status).toBe(200);
-    expect(resolved.result.resolved.resolved).toBe(1);
+    expect(resolved.result.resolved.resolved).toBe(true);
 
     const ended = await endServiceMaintenance({ client: acme.admin, path: { serviceId } });
     expect(ended.response?.status).toBe(204);
@@ -252,9 +252,22 @@ describe("PUT/DELETE /v1/services/{serviceId}/maintenance, and PATCH state", () 
     expect(ended.data).not.toHaveProperty("maintenance");
   });
 
+  it.each<[string, Record<string, unknown>]>([
+    ["end before start", { start: minutes(60), end: minutes(30) }],
+    ["end equal to start", { start: "2030-01-01T00:00:00Z", end: "2030-01-01T00:00:00Z" }],
+  ])("422 names the field, which the schema cannot compare: %s", async (_name, body) => {
+    const answer = await setServiceMaintenance({ client: acme.admin, path: { serviceId }, body });
+    const problem = problemOf(answer, 422);
+    expect(problem).toMatchObject({
+      type: "/problems/unprocessable-content",
+      detail: "end: must be after start.",
+      errors: [{ field: "end", message: "must be after start" }],
+    });
+    const shown = await getService({ client: acme.admin, path: { serviceId } });
+    expect(shown.data).not.toHaveProperty("maintenance");
+  });
+
   it.each<[string, Record<string, unknown>, string]>([
-    ["end before start", { start: minutes(60), end: minutes(30) }, "end"],
-    ["end equal to start", { start: "2030-01-01T00:00:00Z", end: "2030-01-01T00:00:00Z" }, "end"],
     ["a start that is no date-time", { start: "tomorrow" }, "start"],
     ["11 tag groups", { tags: Array.from({ length: 11 }, (_, i) => [`t${i}`]) }, "tags"],
     ["11 tags in a group", { tags: [Array.from({ length: 11 }, (_, i) => `t${i}`)] }, "tags[0]"],

@@ -128,10 +128,10 @@ describe("/v1/services", () => {
       body: { name: "solo", scope: "service", serviceId },
     });
     const sender = clientFor(service, token?.secret ?? "");
-    expect((await trigger(sender)).triggered.created).toBe(1);
+    expect((await trigger(sender)).triggered.created).toBe(true);
     await updateService({ client: acme.admin, path: { serviceId }, body: { state: "disabled" } });
     const after = await trigger(sender);
-    expect(after.triggered.created).toBe(0);
+    expect(after.triggered.created).toBe(false);
   });
 
   it("400/404/415 on PATCH", async () => {
@@ -169,7 +169,7 @@ describe("/v1/services", () => {
       body: { name: "doomed", scope: "service", serviceId },
     });
     const sender = clientFor(service, issued.data?.secret ?? "");
-    expect((await trigger(sender)).triggered.created).toBe(1);
+    expect((await trigger(sender)).triggered.created).toBe(true);
 
     const deleted = await deleteService({ client: acme.admin, path: { serviceId } });
     expect(deleted.response?.status).toBe(204);

@@ -58,7 +58,7 @@ describe("POST/GET /v1/tokens and DELETE /v1/tokens/{tokenId}", () => {
     expect(global.data?.token).toMatchObject({ scope: "global", debug: true });
     expect(global.data?.token).not.toHaveProperty("serviceId");
     expect((await trigger(clientFor(service, global.data?.secret ?? ""))).triggered.created).toBe(
-      1,
+      true,
     );
 
     const admin = await createToken({ client: acme.admin, body: { name: "ops", scope: "admin" } });
@@ -71,12 +71,12 @@ describe("POST/GET /v1/tokens and DELETE /v1/tokens/{tokenId}", () => {
   it("400: a service token without serviceId, another scope with one, a blank name", async () => {
     const missing = await createToken({
       client: acme.admin,
-      body: { name: "x", scope: "service" },
+      body: { name: "x", scope: "service" } as never,
     });
     expect(problemOf(missing, 400).errors?.[0]?.field).toBe("serviceId");
     const extra = await createToken({
       client: acme.admin,
-      body: { name: "x", scope: "global", serviceId: acme.serviceId },
+      body: { name: "x", scope: "global", serviceId: acme.serviceId } as never,
     });
     expect(problemOf(extra, 400).errors?.[0]?.field).toBe("serviceId");
     const blank = await createToken({ client: acme.admin, body: { name: " ", scope: "global" } });
@@ -158,7 +158,7 @@ describe("POST/GET /v1/tokens and DELETE /v1/tokens/{tokenId}", () => {
       body: { name: "leaked", scope: "global" },
     });
     const sender = clientFor(service, issued.data?.secret ?? "");
-    expect((await trigger(sender)).triggered.created).toBe(1);
+    expect((await trigger(sender)).triggered.created).toBe(true);
     const revoked = await revokeToken({
       client: acme.admin,
       path: { tokenId: issued.data?.token.id ?? "" },
@@ -206,7 +206,7 @@ describe("POST/GET /v1/tokens and DELETE /v1/tokens/{tokenId}", () => {
       problemOf(await createToken({ client, body: { name: "x", scope: "admin" } }), status);
       problemOf(await revokeToken({ client, path }), status);
     }
-    expect((await trigger(acme.ingest)).triggered.created).toBe(1);
+    expect((await trigger(acme.ingest)).triggered.created).toBe(true);
     const form = await raw(service, "POST", "/v1/tokens", {
       headers: {
         authorization: `Bearer ${acme.adminToken.secret}`,

@@ -1,9 +1,14 @@
 import type { IncidentComment, IncidentStatus } from "@sqibs/api-client";
-import { type LifecycleAction, TRANSITIONS } from "@sqibs/domain";
+import { type LifecycleAction, normalizeFrom, TRANSITIONS } from "@sqibs/domain";
 import { Router } from "express";
 import type { AppDeps } from "../../container.js";
-import { toIncident, toIncidentListItem } from "../../http/views.js";
-import { getIncident, listIncidents, transitionIncident } from "../../usecases/incidents.js";
+import { toIncident, toIncidentEvent, toIncidentListItem } from "../../http/views.js";
+import {
+  getIncident,
+  listIncidentEvents,
+  listIncidents,
+  transitionIncident,
+} from "../../usecases/incidents.js";
 import { adminOnly, jsonBody, pageQuery, pageView, pathParam, queryText } from "./params.js";
 
 const ACTIONS = Object.keys(TRANSITIONS) as LifecycleAction[];
@@ -16,10 +21,17 @@ export function incidentRoutes(deps: AppDeps): Router {
     const page = await listIncidents(deps, res.locals.caller, {
       status: queryText(req, "status") as IncidentStatus | undefined,
       serviceId: queryText(req, "serviceId"),
-      source: queryText(req, "source"),
+      // Cleaned as `from` is where a call enters: empty or blank means no source filter.
+      source: normalizeFrom(queryText(req, "source")),
       ...pageQuery(req),
     });
     res.json(pageView(page, toIncidentListItem));
+  });
+
+  router.get("/v1/incidents/:incidentId/events", admin, async (req, res) => {
+    const incidentId = pathParam(req, "incidentId");
+    const page = await listIncidentEvents(deps, res.locals.caller, incidentId, pageQuery(req));
+    res.json(pageView(page, toIncidentEvent));
   });
 
   router.get("/v1/incidents/:incidentId", admin, async (req, res) => {
