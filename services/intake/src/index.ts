@@ -8,5 +8,7 @@ export {
   type BootstrapInput,
   type BootstrapResult,
   bootstrapAccount,
+  findUnfinishedAccount,
+  finishAccount,
 } from "./usecases/bootstrap.js";
 export { issueToken } from "./usecases/tokens.js";

@@ -15,7 +15,8 @@ interface InitOptions {
 
 /**
  * `sqibs init`: the first account, its default service, a global (ingest) token and an admin
- * token — the one command that talks to the database directly (MONGODB_URI, MONGODB_DB).
+ * token — the one command that talks to the database directly (MONGODB_URI, MONGODB_DB). Run
+ * again after it failed half-way (the database went away), it finishes that same account.
  */
 export function initCommand(program: Command): void {
   program
@@ -48,22 +49,31 @@ export function initCommand(program: Command): void {
       try {
         const repositories = intake.createRepositories(database);
         await intake.ensureIndexes(repositories);
+        const deps = { repositories, clock: () => new Date() };
+        const setup = {
+          ...(options.service ? { serviceName: options.service } : {}),
+          ...(options.titleKey ? { titleKey: options.titleKey } : {}),
+          ...(options.descriptionKey ? { descriptionKey: options.descriptionKey } : {}),
+        };
+        const unfinished = await intake.findUnfinishedAccount(deps);
         const accounts = await repositories.accounts.count();
-        if (accounts > 0 && !options.force) {
+        if (!unfinished && accounts > 0 && !options.force) {
           throw new CliError(
             `the database already has ${accounts === 1 ? "an account" : `${accounts} accounts`}; use --force to add another`,
           );
         }
-        const created = await intake.bootstrapAccount(
-          { repositories, clock: () => new Date() },
-          {
-            accountName: options.name,
-            language: options.language,
-            ...(options.service ? { serviceName: options.service } : {}),
-            ...(options.titleKey ? { titleKey: options.titleKey } : {}),
-            ...(options.descriptionKey ? { descriptionKey: options.descriptionKey } : {}),
-          },
-        );
+        if (unfinished) {
+          process.stderr.write(
+            `sqibs: finishing the account ${unfinished.name} (${unfinished.id}) that an earlier init left unfinished\n`,
+          );
+        }
+        const created = unfinished
+          ? await intake.finishAccount(deps, unfinished, setup)
+          : await intake.bootstrapAccount(deps, {
+              accountName: options.name,
+              language: options.language,
+              ...setup,
+            });
         const result = {
           account: {
             id: created.account.id,

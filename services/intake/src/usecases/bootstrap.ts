@@ -18,35 +18,60 @@ export interface BootstrapResult {
   adminToken: IssuedToken;
 }
 
-/** A new account with a default service, a global ingest token and an admin token. */
+type BootstrapDeps = Pick<AppDeps, "repositories" | "clock">;
+
+/**
+ * A new account with a default service, a global ingest token and an admin token. The account
+ * is marked unfinished until the last step: a run that stops half-way leaves it for
+ * `finishAccount` (`sqibs init` run again) rather than for a second account.
+ */
 export async function bootstrapAccount(
-  deps: Pick<AppDeps, "repositories" | "clock">,
+  deps: BootstrapDeps,
   input: BootstrapInput,
 ): Promise<BootstrapResult> {
-  const now = deps.clock();
   const account = await deps.repositories.accounts.create(
     { name: input.accountName, language: normalizeLanguage(input.language) },
-    now,
+    deps.clock(),
   );
-  const service = await deps.repositories.services.create(
-    {
-      accountId: account.id,
-      name: input.serviceName ?? "Default service",
-      state: "active",
-      ...(input.titleKey ? { titleKey: input.titleKey } : {}),
-      ...(input.descriptionKey ? { descriptionKey: input.descriptionKey } : {}),
-    },
-    now,
-  );
-  const globalToken = await issueToken(deps, {
-    accountId: account.id,
-    name: "global",
-    scope: "global",
-  });
-  const adminToken = await issueToken(deps, {
-    accountId: account.id,
-    name: "admin",
-    scope: "admin",
-  });
-  return { account, service, globalToken, adminToken };
+  return finishAccount(deps, account, input);
+}
+
+/** The account an earlier bootstrap left unfinished, if any. */
+export function findUnfinishedAccount(deps: BootstrapDeps): Promise<Account | null> {
+  return deps.repositories.accounts.findSetupPending();
+}
+
+/**
+ * Finishes an account's set-up, whatever step an earlier run stopped at: its first service (made
+ * only when it has none), then a new global and admin token. Tokens that the earlier run issued
+ * are revoked: their secrets were never shown to anyone.
+ */
+export async function finishAccount(
+  deps: BootstrapDeps,
+  account: Account,
+  input: Omit<BootstrapInput, "accountName" | "language">,
+): Promise<BootstrapResult> {
+  const { accounts, services, tokens } = deps.repositories;
+  const [existing] = await services.listByAccount(account.id);
+  const service =
+    existing ??
+    (await services.create(
+      {
+        accountId: account.id,
+        name: input.serviceName ?? "Default service",
+        state: "active",
+        ...(input.titleKey ? { titleKey: input.titleKey } : {}),
+        ...(input.descriptionKey ? { descriptionKey: input.descriptionKey } : {}),
+      },
+      deps.clock(),
+    ));
+  for (const token of await tokens.listByAccount(account.id)) {
+    if (!token.revokedAt) await tokens.revoke(account.id, token.id, deps.clock());
+  }
+  const accountId = account.id;
+  const globalToken = await issueToken(deps, { accountId, name: "global", scope: "global" });
+  const adminToken = await issueToken(deps, { accountId, name: "admin", scope: "admin" });
+  await accounts.completeSetup(accountId);
+  const { setupPending, ...finished } = account;
+  return { account: finished, service, globalToken, adminToken };
 }
