@@ -35,6 +35,17 @@ for (const match of junit.matchAll(
     failureMessages: messages,
   });
 }
+// Operations that answered only 401/403 (a `fail-on` warning; not in the JUnit report).
+const authSection =
+  /Authentication failed:[^\n]*\n([\s\S]*?)(?:\n💡|\n\n[A-Z])/.exec(output)?.[1] ?? "";
+for (const match of authSection.matchAll(/^ {2}- ([A-Z]+ \S+)$/gm)) {
+  tests.push({
+    title: `${match[1]} answered only 401/403`,
+    fullName: `schemathesis ${match[1]} answered only 401/403`,
+    status: "failed",
+    failureMessages: [`${match[1]}: every call was refused as unauthenticated; it was not tested`],
+  });
+}
 // No report, or schemathesis failed without saying which operation: one failed test says so.
 if (tests.length === 0 || (exitStatus !== "0" && !tests.some((test) => test.status === "failed"))) {
   tests.push({

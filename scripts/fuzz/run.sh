@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes the live service with schemathesis against the bundled spec
-# (openapi/bundle/openapi.json): fails on any 5xx and on any answer that breaks the spec
-# (checks and their one exclusion: scripts/fuzz/schemathesis.toml). Fixed seed, bounded cases.
+# (openapi/bundle/openapi.json), every check (`--checks all`) and every phase, the stateful one
+# following the spec's links: fails on any 5xx, any answer that breaks the spec, any request
+# the spec allows that is refused as malformed, and any operation that answered only 401/403
+# (scripts/fuzz/schemathesis.toml). Fixed seed (SCHEMATHESIS_SEED=<n> tries another), bounded
+# cases.
 #
 # Starts what it needs and stops it on exit: a throwaway FerretDB (or MONGODB_URI when set),
 # a fresh account (scripts/fuzz/bootstrap.mjs), the built service on a free port. Writes
@@ -59,12 +62,19 @@ for _ in $(seq 1 100); do
   kill -0 "$service_pid" 2>/dev/null || { cat "$work/service.log" >&2; exit 1; }
   sleep 0.1
 done
+eval "$(ADMIN_TOKEN="$ADMIN_TOKEN" node scripts/fuzz/bootstrap.mjs sessions "http://127.0.0.1:$port")"
 
+seed=()
+[ -n "${SCHEMATHESIS_SEED:-}" ] && seed=(--seed "$SCHEMATHESIS_SEED")
 echo "==> fuzz: schemathesis $SCHEMATHESIS_VERSION against http://127.0.0.1:$port" >&2
 status=0
 SQIBS_FUZZ_GLOBAL_TOKEN="$GLOBAL_TOKEN" SQIBS_FUZZ_ADMIN_TOKEN="$ADMIN_TOKEN" \
+  SQIBS_FUZZ_SPARE_TOKEN_ID="$SPARE_TOKEN_ID" SQIBS_FUZZ_SETTINGS_ADMIN_TOKEN="$SETTINGS_ADMIN_TOKEN" \
+  SQIBS_FUZZ_SESSION="$SESSION" \
+  SQIBS_FUZZ_SIGN_OUT_SESSION="$SIGN_OUT_SESSION" SQIBS_FUZZ_SIGN_OUT_CSRF="$SIGN_OUT_CSRF" \
   "$VENV/bin/schemathesis" --no-color --config-file scripts/fuzz/schemathesis.toml run \
   openapi/bundle/openapi.json --url "http://127.0.0.1:$port" \
+  --checks all --phases examples,coverage,fuzzing,stateful "${seed[@]}" \
   --report junit --report-junit-path "$work/junit.xml" </dev/null | tee "$work/schemathesis.out" || status=$?
 
 if ! kill -0 "$service_pid" 2>/dev/null; then

@@ -54,11 +54,13 @@ export function sendCommand(program: Command): void {
           return;
         }
         const result = answer.data as IngestResult;
-        const { created, duplicate } = result.triggered;
+        // The flags are booleans; the incidents say how many of each (one per service).
+        const count = (action: string) =>
+          result.incidents.filter((incident) => incident.action === action).length;
         const summary = [
-          `${created} created`,
-          `${duplicate} duplicate`,
-          `${result.resolved.resolved} resolved`,
+          `${count("created")} created`,
+          `${count("duplicate")} duplicate`,
+          `${count("resolved")} resolved`,
           ...(result.reason ? [`(${result.reason})`] : []),
         ].join(", ");
         context.out.line(`${status}: ${summary}`);

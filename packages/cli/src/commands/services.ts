@@ -1,12 +1,14 @@
 import {
   createService,
   getService,
+  type IntegrationTemplateName,
   listIntegrationTemplates,
   listServices,
   type Service,
   type ServiceState,
   updateService,
 } from "@sqibs/api-client";
+import { IntegrationTemplateNameSchema } from "@sqibs/api-client/schemas";
 import { type Command, Option } from "commander";
 import { type Context, contextOf, unwrap } from "../context.js";
 import { CliError } from "../errors.js";
@@ -17,7 +19,7 @@ interface CreateOptions {
   titleKey?: string;
   descriptionKey?: string;
   state?: ServiceState;
-  template?: string;
+  template?: IntegrationTemplateName;
 }
 
 export function servicesCommand(program: Command): void {
@@ -31,7 +33,11 @@ export function servicesCommand(program: Command): void {
       "create a service (with --template: from an integration template, and print its guide)",
     )
     .option("--name <name>", "the service's name (instead of the argument)")
-    .option("--template <name>", "an integration template (sqibs templates list)")
+    .addOption(
+      new Option("--template <name>", "an integration template (sqibs templates list)").choices(
+        IntegrationTemplateNameSchema.enum,
+      ),
+    )
     .option("--title-key <key>", "payload key for incident titles")
     .option("--description-key <key>", "payload key for incident descriptions")
     .addOption(new Option("--state <state>", "initial state").choices(["active", "disabled"]))

@@ -4,10 +4,12 @@ import {
   listTokens,
   revokeToken,
   rotateToken,
+  type TokenCreate,
   type TokenScope,
 } from "@sqibs/api-client";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type Context, contextOf, unwrap } from "../context.js";
+import { CliError } from "../errors.js";
 
 export function tokensCommand(program: Command): void {
   const tokens = program
@@ -31,18 +33,15 @@ export function tokensCommand(program: Command): void {
         command: Command,
       ) => {
         const context = contextOf(command);
-        const issued = await unwrap(
-          context,
-          createToken({
-            client: context.client,
-            body: {
-              name,
-              scope: options.scope,
-              ...(options.service ? { serviceId: options.service } : {}),
-              ...(options.debug ? { debug: true } : {}),
-            },
-          }),
-        );
+        const debug = options.debug ? { debug: true } : {};
+        if ((options.scope === "service") !== (options.service !== undefined)) {
+          throw new CliError("--service <serviceId> goes with --scope service, and only with it");
+        }
+        const body: TokenCreate =
+          options.scope === "service"
+            ? { name, scope: "service", serviceId: options.service as string, ...debug }
+            : { name, scope: options.scope, ...debug };
+        const issued = await unwrap(context, createToken({ client: context.client, body }));
         showIssued(context, issued, "created");
       },
     );
