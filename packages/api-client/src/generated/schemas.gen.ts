@@ -72,7 +72,7 @@ export const ProblemSchema = {
         },
         limit: {
             type: 'string',
-            description: 'The name of the limit that was hit: for 409 an account cap (`services`, `tokens`); for\n413, 414, 429 and 503 the size, rate or concurrency limit.\n'
+            description: 'The name of the limit that was hit: for 409 an account cap (`services`, `tokens`, `teams`, `webhooks`); for\n413, 414, 429 and 503 the size, rate or concurrency limit.\n'
         }
     }
 } as const;
@@ -703,6 +703,7 @@ export const ServiceSchema = {
     required: [
         'id',
         'name',
+        'teamId',
         'state',
         'inMaintenance',
         'createdAt',
@@ -714,6 +715,10 @@ export const ServiceSchema = {
         },
         name: {
             type: 'string'
+        },
+        teamId: {
+            $ref: '#/components/schemas/ObjectId',
+            description: 'The service\'s team (every service is in exactly one).'
         },
         state: {
             $ref: '#/components/schemas/ServiceState'
@@ -776,6 +781,10 @@ export const ServiceCreateSchema = {
             $ref: '#/components/schemas/NotBlank',
             maxLength: 200
         },
+        teamId: {
+            $ref: '#/components/schemas/ObjectId',
+            description: 'A team of this account; the default team when absent.'
+        },
         titleKey: {
             $ref: '#/components/schemas/PayloadKey'
         },
@@ -800,6 +809,10 @@ export const ServiceUpdateSchema = {
         name: {
             $ref: '#/components/schemas/NotBlank',
             maxLength: 200
+        },
+        teamId: {
+            $ref: '#/components/schemas/ObjectId',
+            description: 'Moves the service to this team of the account.'
         },
         titleKey: {
             oneOf: [
@@ -1005,9 +1018,10 @@ export const IntegrationTemplateListSchema = {
 
 export const TokenScopeSchema = {
     type: 'string',
-    description: '`global`: ingest for every service of the account; `service`: ingest for one service;\n`admin`: the management API.\n',
+    description: '`global`: ingest for every service of the account; `team`: ingest for every service of one\nteam (`teamId`); `service`: ingest for one service; `admin`: the management API.\n',
     enum: [
         'global',
+        'team',
         'service',
         'admin'
     ]
@@ -1034,6 +1048,9 @@ export const TokenSchema = {
         },
         scope: {
             $ref: '#/components/schemas/TokenScope'
+        },
+        teamId: {
+            $ref: '#/components/schemas/ObjectId'
         },
         serviceId: {
             $ref: '#/components/schemas/ObjectId'
@@ -1115,6 +1132,34 @@ export const GlobalTokenCreateSchema = {
     }
 } as const;
 
+export const TeamTokenCreateSchema = {
+    type: 'object',
+    description: 'A token for every active service of one team of this account (`/v1/process` only).',
+    additionalProperties: false,
+    required: [
+        'name',
+        'scope',
+        'teamId'
+    ],
+    properties: {
+        name: {
+            $ref: '#/components/schemas/TokenName'
+        },
+        scope: {
+            type: 'string',
+            const: 'team'
+        },
+        teamId: {
+            $ref: '#/components/schemas/ObjectId',
+            description: 'A team of this account (404 otherwise).'
+        },
+        debug: {
+            type: 'boolean',
+            default: false
+        }
+    }
+} as const;
+
 export const ServiceTokenCreateSchema = {
     type: 'object',
     description: 'A token for one service of this account (ingest for that service only).',
@@ -1167,10 +1212,13 @@ export const AdminTokenCreateSchema = {
 } as const;
 
 export const TokenCreateSchema = {
-    description: 'One shape per scope, chosen by `scope`: a `service` token names its service (`serviceId`),\nthe others name none. A new scope is one more shape here and in the mapping.\n',
+    description: 'One shape per scope, chosen by `scope`: a `team` token names its team (`teamId`), a\n`service` token its service (`serviceId`), the others name none. A new scope is one more\nshape here and in the mapping.\n',
     oneOf: [
         {
             $ref: '#/components/schemas/GlobalTokenCreate'
+        },
+        {
+            $ref: '#/components/schemas/TeamTokenCreate'
         },
         {
             $ref: '#/components/schemas/ServiceTokenCreate'
@@ -1183,6 +1231,7 @@ export const TokenCreateSchema = {
         propertyName: 'scope',
         mapping: {
             global: '#/components/schemas/GlobalTokenCreate',
+            team: '#/components/schemas/TeamTokenCreate',
             service: '#/components/schemas/ServiceTokenCreate',
             admin: '#/components/schemas/AdminTokenCreate'
         }
@@ -1675,6 +1724,1021 @@ export const ApiLogPageSchema = {
         },
         nextCursor: {
             $ref: '#/components/schemas/PageCursor'
+        }
+    }
+} as const;
+
+export const TeamSchema = {
+    type: 'object',
+    description: 'A team groups services; every service is in exactly one team.',
+    additionalProperties: false,
+    required: [
+        'id',
+        'name',
+        'isDefault',
+        'createdAt',
+        'updatedAt'
+    ],
+    properties: {
+        id: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        name: {
+            type: 'string'
+        },
+        isDefault: {
+            type: 'boolean',
+            description: 'The account\'s default team, where services go unless a team is named. It cannot be deleted.'
+        },
+        createdAt: {
+            type: 'string',
+            format: 'date-time'
+        },
+        updatedAt: {
+            type: 'string',
+            format: 'date-time'
+        }
+    }
+} as const;
+
+export const TeamListSchema = {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+        'items'
+    ],
+    properties: {
+        items: {
+            type: 'array',
+            items: {
+                $ref: '#/components/schemas/Team'
+            }
+        }
+    }
+} as const;
+
+export const TeamNameSchema = {
+    $ref: '#/components/schemas/NotBlank',
+    maxLength: 200,
+    description: 'The team\'s name (stored trimmed); unique in the account, compared without case.'
+} as const;
+
+export const TeamCreateSchema = {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+        'name'
+    ],
+    properties: {
+        name: {
+            $ref: '#/components/schemas/TeamName'
+        }
+    }
+} as const;
+
+export const TeamUpdateSchema = {
+    type: 'object',
+    description: 'The fields to change; the others stay as they are.',
+    additionalProperties: false,
+    properties: {
+        name: {
+            $ref: '#/components/schemas/TeamName'
+        }
+    }
+} as const;
+
+export const WebhookScopeSchema = {
+    type: 'string',
+    description: 'Which events a webhook sees: `global`, every event of the account; `team`, the events of\nthe services of one team (`teamId`); `service`, the events of one service (`serviceId`).\nRequests belong to the account, so only global webhooks receive `request.created`.\n',
+    enum: [
+        'global',
+        'team',
+        'service'
+    ]
+} as const;
+
+export const WebhookUrlSchema = {
+    type: 'string',
+    format: 'uri',
+    maxLength: 2048,
+    pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+    description: 'Where events are POSTed: `https` (plain `http` only when the operator allows it with\n`WEBHOOK_ALLOW_HTTP`, else 422). Ports of services that are not HTTP (WHATWG Fetch\'s\nblocked ports: 25, 22, 53…) are refused (422). Loopback, private (RFC 1918), link-local (cloud metadata), CGNAT,\nmulticast, reserved and IPv6 unique-local and link-local addresses are refused, at creation\nfor an IP address or `localhost` (422, naming the range) and at every attempt for the\naddresses a name resolves to and the one connected to; the operator opens ranges with\n`WEBHOOK_ALLOWED_CIDRS`. Redirects are not followed. User-info is sent as HTTP Basic\nauthentication; logs and the delivery log show the URL without user-info and query.\n',
+    examples: [
+        'https://hooks.example.com/sqibs'
+    ]
+} as const;
+
+export const WebhookEventTypeSchema = {
+    type: 'string',
+    description: 'An event a webhook can subscribe to (the top-level `webhooks` section describes each).',
+    enum: [
+        'incident.triggered',
+        'incident.acknowledged',
+        'incident.unacknowledged',
+        'incident.resolved',
+        'incident.event_added',
+        'request.created'
+    ]
+} as const;
+
+export const WebhookFormatSchema = {
+    type: 'string',
+    description: '`json`: the event envelope `{ type, id, timestamp, data }`; `slack`: Slack\'s incoming-webhook\nmessage (`text` and `blocks`) with the title, status, urgency, service, team and a link back.\n',
+    enum: [
+        'json',
+        'slack'
+    ],
+    default: 'json'
+} as const;
+
+export const WebhookAttemptSchema = {
+    type: 'object',
+    description: 'One attempt to deliver an event.',
+    additionalProperties: false,
+    required: [
+        'at',
+        'succeeded',
+        'latencyMs'
+    ],
+    properties: {
+        at: {
+            type: 'string',
+            format: 'date-time'
+        },
+        succeeded: {
+            type: 'boolean'
+        },
+        reason: {
+            type: 'string',
+            description: 'Why a failed attempt failed. `interrupted`: the instance that made it stopped (a crash)\nbefore it recorded the outcome, so another took the delivery over; the message may have\narrived, and is sent again with the same `webhook-id`.\n',
+            enum: [
+                'refused-url',
+                'refused-address',
+                'dns',
+                'connection',
+                'tls',
+                'timeout',
+                'redirect',
+                'http-status',
+                'interrupted'
+            ]
+        },
+        detail: {
+            type: 'string',
+            description: 'The failure in words, e.g. `HTTP 503 Service Unavailable` or the refused address and its range.'
+        },
+        httpStatus: {
+            type: 'integer',
+            minimum: 100,
+            maximum: 599
+        },
+        latencyMs: {
+            type: 'number',
+            minimum: 0,
+            description: 'From the start of the attempt to the end of the answer (or of the failure).'
+        },
+        response: {
+            type: 'string',
+            maxLength: 1024,
+            description: 'The first 1 KB of the answer\'s body, as text (at most 64 KB of it is read).'
+        },
+        retryAfterSeconds: {
+            type: 'integer',
+            minimum: 0,
+            description: 'The receiver\'s `Retry-After`, honoured (up to an hour) for the next attempt.'
+        },
+        trigger: {
+            type: 'string',
+            enum: [
+                'dispatch',
+                'redeliver',
+                'test'
+            ],
+            description: 'What made the attempt.'
+        }
+    }
+} as const;
+
+export const WebhookSchema = {
+    type: 'object',
+    description: 'An outgoing webhook; never its secret (shown once, at creation and rotation).',
+    additionalProperties: false,
+    required: [
+        'id',
+        'scope',
+        'url',
+        'events',
+        'format',
+        'enabled',
+        'secretPrefix',
+        'createdAt',
+        'updatedAt'
+    ],
+    properties: {
+        id: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        scope: {
+            $ref: '#/components/schemas/WebhookScope'
+        },
+        teamId: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        serviceId: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        url: {
+            $ref: '#/components/schemas/WebhookUrl'
+        },
+        events: {
+            type: 'array',
+            minItems: 1,
+            uniqueItems: true,
+            items: {
+                $ref: '#/components/schemas/WebhookEventType'
+            }
+        },
+        workflowId: {
+            type: 'string',
+            description: 'Then `request.created` is sent only for requests carrying this `workflowId`.'
+        },
+        format: {
+            $ref: '#/components/schemas/WebhookFormat'
+        },
+        enabled: {
+            type: 'boolean'
+        },
+        disabledReason: {
+            type: 'string',
+            description: 'Why the service disabled the webhook: it failed without a success for 5 days\n(configurable). Enabling it again (`PATCH` with `enabled: true`) clears it.\n'
+        },
+        disabledAt: {
+            type: 'string',
+            format: 'date-time'
+        },
+        secretPrefix: {
+            type: 'string',
+            description: 'The first characters of the current secret, to recognize it.',
+            examples: [
+                'whsec_Zm9v'
+            ]
+        },
+        lastSuccessAt: {
+            type: 'string',
+            format: 'date-time',
+            description: 'The last attempt a receiver answered with a 2xx.'
+        },
+        lastAttempt: {
+            $ref: '#/components/schemas/WebhookAttempt',
+            description: 'The webhook\'s latest attempt, whatever its outcome (absent before the first).'
+        },
+        createdAt: {
+            type: 'string',
+            format: 'date-time'
+        },
+        updatedAt: {
+            type: 'string',
+            format: 'date-time'
+        }
+    }
+} as const;
+
+export const WebhookListSchema = {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+        'items'
+    ],
+    properties: {
+        items: {
+            type: 'array',
+            items: {
+                $ref: '#/components/schemas/Webhook'
+            }
+        }
+    }
+} as const;
+
+export const GlobalWebhookCreateSchema = {
+    type: 'object',
+    description: 'A webhook for every event of the account (the only scope that gets `request.created`).',
+    additionalProperties: false,
+    required: [
+        'scope',
+        'url',
+        'events'
+    ],
+    properties: {
+        scope: {
+            type: 'string',
+            const: 'global'
+        },
+        url: {
+            $ref: '#/components/schemas/WebhookUrl'
+        },
+        events: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 6,
+            uniqueItems: true,
+            items: {
+                $ref: '#/components/schemas/WebhookEventType'
+            }
+        },
+        workflowId: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 200,
+            description: 'Then `request.created` is sent only for requests carrying this `workflowId`.'
+        },
+        format: {
+            $ref: '#/components/schemas/WebhookFormat'
+        },
+        enabled: {
+            type: 'boolean',
+            default: true
+        }
+    }
+} as const;
+
+export const TeamWebhookCreateSchema = {
+    type: 'object',
+    description: 'A webhook for the events of the services of one team.',
+    additionalProperties: false,
+    required: [
+        'scope',
+        'teamId',
+        'url',
+        'events'
+    ],
+    properties: {
+        scope: {
+            type: 'string',
+            const: 'team'
+        },
+        teamId: {
+            $ref: '#/components/schemas/ObjectId',
+            description: 'A team of this account (404 otherwise).'
+        },
+        url: {
+            $ref: '#/components/schemas/WebhookUrl'
+        },
+        events: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 6,
+            uniqueItems: true,
+            items: {
+                $ref: '#/components/schemas/WebhookEventType'
+            }
+        },
+        workflowId: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 200,
+            description: 'Then `request.created` is sent only for requests carrying this `workflowId`.'
+        },
+        format: {
+            $ref: '#/components/schemas/WebhookFormat'
+        },
+        enabled: {
+            type: 'boolean',
+            default: true
+        }
+    }
+} as const;
+
+export const ServiceWebhookCreateSchema = {
+    type: 'object',
+    description: 'A webhook for the events of one service.',
+    additionalProperties: false,
+    required: [
+        'scope',
+        'serviceId',
+        'url',
+        'events'
+    ],
+    properties: {
+        scope: {
+            type: 'string',
+            const: 'service'
+        },
+        serviceId: {
+            $ref: '#/components/schemas/ObjectId',
+            description: 'A service of this account (404 otherwise).'
+        },
+        url: {
+            $ref: '#/components/schemas/WebhookUrl'
+        },
+        events: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 6,
+            uniqueItems: true,
+            items: {
+                $ref: '#/components/schemas/WebhookEventType'
+            }
+        },
+        workflowId: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 200,
+            description: 'Then `request.created` is sent only for requests carrying this `workflowId`.'
+        },
+        format: {
+            $ref: '#/components/schemas/WebhookFormat'
+        },
+        enabled: {
+            type: 'boolean',
+            default: true
+        }
+    }
+} as const;
+
+export const WebhookCreateSchema = {
+    description: 'One shape per scope, chosen by `scope`: a `team` webhook names its team (`teamId`), a\n`service` webhook its service (`serviceId`), a `global` one neither.\n',
+    oneOf: [
+        {
+            $ref: '#/components/schemas/GlobalWebhookCreate'
+        },
+        {
+            $ref: '#/components/schemas/TeamWebhookCreate'
+        },
+        {
+            $ref: '#/components/schemas/ServiceWebhookCreate'
+        }
+    ],
+    discriminator: {
+        propertyName: 'scope',
+        mapping: {
+            global: '#/components/schemas/GlobalWebhookCreate',
+            team: '#/components/schemas/TeamWebhookCreate',
+            service: '#/components/schemas/ServiceWebhookCreate'
+        }
+    }
+} as const;
+
+export const IssuedWebhookSchema = {
+    type: 'object',
+    description: 'A webhook and its signing secret (`whsec_` and base64, per the Standard Webhooks\nspecification). The secret is shown this once: keep it where the receiver verifies messages.\n',
+    additionalProperties: false,
+    required: [
+        'webhook',
+        'secret'
+    ],
+    properties: {
+        webhook: {
+            $ref: '#/components/schemas/Webhook'
+        },
+        secret: {
+            type: 'string',
+            pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$',
+            examples: [
+                'whsec_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8='
+            ]
+        }
+    }
+} as const;
+
+export const WebhookUpdateSchema = {
+    type: 'object',
+    description: 'The fields to change; the others stay as they are. `null` removes `workflowId`. The scope\ncannot change (create another webhook). `enabled: true` clears `disabledReason`.\n',
+    additionalProperties: false,
+    properties: {
+        url: {
+            $ref: '#/components/schemas/WebhookUrl'
+        },
+        events: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 6,
+            uniqueItems: true,
+            items: {
+                $ref: '#/components/schemas/WebhookEventType'
+            }
+        },
+        workflowId: {
+            oneOf: [
+                {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 200
+                },
+                {
+                    type: 'null'
+                }
+            ]
+        },
+        format: {
+            $ref: '#/components/schemas/WebhookFormat'
+        },
+        enabled: {
+            type: 'boolean'
+        }
+    }
+} as const;
+
+export const WebhookSecretRotateSchema = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+        graceSeconds: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 604800,
+            default: 86400,
+            description: 'How long the secrets before this one keep signing beside it (every message carries one\n`v1,` signature per secret in force); 0 ends them now; at most 7 days.\n'
+        }
+    }
+} as const;
+
+export const WebhookDeliveryStatusSchema = {
+    type: 'string',
+    description: '`pending`: due now or retried later (`nextAttemptAt`); `succeeded`: a 2xx answered;\n`failed`: retries ran out (24 hours by default) or the address was refused. A failed\ndelivery is kept and can be redelivered.\n',
+    enum: [
+        'pending',
+        'succeeded',
+        'failed'
+    ]
+} as const;
+
+export const WebhookDeliverySchema = {
+    type: 'object',
+    description: 'One event for one webhook, with every attempt to deliver it.',
+    additionalProperties: false,
+    required: [
+        'id',
+        'webhookId',
+        'eventId',
+        'eventType',
+        'status',
+        'url',
+        'attempts',
+        'createdAt'
+    ],
+    properties: {
+        id: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        webhookId: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        eventId: {
+            type: 'string',
+            description: 'The event\'s id, sent as `webhook-id` (the same on every attempt).'
+        },
+        eventType: {
+            oneOf: [
+                {
+                    $ref: '#/components/schemas/WebhookEventType'
+                },
+                {
+                    const: 'webhook.test'
+                }
+            ]
+        },
+        status: {
+            $ref: '#/components/schemas/WebhookDeliveryStatus'
+        },
+        url: {
+            type: 'string',
+            description: 'Where it was sent, without user-info and query.'
+        },
+        attempts: {
+            type: 'array',
+            description: 'Oldest first.',
+            items: {
+                $ref: '#/components/schemas/WebhookAttempt'
+            }
+        },
+        nextAttemptAt: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When a pending delivery is tried next.'
+        },
+        createdAt: {
+            type: 'string',
+            format: 'date-time'
+        }
+    }
+} as const;
+
+export const WebhookDeliveryPageSchema = {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+        'items'
+    ],
+    properties: {
+        items: {
+            type: 'array',
+            items: {
+                $ref: '#/components/schemas/WebhookDelivery'
+            }
+        },
+        nextCursor: {
+            type: 'string',
+            description: 'Pass as `cursor` for the next page; absent on the last page.'
+        }
+    }
+} as const;
+
+export const WebhookTestResultSchema = {
+    type: 'object',
+    description: 'The test event\'s delivery, after its one attempt (it is not retried).',
+    additionalProperties: false,
+    required: [
+        'delivered',
+        'delivery'
+    ],
+    properties: {
+        delivered: {
+            type: 'boolean'
+        },
+        delivery: {
+            $ref: '#/components/schemas/WebhookDelivery'
+        }
+    }
+} as const;
+
+export const WebhookEventIdSchema = {
+    type: 'string',
+    minLength: 1,
+    maxLength: 128,
+    description: 'The event\'s id, also its `webhook-id` header: the same on every attempt and for every\nwebhook, so a receiver that has seen it drops the duplicate (delivery is at least once).\n',
+    examples: [
+        'evt_6643a1f0c2a4b1e3d4f5a6b7_2'
+    ]
+} as const;
+
+export const ServiceRefSchema = {
+    type: 'object',
+    description: 'The service an incident belongs to.',
+    additionalProperties: false,
+    required: [
+        'id',
+        'name'
+    ],
+    properties: {
+        id: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        name: {
+            type: 'string'
+        }
+    }
+} as const;
+
+export const TeamRefSchema = {
+    type: 'object',
+    description: 'The team of the incident\'s service.',
+    additionalProperties: false,
+    required: [
+        'id',
+        'name'
+    ],
+    properties: {
+        id: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        name: {
+            type: 'string'
+        }
+    }
+} as const;
+
+export const EventSequenceSchema = {
+    type: 'integer',
+    minimum: 1,
+    description: 'The incident\'s state number: 1 when it was opened, one more with each change of status\n(acknowledged, unacknowledged, resolved); `incident.event_added` carries the number of the\nstate it was added to. Deliveries are not ordered: a receiver keeps the highest sequence it\nhas seen per incident and ignores an event with a lower one (its `incident` is older).\nEqual sequences describe the same state.\n'
+} as const;
+
+export const IncidentEventDataSchema = {
+    type: 'object',
+    description: 'The incident as `GET /v1/incidents` lists it, with its service, team and sequence.',
+    additionalProperties: false,
+    required: [
+        'incident',
+        'service',
+        'team',
+        'sequence'
+    ],
+    properties: {
+        incident: {
+            $ref: '#/components/schemas/IncidentListItem'
+        },
+        service: {
+            $ref: '#/components/schemas/ServiceRef'
+        },
+        team: {
+            $ref: '#/components/schemas/TeamRef'
+        },
+        sequence: {
+            $ref: '#/components/schemas/EventSequence'
+        }
+    }
+} as const;
+
+export const IncidentTriggeredEventSchema = {
+    type: 'object',
+    description: 'An incident was opened (a trigger passed a service\'s filter).',
+    additionalProperties: false,
+    required: [
+        'type',
+        'id',
+        'timestamp',
+        'data'
+    ],
+    properties: {
+        type: {
+            const: 'incident.triggered'
+        },
+        id: {
+            $ref: '#/components/schemas/WebhookEventId'
+        },
+        timestamp: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the event happened (not when this attempt was sent).'
+        },
+        data: {
+            $ref: '#/components/schemas/IncidentEventData'
+        }
+    }
+} as const;
+
+export const IncidentChangeDataSchema = {
+    type: 'object',
+    description: 'The incident after the change, as `GET /v1/incidents` lists it, with its service, team and\nsequence, and the event that changed it (its actor and comment).\n',
+    additionalProperties: false,
+    required: [
+        'incident',
+        'service',
+        'team',
+        'sequence',
+        'event'
+    ],
+    properties: {
+        incident: {
+            $ref: '#/components/schemas/IncidentListItem'
+        },
+        service: {
+            $ref: '#/components/schemas/ServiceRef'
+        },
+        team: {
+            $ref: '#/components/schemas/TeamRef'
+        },
+        sequence: {
+            $ref: '#/components/schemas/EventSequence'
+        },
+        event: {
+            $ref: '#/components/schemas/IncidentEvent'
+        }
+    }
+} as const;
+
+export const IncidentAcknowledgedEventSchema = {
+    type: 'object',
+    description: 'An incident was acknowledged.',
+    additionalProperties: false,
+    required: [
+        'type',
+        'id',
+        'timestamp',
+        'data'
+    ],
+    properties: {
+        type: {
+            const: 'incident.acknowledged'
+        },
+        id: {
+            $ref: '#/components/schemas/WebhookEventId'
+        },
+        timestamp: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the event happened (not when this attempt was sent).'
+        },
+        data: {
+            $ref: '#/components/schemas/IncidentChangeData'
+        }
+    }
+} as const;
+
+export const IncidentUnacknowledgedEventSchema = {
+    type: 'object',
+    description: 'An acknowledged incident went back to triggered.',
+    additionalProperties: false,
+    required: [
+        'type',
+        'id',
+        'timestamp',
+        'data'
+    ],
+    properties: {
+        type: {
+            const: 'incident.unacknowledged'
+        },
+        id: {
+            $ref: '#/components/schemas/WebhookEventId'
+        },
+        timestamp: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the event happened (not when this attempt was sent).'
+        },
+        data: {
+            $ref: '#/components/schemas/IncidentChangeData'
+        }
+    }
+} as const;
+
+export const ResolvedBySchema = {
+    type: 'string',
+    description: 'Who resolved the incident: `sender`, a call whose payload passed the service\'s resolve\nfilter; `api`, a person (`POST /v1/incidents/{id}/resolve`); `auto-resolve`, the service\nitself after the incident stayed quiet.\n',
+    enum: [
+        'sender',
+        'api',
+        'auto-resolve'
+    ]
+} as const;
+
+export const IncidentResolvedDataSchema = {
+    type: 'object',
+    description: 'The resolved incident, the resolving event, and who resolved it.',
+    additionalProperties: false,
+    required: [
+        'incident',
+        'service',
+        'team',
+        'sequence',
+        'event',
+        'by'
+    ],
+    properties: {
+        incident: {
+            $ref: '#/components/schemas/IncidentListItem'
+        },
+        service: {
+            $ref: '#/components/schemas/ServiceRef'
+        },
+        team: {
+            $ref: '#/components/schemas/TeamRef'
+        },
+        sequence: {
+            $ref: '#/components/schemas/EventSequence'
+        },
+        event: {
+            $ref: '#/components/schemas/IncidentEvent'
+        },
+        by: {
+            $ref: '#/components/schemas/ResolvedBy'
+        }
+    }
+} as const;
+
+export const IncidentResolvedEventSchema = {
+    type: 'object',
+    description: 'An incident was resolved (`data.by` says by whom).',
+    additionalProperties: false,
+    required: [
+        'type',
+        'id',
+        'timestamp',
+        'data'
+    ],
+    properties: {
+        type: {
+            const: 'incident.resolved'
+        },
+        id: {
+            $ref: '#/components/schemas/WebhookEventId'
+        },
+        timestamp: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the event happened (not when this attempt was sent).'
+        },
+        data: {
+            $ref: '#/components/schemas/IncidentResolvedData'
+        }
+    }
+} as const;
+
+export const IncidentEventAddedEventSchema = {
+    type: 'object',
+    description: 'A duplicate trigger joined an open incident (its correlation value matched).',
+    additionalProperties: false,
+    required: [
+        'type',
+        'id',
+        'timestamp',
+        'data'
+    ],
+    properties: {
+        type: {
+            const: 'incident.event_added'
+        },
+        id: {
+            $ref: '#/components/schemas/WebhookEventId'
+        },
+        timestamp: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the event happened (not when this attempt was sent).'
+        },
+        data: {
+            $ref: '#/components/schemas/IncidentChangeData'
+        }
+    }
+} as const;
+
+export const RequestEventDataSchema = {
+    type: 'object',
+    description: 'The request as `GET /v1/requests` shows it.',
+    additionalProperties: false,
+    required: [
+        'request'
+    ],
+    properties: {
+        request: {
+            $ref: '#/components/schemas/Request'
+        }
+    }
+} as const;
+
+export const RequestCreatedEventSchema = {
+    type: 'object',
+    description: 'A request was created by `/v1/request` (global webhooks only; with `workflowId`, only requests carrying it).',
+    additionalProperties: false,
+    required: [
+        'type',
+        'id',
+        'timestamp',
+        'data'
+    ],
+    properties: {
+        type: {
+            const: 'request.created'
+        },
+        id: {
+            $ref: '#/components/schemas/WebhookEventId'
+        },
+        timestamp: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the event happened (not when this attempt was sent).'
+        },
+        data: {
+            $ref: '#/components/schemas/RequestEventData'
+        }
+    }
+} as const;
+
+export const WebhookTestDataSchema = {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+        'webhookId',
+        'message'
+    ],
+    properties: {
+        webhookId: {
+            $ref: '#/components/schemas/ObjectId'
+        },
+        message: {
+            type: 'string',
+            examples: [
+                'Test event from sqibs: this webhook works.'
+            ]
+        }
+    }
+} as const;
+
+export const WebhookTestEventSchema = {
+    type: 'object',
+    description: 'Sent by `POST /v1/webhooks/{webhookId}/test`, to that webhook only.',
+    additionalProperties: false,
+    required: [
+        'type',
+        'id',
+        'timestamp',
+        'data'
+    ],
+    properties: {
+        type: {
+            const: 'webhook.test'
+        },
+        id: {
+            $ref: '#/components/schemas/WebhookEventId'
+        },
+        timestamp: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the event happened (not when this attempt was sent).'
+        },
+        data: {
+            $ref: '#/components/schemas/WebhookTestData'
         }
     }
 } as const;

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AcknowledgeIncidentData, AcknowledgeIncidentErrors, AcknowledgeIncidentResponses, CreateRequestData, CreateRequestErrors, CreateRequestResponses, CreateServiceData, CreateServiceErrors, CreateServiceResponses, CreateSessionData, CreateSessionErrors, CreateSessionResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DeleteSessionData, DeleteSessionErrors, DeleteSessionResponses, EndServiceMaintenanceData, EndServiceMaintenanceErrors, EndServiceMaintenanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRequestData, GetRequestErrors, GetRequestResponses, GetServiceData, GetServiceErrors, GetServiceResponses, GetSessionData, GetSessionErrors, GetSessionResponses, ListApiLogsData, ListApiLogsErrors, ListApiLogsResponses, ListIncidentEventsData, ListIncidentEventsErrors, ListIncidentEventsResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListIntegrationTemplatesData, ListIntegrationTemplatesErrors, ListIntegrationTemplatesResponses, ListRequestsData, ListRequestsErrors, ListRequestsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ProcessIncidentData, ProcessIncidentErrors, ProcessIncidentResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RotateTokenData, RotateTokenErrors, RotateTokenResponses, SetServiceFilterData, SetServiceFilterErrors, SetServiceFilterResponses, SetServiceMaintenanceData, SetServiceMaintenanceErrors, SetServiceMaintenanceResponses, TestServiceFilterData, TestServiceFilterErrors, TestServiceFilterResponses, UnacknowledgeIncidentData, UnacknowledgeIncidentErrors, UnacknowledgeIncidentResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateServiceData, UpdateServiceErrors, UpdateServiceResponses, UpdateTokenData, UpdateTokenErrors, UpdateTokenResponses } from './types.gen.js';
+import type { AcknowledgeIncidentData, AcknowledgeIncidentErrors, AcknowledgeIncidentResponses, CreateRequestData, CreateRequestErrors, CreateRequestResponses, CreateServiceData, CreateServiceErrors, CreateServiceResponses, CreateSessionData, CreateSessionErrors, CreateSessionResponses, CreateTeamData, CreateTeamErrors, CreateTeamResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DeleteSessionData, DeleteSessionErrors, DeleteSessionResponses, DeleteTeamData, DeleteTeamErrors, DeleteTeamResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, EndServiceMaintenanceData, EndServiceMaintenanceErrors, EndServiceMaintenanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetHealthData, GetHealthResponses, GetIncidentData, GetIncidentErrors, GetIncidentResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRequestData, GetRequestErrors, GetRequestResponses, GetServiceData, GetServiceErrors, GetServiceResponses, GetSessionData, GetSessionErrors, GetSessionResponses, GetTeamData, GetTeamErrors, GetTeamResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, ListApiLogsData, ListApiLogsErrors, ListApiLogsResponses, ListIncidentEventsData, ListIncidentEventsErrors, ListIncidentEventsResponses, ListIncidentsData, ListIncidentsErrors, ListIncidentsResponses, ListIntegrationTemplatesData, ListIntegrationTemplatesErrors, ListIntegrationTemplatesResponses, ListRequestsData, ListRequestsErrors, ListRequestsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListTeamsData, ListTeamsErrors, ListTeamsResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, ProcessIncidentData, ProcessIncidentErrors, ProcessIncidentResponses, RedeliverWebhookDeliveryData, RedeliverWebhookDeliveryErrors, RedeliverWebhookDeliveryResponses, ResolveIncidentData, ResolveIncidentErrors, ResolveIncidentResponses, RevokeTokenData, RevokeTokenErrors, RevokeTokenResponses, RotateTokenData, RotateTokenErrors, RotateTokenResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, SetServiceFilterData, SetServiceFilterErrors, SetServiceFilterResponses, SetServiceMaintenanceData, SetServiceMaintenanceErrors, SetServiceMaintenanceResponses, TestServiceFilterData, TestServiceFilterErrors, TestServiceFilterResponses, TestWebhookData, TestWebhookErrors, TestWebhookResponses, UnacknowledgeIncidentData, UnacknowledgeIncidentErrors, UnacknowledgeIncidentResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateServiceData, UpdateServiceErrors, UpdateServiceResponses, UpdateTeamData, UpdateTeamErrors, UpdateTeamResponses, UpdateTokenData, UpdateTokenErrors, UpdateTokenResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -31,8 +31,9 @@ export const getReadiness = <ThrowOnError extends boolean = false>(options?: Opt
 /**
  * Create or resolve incidents from a webhook payload
  *
- * Runs the payload through the API filter of the token's service (a service token) or of
- * every active service of the account (a global token). Title and description follow the
+ * Runs the payload through the API filter of the token's service (a service token), of
+ * every active service of its team (a team token), or of every active service of the
+ * account (a global token). Title and description follow the
  * SQIBS rules: `<from> - <value of the title key>` when the JSON payload holds the title key,
  * else "Incident from <from>" (or "Incident from unknown source") in the account's language;
  * the description is the value of the description key, else the whole payload text.
@@ -63,7 +64,7 @@ export const processIncident = <ThrowOnError extends boolean = false>(options?: 
  *
  * Title: "Request from <from>" (or "Request from unknown source") in the account's language.
  * Description: the whole payload text; a JSON payload's `workflowId` is kept. Global tokens
- * only (403 for a service token).
+ * only (403 for a service or team token).
  *
  */
 export const createRequest = <ThrowOnError extends boolean = false>(options?: Options<CreateRequestData, ThrowOnError>): RequestResult<CreateRequestResponses, CreateRequestErrors, ThrowOnError> => (options?.client ?? client).post<CreateRequestResponses, CreateRequestErrors, ThrowOnError>({
@@ -753,5 +754,336 @@ export const listApiLogs = <ThrowOnError extends boolean = false>(options?: Opti
         }
     ],
     url: '/v1/api-logs',
+    ...options
+});
+
+/**
+ * List the account's teams
+ *
+ * Every team, the default team first, then oldest first.
+ */
+export const listTeams = <ThrowOnError extends boolean = false>(options?: Options<ListTeamsData, ThrowOnError>): RequestResult<ListTeamsResponses, ListTeamsErrors, ThrowOnError> => (options?.client ?? client).get<ListTeamsResponses, ListTeamsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
+    ],
+    url: '/v1/teams',
+    ...options
+});
+
+/**
+ * Create a team
+ *
+ * Teams group services (every service is in exactly one team) and scope team tokens and
+ * team webhooks. The account's default team exists from the start.
+ *
+ */
+export const createTeam = <ThrowOnError extends boolean = false>(options: Options<CreateTeamData, ThrowOnError>): RequestResult<CreateTeamResponses, CreateTeamErrors, ThrowOnError> => (options.client ?? client).post<CreateTeamResponses, CreateTeamErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/teams',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a team
+ *
+ * Only a team without services: a team that still has services is a 409 naming them (move
+ * them first with `PATCH /v1/services/{serviceId}` `teamId`). The default team cannot be
+ * deleted (409). Its team tokens and team webhooks are revoked and deleted with it.
+ *
+ */
+export const deleteTeam = <ThrowOnError extends boolean = false>(options: Options<DeleteTeamData, ThrowOnError>): RequestResult<DeleteTeamResponses, DeleteTeamErrors, ThrowOnError> => (options.client ?? client).delete<DeleteTeamResponses, DeleteTeamErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/teams/{teamId}',
+    ...options
+});
+
+/**
+ * Get a team
+ */
+export const getTeam = <ThrowOnError extends boolean = false>(options: Options<GetTeamData, ThrowOnError>): RequestResult<GetTeamResponses, GetTeamErrors, ThrowOnError> => (options.client ?? client).get<GetTeamResponses, GetTeamErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
+    ],
+    url: '/v1/teams/{teamId}',
+    ...options
+});
+
+/**
+ * Rename a team
+ */
+export const updateTeam = <ThrowOnError extends boolean = false>(options: Options<UpdateTeamData, ThrowOnError>): RequestResult<UpdateTeamResponses, UpdateTeamErrors, ThrowOnError> => (options.client ?? client).patch<UpdateTeamResponses, UpdateTeamErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/teams/{teamId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List the account's outgoing webhooks
+ *
+ * Every webhook, oldest first; never a secret.
+ */
+export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksData, ThrowOnError>): RequestResult<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError> => (options?.client ?? client).get<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
+    ],
+    url: '/v1/webhooks',
+    ...options
+});
+
+/**
+ * Create an outgoing webhook
+ *
+ * Events of the webhook's scope that it subscribes to are POSTed to `url`, signed per the
+ * Standard Webhooks specification with the secret in the answer (shown this once). A URL
+ * that reaches a refused address (loopback, private, link-local, …) is a 422 naming the
+ * range. See the top-level `webhooks` section for the events. An account holds at most
+ * `MAX_WEBHOOKS_PER_ACCOUNT` webhooks (50 unless the operator says otherwise): creating one
+ * more is a 409 with `limit: webhooks`.
+ *
+ */
+export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>): RequestResult<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError> => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete an outgoing webhook
+ *
+ * Its pending deliveries are dropped; nothing more is sent to it.
+ */
+export const deleteWebhook = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookData, ThrowOnError>): RequestResult<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError> => (options.client ?? client).delete<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/webhooks/{webhookId}',
+    ...options
+});
+
+/**
+ * Get an outgoing webhook
+ *
+ * With `disabledReason` when the service disabled it after failing for days.
+ */
+export const getWebhook = <ThrowOnError extends boolean = false>(options: Options<GetWebhookData, ThrowOnError>): RequestResult<GetWebhookResponses, GetWebhookErrors, ThrowOnError> => (options.client ?? client).get<GetWebhookResponses, GetWebhookErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
+    ],
+    url: '/v1/webhooks/{webhookId}',
+    ...options
+});
+
+/**
+ * Change an outgoing webhook
+ *
+ * The URL is checked as at creation (422 when the operator's policy refuses it). `enabled: true` turns a disabled webhook back on and
+ * clears `disabledReason`; its pending deliveries go out again.
+ *
+ */
+export const updateWebhook = <ThrowOnError extends boolean = false>(options: Options<UpdateWebhookData, ThrowOnError>): RequestResult<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError> => (options.client ?? client).patch<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/webhooks/{webhookId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Give a webhook a new signing secret
+ *
+ * The answer holds the new secret, shown this once. For `graceSeconds` (default 24 hours)
+ * every message carries a signature with the new secret and one with each secret before it
+ * (space-separated in `webhook-signature`), so the receiver can move over; then only the
+ * new one signs.
+ *
+ */
+export const rotateWebhookSecret = <ThrowOnError extends boolean = false>(options: Options<RotateWebhookSecretData, ThrowOnError>): RequestResult<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError> => (options.client ?? client).post<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/webhooks/{webhookId}/rotate-secret',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List a webhook's deliveries, newest first
+ *
+ * The delivery log: each event sent (or to be sent) to this webhook, its status and every
+ * attempt with its time, HTTP status, latency and the first 1 KB of the answer. URLs are
+ * shown without user-info and query.
+ *
+ */
+export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>): RequestResult<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        }
+    ],
+    url: '/v1/webhooks/{webhookId}/deliveries',
+    ...options
+});
+
+/**
+ * Send a delivery again
+ *
+ * Makes the delivery pending and due now, with a new retry period; the event keeps its id
+ * (`webhook-id`), so a receiver that already has it can drop it. Works for failed and
+ * succeeded deliveries alike; a pending one is simply made due now.
+ *
+ */
+export const redeliverWebhookDelivery = <ThrowOnError extends boolean = false>(options: Options<RedeliverWebhookDeliveryData, ThrowOnError>): RequestResult<RedeliverWebhookDeliveryResponses, RedeliverWebhookDeliveryErrors, ThrowOnError> => (options.client ?? client).post<RedeliverWebhookDeliveryResponses, RedeliverWebhookDeliveryErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver',
+    ...options
+});
+
+/**
+ * Send a test event now
+ *
+ * Sends one `webhook.test` event to the webhook, signed like any other, whatever events it
+ * subscribes to (and even when it is disabled), and answers with the attempt's outcome. The
+ * test is not retried; it is kept in the delivery log.
+ *
+ */
+export const testWebhook = <ThrowOnError extends boolean = false>(options: Options<TestWebhookData, ThrowOnError>): RequestResult<TestWebhookResponses, TestWebhookErrors, ThrowOnError> => (options.client ?? client).post<TestWebhookResponses, TestWebhookErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        { name: 'X-Callgoose-Auth', type: 'apiKey' },
+        { scheme: 'basic', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'sqibs_session',
+            type: 'apiKey'
+        },
+        { name: 'X-CSRF-Token', type: 'apiKey' }
+    ],
+    url: '/v1/webhooks/{webhookId}/test',
     ...options
 });

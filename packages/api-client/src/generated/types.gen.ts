@@ -4,6 +4,8 @@ export type ClientOptions = {
     baseUrl: `${string}://${string}` | `${string}://${string}/sqibs-api` | (string & {});
 };
 
+export type Webhooks = IncidentTriggeredWebhookRequest | IncidentAcknowledgedWebhookRequest | IncidentUnacknowledgedWebhookRequest | IncidentResolvedWebhookRequest | IncidentEventAddedWebhookRequest | RequestCreatedWebhookRequest | WebhookTestWebhookRequest;
+
 export type HealthStatus = {
     status: 'ok' | 'ready';
 };
@@ -37,7 +39,7 @@ export type Problem = {
         message: string;
     }>;
     /**
-     * The name of the limit that was hit: for 409 an account cap (`services`, `tokens`); for
+     * The name of the limit that was hit: for 409 an account cap (`services`, `tokens`, `teams`, `webhooks`); for
      * 413, 414, 429 and 503 the size, rate or concurrency limit.
      *
      */
@@ -371,6 +373,10 @@ export type MaintenanceWindow = {
 export type Service = {
     id: ObjectId;
     name: string;
+    /**
+     * The service's team (every service is in exactly one).
+     */
+    teamId: ObjectId;
     state: ServiceState;
     titleKey?: PayloadKey;
     descriptionKey?: PayloadKey;
@@ -396,6 +402,10 @@ export type ServiceList = {
 
 export type ServiceCreate = {
     name: NotBlank;
+    /**
+     * A team of this account; the default team when absent.
+     */
+    teamId?: ObjectId;
     titleKey?: PayloadKey;
     descriptionKey?: PayloadKey;
     state?: ServiceState;
@@ -412,6 +422,10 @@ export type ServiceCreate = {
  */
 export type ServiceUpdate = {
     name?: NotBlank;
+    /**
+     * Moves the service to this team of the account.
+     */
+    teamId?: ObjectId;
     titleKey?: PayloadKey | null;
     descriptionKey?: PayloadKey | null;
     state?: ServiceState;
@@ -525,11 +539,11 @@ export type IntegrationTemplateList = {
 };
 
 /**
- * `global`: ingest for every service of the account; `service`: ingest for one service;
- * `admin`: the management API.
+ * `global`: ingest for every service of the account; `team`: ingest for every service of one
+ * team (`teamId`); `service`: ingest for one service; `admin`: the management API.
  *
  */
-export type TokenScope = 'global' | 'service' | 'admin';
+export type TokenScope = 'global' | 'team' | 'service' | 'admin';
 
 /**
  * An API token as listed; never its secret nor the secret's hash.
@@ -538,6 +552,7 @@ export type Token = {
     id: ObjectId;
     name: string;
     scope: TokenScope;
+    teamId?: ObjectId;
     serviceId?: ObjectId;
     /**
      * The first characters of the current secret, to recognize it.
@@ -580,6 +595,19 @@ export type GlobalTokenCreate = {
 };
 
 /**
+ * A token for every active service of one team of this account (`/v1/process` only).
+ */
+export type TeamTokenCreate = {
+    name: TokenName;
+    scope: 'team';
+    /**
+     * A team of this account (404 otherwise).
+     */
+    teamId: ObjectId;
+    debug?: boolean;
+};
+
+/**
  * A token for one service of this account (ingest for that service only).
  */
 export type ServiceTokenCreate = {
@@ -602,13 +630,16 @@ export type AdminTokenCreate = {
 };
 
 /**
- * One shape per scope, chosen by `scope`: a `service` token names its service (`serviceId`),
- * the others name none. A new scope is one more shape here and in the mapping.
+ * One shape per scope, chosen by `scope`: a `team` token names its team (`teamId`), a
+ * `service` token its service (`serviceId`), the others name none. A new scope is one more
+ * shape here and in the mapping.
  *
  */
 export type TokenCreate = ({
     scope: 'global';
 } & GlobalTokenCreate) | ({
+    scope: 'team';
+} & TeamTokenCreate) | ({
     scope: 'service';
 } & ServiceTokenCreate) | ({
     scope: 'admin';
@@ -808,6 +839,480 @@ export type ApiLogPage = {
 };
 
 /**
+ * A team groups services; every service is in exactly one team.
+ */
+export type Team = {
+    id: ObjectId;
+    name: string;
+    /**
+     * The account's default team, where services go unless a team is named. It cannot be deleted.
+     */
+    isDefault: boolean;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type TeamList = {
+    items: Array<Team>;
+};
+
+/**
+ * The team's name (stored trimmed); unique in the account, compared without case.
+ */
+export type TeamName = NotBlank;
+
+export type TeamCreate = {
+    name: TeamName;
+};
+
+/**
+ * The fields to change; the others stay as they are.
+ */
+export type TeamUpdate = {
+    name?: TeamName;
+};
+
+/**
+ * Which events a webhook sees: `global`, every event of the account; `team`, the events of
+ * the services of one team (`teamId`); `service`, the events of one service (`serviceId`).
+ * Requests belong to the account, so only global webhooks receive `request.created`.
+ *
+ */
+export type WebhookScope = 'global' | 'team' | 'service';
+
+/**
+ * Where events are POSTed: `https` (plain `http` only when the operator allows it with
+ * `WEBHOOK_ALLOW_HTTP`, else 422). Ports of services that are not HTTP (WHATWG Fetch's
+ * blocked ports: 25, 22, 53…) are refused (422). Loopback, private (RFC 1918), link-local (cloud metadata), CGNAT,
+ * multicast, reserved and IPv6 unique-local and link-local addresses are refused, at creation
+ * for an IP address or `localhost` (422, naming the range) and at every attempt for the
+ * addresses a name resolves to and the one connected to; the operator opens ranges with
+ * `WEBHOOK_ALLOWED_CIDRS`. Redirects are not followed. User-info is sent as HTTP Basic
+ * authentication; logs and the delivery log show the URL without user-info and query.
+ *
+ */
+export type WebhookUrl = string;
+
+/**
+ * An event a webhook can subscribe to (the top-level `webhooks` section describes each).
+ */
+export type WebhookEventType = 'incident.triggered' | 'incident.acknowledged' | 'incident.unacknowledged' | 'incident.resolved' | 'incident.event_added' | 'request.created';
+
+/**
+ * `json`: the event envelope `{ type, id, timestamp, data }`; `slack`: Slack's incoming-webhook
+ * message (`text` and `blocks`) with the title, status, urgency, service, team and a link back.
+ *
+ */
+export type WebhookFormat = 'json' | 'slack';
+
+/**
+ * One attempt to deliver an event.
+ */
+export type WebhookAttempt = {
+    at: string;
+    succeeded: boolean;
+    /**
+     * Why a failed attempt failed. `interrupted`: the instance that made it stopped (a crash)
+     * before it recorded the outcome, so another took the delivery over; the message may have
+     * arrived, and is sent again with the same `webhook-id`.
+     *
+     */
+    reason?: 'refused-url' | 'refused-address' | 'dns' | 'connection' | 'tls' | 'timeout' | 'redirect' | 'http-status' | 'interrupted';
+    /**
+     * The failure in words, e.g. `HTTP 503 Service Unavailable` or the refused address and its range.
+     */
+    detail?: string;
+    httpStatus?: number;
+    /**
+     * From the start of the attempt to the end of the answer (or of the failure).
+     */
+    latencyMs: number;
+    /**
+     * The first 1 KB of the answer's body, as text (at most 64 KB of it is read).
+     */
+    response?: string;
+    /**
+     * The receiver's `Retry-After`, honoured (up to an hour) for the next attempt.
+     */
+    retryAfterSeconds?: number;
+    /**
+     * What made the attempt.
+     */
+    trigger?: 'dispatch' | 'redeliver' | 'test';
+};
+
+/**
+ * An outgoing webhook; never its secret (shown once, at creation and rotation).
+ */
+export type Webhook = {
+    id: ObjectId;
+    scope: WebhookScope;
+    teamId?: ObjectId;
+    serviceId?: ObjectId;
+    url: WebhookUrl;
+    events: Array<WebhookEventType>;
+    /**
+     * Then `request.created` is sent only for requests carrying this `workflowId`.
+     */
+    workflowId?: string;
+    format: WebhookFormat;
+    enabled: boolean;
+    /**
+     * Why the service disabled the webhook: it failed without a success for 5 days
+     * (configurable). Enabling it again (`PATCH` with `enabled: true`) clears it.
+     *
+     */
+    disabledReason?: string;
+    disabledAt?: string;
+    /**
+     * The first characters of the current secret, to recognize it.
+     */
+    secretPrefix: string;
+    /**
+     * The last attempt a receiver answered with a 2xx.
+     */
+    lastSuccessAt?: string;
+    /**
+     * The webhook's latest attempt, whatever its outcome (absent before the first).
+     */
+    lastAttempt?: WebhookAttempt;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type WebhookList = {
+    items: Array<Webhook>;
+};
+
+/**
+ * A webhook for every event of the account (the only scope that gets `request.created`).
+ */
+export type GlobalWebhookCreate = {
+    scope: 'global';
+    url: WebhookUrl;
+    events: Array<WebhookEventType>;
+    /**
+     * Then `request.created` is sent only for requests carrying this `workflowId`.
+     */
+    workflowId?: string;
+    format?: WebhookFormat;
+    enabled?: boolean;
+};
+
+/**
+ * A webhook for the events of the services of one team.
+ */
+export type TeamWebhookCreate = {
+    scope: 'team';
+    /**
+     * A team of this account (404 otherwise).
+     */
+    teamId: ObjectId;
+    url: WebhookUrl;
+    events: Array<WebhookEventType>;
+    /**
+     * Then `request.created` is sent only for requests carrying this `workflowId`.
+     */
+    workflowId?: string;
+    format?: WebhookFormat;
+    enabled?: boolean;
+};
+
+/**
+ * A webhook for the events of one service.
+ */
+export type ServiceWebhookCreate = {
+    scope: 'service';
+    /**
+     * A service of this account (404 otherwise).
+     */
+    serviceId: ObjectId;
+    url: WebhookUrl;
+    events: Array<WebhookEventType>;
+    /**
+     * Then `request.created` is sent only for requests carrying this `workflowId`.
+     */
+    workflowId?: string;
+    format?: WebhookFormat;
+    enabled?: boolean;
+};
+
+/**
+ * One shape per scope, chosen by `scope`: a `team` webhook names its team (`teamId`), a
+ * `service` webhook its service (`serviceId`), a `global` one neither.
+ *
+ */
+export type WebhookCreate = ({
+    scope: 'global';
+} & GlobalWebhookCreate) | ({
+    scope: 'team';
+} & TeamWebhookCreate) | ({
+    scope: 'service';
+} & ServiceWebhookCreate);
+
+/**
+ * A webhook and its signing secret (`whsec_` and base64, per the Standard Webhooks
+ * specification). The secret is shown this once: keep it where the receiver verifies messages.
+ *
+ */
+export type IssuedWebhook = {
+    webhook: Webhook;
+    secret: string;
+};
+
+/**
+ * The fields to change; the others stay as they are. `null` removes `workflowId`. The scope
+ * cannot change (create another webhook). `enabled: true` clears `disabledReason`.
+ *
+ */
+export type WebhookUpdate = {
+    url?: WebhookUrl;
+    events?: Array<WebhookEventType>;
+    workflowId?: string | null;
+    format?: WebhookFormat;
+    enabled?: boolean;
+};
+
+export type WebhookSecretRotate = {
+    /**
+     * How long the secrets before this one keep signing beside it (every message carries one
+     * `v1,` signature per secret in force); 0 ends them now; at most 7 days.
+     *
+     */
+    graceSeconds?: number;
+};
+
+/**
+ * `pending`: due now or retried later (`nextAttemptAt`); `succeeded`: a 2xx answered;
+ * `failed`: retries ran out (24 hours by default) or the address was refused. A failed
+ * delivery is kept and can be redelivered.
+ *
+ */
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/**
+ * One event for one webhook, with every attempt to deliver it.
+ */
+export type WebhookDelivery = {
+    id: ObjectId;
+    webhookId: ObjectId;
+    /**
+     * The event's id, sent as `webhook-id` (the same on every attempt).
+     */
+    eventId: string;
+    eventType: WebhookEventType | 'webhook.test';
+    status: WebhookDeliveryStatus;
+    /**
+     * Where it was sent, without user-info and query.
+     */
+    url: string;
+    /**
+     * Oldest first.
+     */
+    attempts: Array<WebhookAttempt>;
+    /**
+     * When a pending delivery is tried next.
+     */
+    nextAttemptAt?: string;
+    createdAt: string;
+};
+
+export type WebhookDeliveryPage = {
+    items: Array<WebhookDelivery>;
+    /**
+     * Pass as `cursor` for the next page; absent on the last page.
+     */
+    nextCursor?: string;
+};
+
+/**
+ * The test event's delivery, after its one attempt (it is not retried).
+ */
+export type WebhookTestResult = {
+    delivered: boolean;
+    delivery: WebhookDelivery;
+};
+
+/**
+ * The event's id, also its `webhook-id` header: the same on every attempt and for every
+ * webhook, so a receiver that has seen it drops the duplicate (delivery is at least once).
+ *
+ */
+export type WebhookEventId = string;
+
+/**
+ * The service an incident belongs to.
+ */
+export type ServiceRef = {
+    id: ObjectId;
+    name: string;
+};
+
+/**
+ * The team of the incident's service.
+ */
+export type TeamRef = {
+    id: ObjectId;
+    name: string;
+};
+
+/**
+ * The incident's state number: 1 when it was opened, one more with each change of status
+ * (acknowledged, unacknowledged, resolved); `incident.event_added` carries the number of the
+ * state it was added to. Deliveries are not ordered: a receiver keeps the highest sequence it
+ * has seen per incident and ignores an event with a lower one (its `incident` is older).
+ * Equal sequences describe the same state.
+ *
+ */
+export type EventSequence = number;
+
+/**
+ * The incident as `GET /v1/incidents` lists it, with its service, team and sequence.
+ */
+export type IncidentEventData = {
+    incident: IncidentListItem;
+    service: ServiceRef;
+    team: TeamRef;
+    sequence: EventSequence;
+};
+
+/**
+ * An incident was opened (a trigger passed a service's filter).
+ */
+export type IncidentTriggeredEvent = {
+    type: 'incident.triggered';
+    id: WebhookEventId;
+    /**
+     * When the event happened (not when this attempt was sent).
+     */
+    timestamp: string;
+    data: IncidentEventData;
+};
+
+/**
+ * The incident after the change, as `GET /v1/incidents` lists it, with its service, team and
+ * sequence, and the event that changed it (its actor and comment).
+ *
+ */
+export type IncidentChangeData = {
+    incident: IncidentListItem;
+    service: ServiceRef;
+    team: TeamRef;
+    sequence: EventSequence;
+    event: IncidentEvent;
+};
+
+/**
+ * An incident was acknowledged.
+ */
+export type IncidentAcknowledgedEvent = {
+    type: 'incident.acknowledged';
+    id: WebhookEventId;
+    /**
+     * When the event happened (not when this attempt was sent).
+     */
+    timestamp: string;
+    data: IncidentChangeData;
+};
+
+/**
+ * An acknowledged incident went back to triggered.
+ */
+export type IncidentUnacknowledgedEvent = {
+    type: 'incident.unacknowledged';
+    id: WebhookEventId;
+    /**
+     * When the event happened (not when this attempt was sent).
+     */
+    timestamp: string;
+    data: IncidentChangeData;
+};
+
+/**
+ * Who resolved the incident: `sender`, a call whose payload passed the service's resolve
+ * filter; `api`, a person (`POST /v1/incidents/{id}/resolve`); `auto-resolve`, the service
+ * itself after the incident stayed quiet.
+ *
+ */
+export type ResolvedBy = 'sender' | 'api' | 'auto-resolve';
+
+/**
+ * The resolved incident, the resolving event, and who resolved it.
+ */
+export type IncidentResolvedData = {
+    incident: IncidentListItem;
+    service: ServiceRef;
+    team: TeamRef;
+    sequence: EventSequence;
+    event: IncidentEvent;
+    by: ResolvedBy;
+};
+
+/**
+ * An incident was resolved (`data.by` says by whom).
+ */
+export type IncidentResolvedEvent = {
+    type: 'incident.resolved';
+    id: WebhookEventId;
+    /**
+     * When the event happened (not when this attempt was sent).
+     */
+    timestamp: string;
+    data: IncidentResolvedData;
+};
+
+/**
+ * A duplicate trigger joined an open incident (its correlation value matched).
+ */
+export type IncidentEventAddedEvent = {
+    type: 'incident.event_added';
+    id: WebhookEventId;
+    /**
+     * When the event happened (not when this attempt was sent).
+     */
+    timestamp: string;
+    data: IncidentChangeData;
+};
+
+/**
+ * The request as `GET /v1/requests` shows it.
+ */
+export type RequestEventData = {
+    request: Request;
+};
+
+/**
+ * A request was created by `/v1/request` (global webhooks only; with `workflowId`, only requests carrying it).
+ */
+export type RequestCreatedEvent = {
+    type: 'request.created';
+    id: WebhookEventId;
+    /**
+     * When the event happened (not when this attempt was sent).
+     */
+    timestamp: string;
+    data: RequestEventData;
+};
+
+export type WebhookTestData = {
+    webhookId: ObjectId;
+    message: string;
+};
+
+/**
+ * Sent by `POST /v1/webhooks/{webhookId}/test`, to that webhook only.
+ */
+export type WebhookTestEvent = {
+    type: 'webhook.test';
+    id: WebhookEventId;
+    /**
+     * When the event happened (not when this attempt was sent).
+     */
+    timestamp: string;
+    data: WebhookTestData;
+};
+
+/**
  * The sender's name, used in the title: `<from> - <value of the title key>`, or
  * "Incident from <from>" in the account's language. Trimmed; empty means absent.
  *
@@ -879,6 +1384,47 @@ export type RequestId = string;
  * Only calls made with this token.
  */
 export type TokenIdFilter = ObjectId;
+
+/**
+ * The team's id. An id of another account, or one that is not an id at all, is a 404:
+ * nothing tells whether it exists elsewhere.
+ *
+ */
+export type TeamId = string;
+
+/**
+ * The webhook's id. An id of another account, or one that is not an id at all, is a 404:
+ * nothing tells whether it exists elsewhere.
+ *
+ */
+export type WebhookId = string;
+
+/**
+ * The delivery's id (of this webhook). An id of another webhook or account, or one that is not an id at all, is a 404:
+ * nothing tells whether it exists elsewhere.
+ *
+ */
+export type DeliveryId = string;
+
+/**
+ * The event's id (Standard Webhooks); the same on every attempt, so duplicates can be dropped.
+ */
+export type WebhookIdHeader = string;
+
+/**
+ * The attempt's time in seconds since the epoch. It is signed; refuse a message more than
+ * five minutes away from your clock (a replay).
+ *
+ */
+export type WebhookTimestampHeader = string;
+
+/**
+ * `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` with the webhook's
+ * secret (the base64 after `whsec_`, decoded). During a secret rotation there is one per
+ * secret in force, separated by spaces; accept the message when any of them matches.
+ *
+ */
+export type WebhookSignatureHeader = string;
 
 /**
  * Any text payload, as the sender makes it: JSON (`application/json`, `application*+json`),
@@ -1372,6 +1918,10 @@ export type CreateServiceErrors = {
      * The token is valid but its scope does not allow this operation.
      */
     403: Problem;
+    /**
+     * The body names a team (`teamId`) that is not one of the account's.
+     */
+    404: Problem;
     /**
      * The change is not allowed in the resource's current state, or the account holds as many of
      * this resource as it may (`limit` names the cap).
@@ -2696,3 +3246,858 @@ export type ListApiLogsResponses = {
 };
 
 export type ListApiLogsResponse = ListApiLogsResponses[keyof ListApiLogsResponses];
+
+export type ListTeamsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/teams';
+};
+
+export type ListTeamsErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListTeamsError = ListTeamsErrors[keyof ListTeamsErrors];
+
+export type ListTeamsResponses = {
+    /**
+     * The teams.
+     */
+    200: TeamList;
+};
+
+export type ListTeamsResponse = ListTeamsResponses[keyof ListTeamsResponses];
+
+export type CreateTeamData = {
+    body: TeamCreate;
+    path?: never;
+    query?: never;
+    url: '/v1/teams';
+};
+
+export type CreateTeamErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * Another team of the account has this name (names are compared without case), or the
+     * account holds `MAX_TEAMS_PER_ACCOUNT` teams already (`limit: teams`).
+     *
+     */
+    409: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type CreateTeamError = CreateTeamErrors[keyof CreateTeamErrors];
+
+export type CreateTeamResponses = {
+    /**
+     * The team was created.
+     */
+    201: Team;
+};
+
+export type CreateTeamResponse = CreateTeamResponses[keyof CreateTeamResponses];
+
+export type DeleteTeamData = {
+    body?: never;
+    path: {
+        /**
+         * The team's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        teamId: string;
+    };
+    query?: never;
+    url: '/v1/teams/{teamId}';
+};
+
+export type DeleteTeamErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The team still has services, or it is the default team.
+     */
+    409: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type DeleteTeamError = DeleteTeamErrors[keyof DeleteTeamErrors];
+
+export type DeleteTeamResponses = {
+    /**
+     * The team is deleted.
+     */
+    204: void;
+};
+
+export type DeleteTeamResponse = DeleteTeamResponses[keyof DeleteTeamResponses];
+
+export type GetTeamData = {
+    body?: never;
+    path: {
+        /**
+         * The team's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        teamId: string;
+    };
+    query?: never;
+    url: '/v1/teams/{teamId}';
+};
+
+export type GetTeamErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type GetTeamError = GetTeamErrors[keyof GetTeamErrors];
+
+export type GetTeamResponses = {
+    /**
+     * The team.
+     */
+    200: Team;
+};
+
+export type GetTeamResponse = GetTeamResponses[keyof GetTeamResponses];
+
+export type UpdateTeamData = {
+    body: TeamUpdate;
+    path: {
+        /**
+         * The team's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        teamId: string;
+    };
+    query?: never;
+    url: '/v1/teams/{teamId}';
+};
+
+export type UpdateTeamErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * Another team of the account has this name (names are compared without case).
+     */
+    409: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type UpdateTeamError = UpdateTeamErrors[keyof UpdateTeamErrors];
+
+export type UpdateTeamResponses = {
+    /**
+     * The team after the change.
+     */
+    200: Team;
+};
+
+export type UpdateTeamResponse = UpdateTeamResponses[keyof UpdateTeamResponses];
+
+export type ListWebhooksData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/webhooks';
+};
+
+export type ListWebhooksErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
+
+export type ListWebhooksResponses = {
+    /**
+     * The webhooks.
+     */
+    200: WebhookList;
+};
+
+export type ListWebhooksResponse = ListWebhooksResponses[keyof ListWebhooksResponses];
+
+export type CreateWebhookData = {
+    body: WebhookCreate;
+    path?: never;
+    query?: never;
+    url: '/v1/webhooks';
+};
+
+export type CreateWebhookErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The change is not allowed in the resource's current state, or the account holds as many of
+     * this resource as it may (`limit` names the cap).
+     *
+     */
+    409: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The URL is valid but the operator's policy refuses it: plain http (unless
+     * `WEBHOOK_ALLOW_HTTP`), a blocked port, or an address in a refused range (the detail
+     * names it; `WEBHOOK_ALLOWED_CIDRS` opens ranges).
+     *
+     */
+    422: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
+
+export type CreateWebhookResponses = {
+    /**
+     * The webhook was created; its secret is in the answer, this once.
+     */
+    201: IssuedWebhook;
+};
+
+export type CreateWebhookResponse = CreateWebhookResponses[keyof CreateWebhookResponses];
+
+export type DeleteWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * The webhook's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        webhookId: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{webhookId}';
+};
+
+export type DeleteWebhookErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
+
+export type DeleteWebhookResponses = {
+    /**
+     * The webhook is deleted.
+     */
+    204: void;
+};
+
+export type DeleteWebhookResponse = DeleteWebhookResponses[keyof DeleteWebhookResponses];
+
+export type GetWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * The webhook's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        webhookId: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{webhookId}';
+};
+
+export type GetWebhookErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type GetWebhookError = GetWebhookErrors[keyof GetWebhookErrors];
+
+export type GetWebhookResponses = {
+    /**
+     * The webhook.
+     */
+    200: Webhook;
+};
+
+export type GetWebhookResponse = GetWebhookResponses[keyof GetWebhookResponses];
+
+export type UpdateWebhookData = {
+    body: WebhookUpdate;
+    path: {
+        /**
+         * The webhook's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        webhookId: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{webhookId}';
+};
+
+export type UpdateWebhookErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * The URL is valid but the operator's policy refuses it: plain http (unless
+     * `WEBHOOK_ALLOW_HTTP`), a blocked port, or an address in a refused range (the detail
+     * names it; `WEBHOOK_ALLOWED_CIDRS` opens ranges).
+     *
+     */
+    422: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type UpdateWebhookError = UpdateWebhookErrors[keyof UpdateWebhookErrors];
+
+export type UpdateWebhookResponses = {
+    /**
+     * The webhook after the change.
+     */
+    200: Webhook;
+};
+
+export type UpdateWebhookResponse = UpdateWebhookResponses[keyof UpdateWebhookResponses];
+
+export type RotateWebhookSecretData = {
+    body?: WebhookSecretRotate;
+    path: {
+        /**
+         * The webhook's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        webhookId: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{webhookId}/rotate-secret';
+};
+
+export type RotateWebhookSecretErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * The body's content type is not one this operation takes (management operations take `application/json` only).
+     */
+    415: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type RotateWebhookSecretError = RotateWebhookSecretErrors[keyof RotateWebhookSecretErrors];
+
+export type RotateWebhookSecretResponses = {
+    /**
+     * The webhook with its new secret, shown this once.
+     */
+    200: IssuedWebhook;
+};
+
+export type RotateWebhookSecretResponse = RotateWebhookSecretResponses[keyof RotateWebhookSecretResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        /**
+         * The webhook's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        webhookId: string;
+    };
+    query?: {
+        /**
+         * Only deliveries in this status.
+         */
+        status?: WebhookDeliveryStatus;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `nextCursor` of the previous page. Pages run newest first and stay stable while new
+         * items arrive: no item appears twice, and every item that existed when paging began is
+         * reached. Items created after the first page was read are not in the later pages.
+         *
+         */
+        cursor?: PageCursor;
+    };
+    url: '/v1/webhooks/{webhookId}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * One page of deliveries.
+     */
+    200: WebhookDeliveryPage;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type RedeliverWebhookDeliveryData = {
+    body?: never;
+    path: {
+        /**
+         * The webhook's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        webhookId: string;
+        /**
+         * The delivery's id (of this webhook). An id of another webhook or account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        deliveryId: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver';
+};
+
+export type RedeliverWebhookDeliveryErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type RedeliverWebhookDeliveryError = RedeliverWebhookDeliveryErrors[keyof RedeliverWebhookDeliveryErrors];
+
+export type RedeliverWebhookDeliveryResponses = {
+    /**
+     * The delivery is due now; the dispatcher sends it.
+     */
+    202: WebhookDelivery;
+};
+
+export type RedeliverWebhookDeliveryResponse = RedeliverWebhookDeliveryResponses[keyof RedeliverWebhookDeliveryResponses];
+
+export type TestWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * The webhook's id. An id of another account, or one that is not an id at all, is a 404:
+         * nothing tells whether it exists elsewhere.
+         *
+         */
+        webhookId: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{webhookId}/test';
+};
+
+export type TestWebhookErrors = {
+    /**
+     * The request does not match the API; `errors` names each field that failed.
+     */
+    400: Problem;
+    /**
+     * No valid credential: none, an empty one, an unknown or revoked token, two different tokens,
+     * or an admin token in the URL. Answered before the body is read.
+     *
+     */
+    401: Problem;
+    /**
+     * The token is valid but its scope does not allow this operation.
+     */
+    403: Problem;
+    /**
+     * No such resource in the caller's account.
+     */
+    404: Problem;
+    /**
+     * A rate limit was hit. Retry after the number of seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * The database is unreachable, or (at start-up) the service is still creating its indexes. Nothing was stored; retry after the number of seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type TestWebhookError = TestWebhookErrors[keyof TestWebhookErrors];
+
+export type TestWebhookResponses = {
+    /**
+     * The test was sent; `delivered` says whether the receiver answered 2xx.
+     */
+    200: WebhookTestResult;
+};
+
+export type TestWebhookResponse = TestWebhookResponses[keyof TestWebhookResponses];
+
+export type IncidentTriggeredWebhookPayload = IncidentTriggeredEvent;
+
+export type IncidentTriggeredWebhookRequest = {
+    body: IncidentTriggeredWebhookPayload;
+    key: 'incident.triggered';
+    path?: never;
+    query?: never;
+};
+
+export type IncidentAcknowledgedWebhookPayload = IncidentAcknowledgedEvent;
+
+export type IncidentAcknowledgedWebhookRequest = {
+    body: IncidentAcknowledgedWebhookPayload;
+    key: 'incident.acknowledged';
+    path?: never;
+    query?: never;
+};
+
+export type IncidentUnacknowledgedWebhookPayload = IncidentUnacknowledgedEvent;
+
+export type IncidentUnacknowledgedWebhookRequest = {
+    body: IncidentUnacknowledgedWebhookPayload;
+    key: 'incident.unacknowledged';
+    path?: never;
+    query?: never;
+};
+
+export type IncidentResolvedWebhookPayload = IncidentResolvedEvent;
+
+export type IncidentResolvedWebhookRequest = {
+    body: IncidentResolvedWebhookPayload;
+    key: 'incident.resolved';
+    path?: never;
+    query?: never;
+};
+
+export type IncidentEventAddedWebhookPayload = IncidentEventAddedEvent;
+
+export type IncidentEventAddedWebhookRequest = {
+    body: IncidentEventAddedWebhookPayload;
+    key: 'incident.event_added';
+    path?: never;
+    query?: never;
+};
+
+export type RequestCreatedWebhookPayload = RequestCreatedEvent;
+
+export type RequestCreatedWebhookRequest = {
+    body: RequestCreatedWebhookPayload;
+    key: 'request.created';
+    path?: never;
+    query?: never;
+};
+
+export type WebhookTestWebhookPayload = WebhookTestEvent;
+
+export type WebhookTestWebhookRequest = {
+    body: WebhookTestWebhookPayload;
+    key: 'webhook.test';
+    path?: never;
+    query?: never;
+};

@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen.js';
-import { acknowledgeIncident, createRequest, createService, createSession, createToken, deleteService, deleteSession, endServiceMaintenance, getAccount, getHealth, getIncident, getReadiness, getRequest, getService, getSession, listApiLogs, listIncidentEvents, listIncidents, listIntegrationTemplates, listRequests, listServices, listTokens, type Options, processIncident, resolveIncident, revokeToken, rotateToken, setServiceFilter, setServiceMaintenance, testServiceFilter, unacknowledgeIncident, updateAccount, updateService, updateToken } from '../sdk.gen.js';
-import type { AcknowledgeIncidentData, AcknowledgeIncidentError, AcknowledgeIncidentResponse, CreateRequestData, CreateRequestError, CreateRequestResponse, CreateServiceData, CreateServiceError, CreateServiceResponse, CreateSessionData, CreateSessionError, CreateSessionResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, DeleteServiceData, DeleteServiceError, DeleteServiceResponse, DeleteSessionData, DeleteSessionError, DeleteSessionResponse, EndServiceMaintenanceData, EndServiceMaintenanceError, EndServiceMaintenanceResponse, EventCursor, GetAccountData, GetAccountError, GetAccountResponse, GetHealthData, GetHealthResponse, GetIncidentData, GetIncidentError, GetIncidentResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetRequestData, GetRequestError, GetRequestResponse, GetServiceData, GetServiceError, GetServiceResponse, GetSessionData, GetSessionError, GetSessionResponse, ListApiLogsData, ListApiLogsError, ListApiLogsResponse, ListIncidentEventsData, ListIncidentEventsError, ListIncidentEventsResponse, ListIncidentsData, ListIncidentsError, ListIncidentsResponse, ListIntegrationTemplatesData, ListIntegrationTemplatesError, ListIntegrationTemplatesResponse, ListRequestsData, ListRequestsError, ListRequestsResponse, ListServicesData, ListServicesError, ListServicesResponse, ListTokensData, ListTokensError, ListTokensResponse, PageCursor, ProcessIncidentData, ProcessIncidentError, ProcessIncidentResponse, ResolveIncidentData, ResolveIncidentError, ResolveIncidentResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RotateTokenData, RotateTokenError, RotateTokenResponse, SetServiceFilterData, SetServiceFilterError, SetServiceFilterResponse, SetServiceMaintenanceData, SetServiceMaintenanceError, SetServiceMaintenanceResponse, TestServiceFilterData, TestServiceFilterError, TestServiceFilterResponse, UnacknowledgeIncidentData, UnacknowledgeIncidentError, UnacknowledgeIncidentResponse, UpdateAccountData, UpdateAccountError, UpdateAccountResponse, UpdateServiceData, UpdateServiceError, UpdateServiceResponse, UpdateTokenData, UpdateTokenError, UpdateTokenResponse } from '../types.gen.js';
+import { acknowledgeIncident, createRequest, createService, createSession, createTeam, createToken, createWebhook, deleteService, deleteSession, deleteTeam, deleteWebhook, endServiceMaintenance, getAccount, getHealth, getIncident, getReadiness, getRequest, getService, getSession, getTeam, getWebhook, listApiLogs, listIncidentEvents, listIncidents, listIntegrationTemplates, listRequests, listServices, listTeams, listTokens, listWebhookDeliveries, listWebhooks, type Options, processIncident, redeliverWebhookDelivery, resolveIncident, revokeToken, rotateToken, rotateWebhookSecret, setServiceFilter, setServiceMaintenance, testServiceFilter, testWebhook, unacknowledgeIncident, updateAccount, updateService, updateTeam, updateToken, updateWebhook } from '../sdk.gen.js';
+import type { AcknowledgeIncidentData, AcknowledgeIncidentError, AcknowledgeIncidentResponse, CreateRequestData, CreateRequestError, CreateRequestResponse, CreateServiceData, CreateServiceError, CreateServiceResponse, CreateSessionData, CreateSessionError, CreateSessionResponse, CreateTeamData, CreateTeamError, CreateTeamResponse, CreateTokenData, CreateTokenError, CreateTokenResponse, CreateWebhookData, CreateWebhookError, CreateWebhookResponse, DeleteServiceData, DeleteServiceError, DeleteServiceResponse, DeleteSessionData, DeleteSessionError, DeleteSessionResponse, DeleteTeamData, DeleteTeamError, DeleteTeamResponse, DeleteWebhookData, DeleteWebhookError, DeleteWebhookResponse, EndServiceMaintenanceData, EndServiceMaintenanceError, EndServiceMaintenanceResponse, EventCursor, GetAccountData, GetAccountError, GetAccountResponse, GetHealthData, GetHealthResponse, GetIncidentData, GetIncidentError, GetIncidentResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetRequestData, GetRequestError, GetRequestResponse, GetServiceData, GetServiceError, GetServiceResponse, GetSessionData, GetSessionError, GetSessionResponse, GetTeamData, GetTeamError, GetTeamResponse, GetWebhookData, GetWebhookError, GetWebhookResponse, ListApiLogsData, ListApiLogsError, ListApiLogsResponse, ListIncidentEventsData, ListIncidentEventsError, ListIncidentEventsResponse, ListIncidentsData, ListIncidentsError, ListIncidentsResponse, ListIntegrationTemplatesData, ListIntegrationTemplatesError, ListIntegrationTemplatesResponse, ListRequestsData, ListRequestsError, ListRequestsResponse, ListServicesData, ListServicesError, ListServicesResponse, ListTeamsData, ListTeamsError, ListTeamsResponse, ListTokensData, ListTokensError, ListTokensResponse, ListWebhookDeliveriesData, ListWebhookDeliveriesError, ListWebhookDeliveriesResponse, ListWebhooksData, ListWebhooksError, ListWebhooksResponse, PageCursor, ProcessIncidentData, ProcessIncidentError, ProcessIncidentResponse, RedeliverWebhookDeliveryData, RedeliverWebhookDeliveryError, RedeliverWebhookDeliveryResponse, ResolveIncidentData, ResolveIncidentError, ResolveIncidentResponse, RevokeTokenData, RevokeTokenError, RevokeTokenResponse, RotateTokenData, RotateTokenError, RotateTokenResponse, RotateWebhookSecretData, RotateWebhookSecretError, RotateWebhookSecretResponse, SetServiceFilterData, SetServiceFilterError, SetServiceFilterResponse, SetServiceMaintenanceData, SetServiceMaintenanceError, SetServiceMaintenanceResponse, TestServiceFilterData, TestServiceFilterError, TestServiceFilterResponse, TestWebhookData, TestWebhookError, TestWebhookResponse, UnacknowledgeIncidentData, UnacknowledgeIncidentError, UnacknowledgeIncidentResponse, UpdateAccountData, UpdateAccountError, UpdateAccountResponse, UpdateServiceData, UpdateServiceError, UpdateServiceResponse, UpdateTeamData, UpdateTeamError, UpdateTeamResponse, UpdateTokenData, UpdateTokenError, UpdateTokenResponse, UpdateWebhookData, UpdateWebhookError, UpdateWebhookResponse } from '../types.gen.js';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -78,8 +78,9 @@ export const getReadinessOptions = (options?: Options<GetReadinessData>) => quer
 /**
  * Create or resolve incidents from a webhook payload
  *
- * Runs the payload through the API filter of the token's service (a service token) or of
- * every active service of the account (a global token). Title and description follow the
+ * Runs the payload through the API filter of the token's service (a service token), of
+ * every active service of its team (a team token), or of every active service of the
+ * account (a global token). Title and description follow the
  * SQIBS rules: `<from> - <value of the title key>` when the JSON payload holds the title key,
  * else "Incident from <from>" (or "Incident from unknown source") in the account's language;
  * the description is the value of the description key, else the whole payload text.
@@ -105,7 +106,7 @@ export const processIncidentMutation = (options?: Partial<Options<ProcessInciden
  *
  * Title: "Request from <from>" (or "Request from unknown source") in the account's language.
  * Description: the whole payload text; a JSON payload's `workflowId` is kept. Global tokens
- * only (403 for a service token).
+ * only (403 for a service or team token).
  *
  */
 export const createRequestMutation = (options?: Partial<Options<CreateRequestData>>): UseMutationOptions<CreateRequestResponse, CreateRequestError, Options<CreateRequestData>> => {
@@ -884,4 +885,332 @@ export const listApiLogsInfiniteOptions = (options?: Options<ListApiLogsData>) =
         queryKey: listApiLogsInfiniteQueryKey(options)
     });
     return opts as Omit<typeof opts, 'initialData'>;
+};
+
+export const listTeamsQueryKey = (options?: Options<ListTeamsData>) => createQueryKey('listTeams', options);
+
+/**
+ * List the account's teams
+ *
+ * Every team, the default team first, then oldest first.
+ */
+export const listTeamsOptions = (options?: Options<ListTeamsData>) => queryOptions<ListTeamsResponse, ListTeamsError, ListTeamsResponse, ReturnType<typeof listTeamsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listTeams({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listTeamsQueryKey(options)
+});
+
+/**
+ * Create a team
+ *
+ * Teams group services (every service is in exactly one team) and scope team tokens and
+ * team webhooks. The account's default team exists from the start.
+ *
+ */
+export const createTeamMutation = (options?: Partial<Options<CreateTeamData>>): UseMutationOptions<CreateTeamResponse, CreateTeamError, Options<CreateTeamData>> => {
+    const mutationOptions: UseMutationOptions<CreateTeamResponse, CreateTeamError, Options<CreateTeamData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createTeam({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Delete a team
+ *
+ * Only a team without services: a team that still has services is a 409 naming them (move
+ * them first with `PATCH /v1/services/{serviceId}` `teamId`). The default team cannot be
+ * deleted (409). Its team tokens and team webhooks are revoked and deleted with it.
+ *
+ */
+export const deleteTeamMutation = (options?: Partial<Options<DeleteTeamData>>): UseMutationOptions<DeleteTeamResponse, DeleteTeamError, Options<DeleteTeamData>> => {
+    const mutationOptions: UseMutationOptions<DeleteTeamResponse, DeleteTeamError, Options<DeleteTeamData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await deleteTeam({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const getTeamQueryKey = (options: Options<GetTeamData>) => createQueryKey('getTeam', options);
+
+/**
+ * Get a team
+ */
+export const getTeamOptions = (options: Options<GetTeamData>) => queryOptions<GetTeamResponse, GetTeamError, GetTeamResponse, ReturnType<typeof getTeamQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getTeam({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getTeamQueryKey(options)
+});
+
+/**
+ * Rename a team
+ */
+export const updateTeamMutation = (options?: Partial<Options<UpdateTeamData>>): UseMutationOptions<UpdateTeamResponse, UpdateTeamError, Options<UpdateTeamData>> => {
+    const mutationOptions: UseMutationOptions<UpdateTeamResponse, UpdateTeamError, Options<UpdateTeamData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await updateTeam({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listWebhooksQueryKey = (options?: Options<ListWebhooksData>) => createQueryKey('listWebhooks', options);
+
+/**
+ * List the account's outgoing webhooks
+ *
+ * Every webhook, oldest first; never a secret.
+ */
+export const listWebhooksOptions = (options?: Options<ListWebhooksData>) => queryOptions<ListWebhooksResponse, ListWebhooksError, ListWebhooksResponse, ReturnType<typeof listWebhooksQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listWebhooks({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listWebhooksQueryKey(options)
+});
+
+/**
+ * Create an outgoing webhook
+ *
+ * Events of the webhook's scope that it subscribes to are POSTed to `url`, signed per the
+ * Standard Webhooks specification with the secret in the answer (shown this once). A URL
+ * that reaches a refused address (loopback, private, link-local, …) is a 422 naming the
+ * range. See the top-level `webhooks` section for the events. An account holds at most
+ * `MAX_WEBHOOKS_PER_ACCOUNT` webhooks (50 unless the operator says otherwise): creating one
+ * more is a 409 with `limit: webhooks`.
+ *
+ */
+export const createWebhookMutation = (options?: Partial<Options<CreateWebhookData>>): UseMutationOptions<CreateWebhookResponse, CreateWebhookError, Options<CreateWebhookData>> => {
+    const mutationOptions: UseMutationOptions<CreateWebhookResponse, CreateWebhookError, Options<CreateWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Delete an outgoing webhook
+ *
+ * Its pending deliveries are dropped; nothing more is sent to it.
+ */
+export const deleteWebhookMutation = (options?: Partial<Options<DeleteWebhookData>>): UseMutationOptions<DeleteWebhookResponse, DeleteWebhookError, Options<DeleteWebhookData>> => {
+    const mutationOptions: UseMutationOptions<DeleteWebhookResponse, DeleteWebhookError, Options<DeleteWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await deleteWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const getWebhookQueryKey = (options: Options<GetWebhookData>) => createQueryKey('getWebhook', options);
+
+/**
+ * Get an outgoing webhook
+ *
+ * With `disabledReason` when the service disabled it after failing for days.
+ */
+export const getWebhookOptions = (options: Options<GetWebhookData>) => queryOptions<GetWebhookResponse, GetWebhookError, GetWebhookResponse, ReturnType<typeof getWebhookQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getWebhook({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getWebhookQueryKey(options)
+});
+
+/**
+ * Change an outgoing webhook
+ *
+ * The URL is checked as at creation (422 when the operator's policy refuses it). `enabled: true` turns a disabled webhook back on and
+ * clears `disabledReason`; its pending deliveries go out again.
+ *
+ */
+export const updateWebhookMutation = (options?: Partial<Options<UpdateWebhookData>>): UseMutationOptions<UpdateWebhookResponse, UpdateWebhookError, Options<UpdateWebhookData>> => {
+    const mutationOptions: UseMutationOptions<UpdateWebhookResponse, UpdateWebhookError, Options<UpdateWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await updateWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Give a webhook a new signing secret
+ *
+ * The answer holds the new secret, shown this once. For `graceSeconds` (default 24 hours)
+ * every message carries a signature with the new secret and one with each secret before it
+ * (space-separated in `webhook-signature`), so the receiver can move over; then only the
+ * new one signs.
+ *
+ */
+export const rotateWebhookSecretMutation = (options?: Partial<Options<RotateWebhookSecretData>>): UseMutationOptions<RotateWebhookSecretResponse, RotateWebhookSecretError, Options<RotateWebhookSecretData>> => {
+    const mutationOptions: UseMutationOptions<RotateWebhookSecretResponse, RotateWebhookSecretError, Options<RotateWebhookSecretData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await rotateWebhookSecret({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listWebhookDeliveriesQueryKey = (options: Options<ListWebhookDeliveriesData>) => createQueryKey('listWebhookDeliveries', options);
+
+/**
+ * List a webhook's deliveries, newest first
+ *
+ * The delivery log: each event sent (or to be sent) to this webhook, its status and every
+ * attempt with its time, HTTP status, latency and the first 1 KB of the answer. URLs are
+ * shown without user-info and query.
+ *
+ */
+export const listWebhookDeliveriesOptions = (options: Options<ListWebhookDeliveriesData>) => queryOptions<ListWebhookDeliveriesResponse, ListWebhookDeliveriesError, ListWebhookDeliveriesResponse, ReturnType<typeof listWebhookDeliveriesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listWebhookDeliveries({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listWebhookDeliveriesQueryKey(options)
+});
+
+export const listWebhookDeliveriesInfiniteQueryKey = (options: Options<ListWebhookDeliveriesData>): QueryKey<Options<ListWebhookDeliveriesData>> => createQueryKey('listWebhookDeliveries', options, true);
+
+/**
+ * List a webhook's deliveries, newest first
+ *
+ * The delivery log: each event sent (or to be sent) to this webhook, its status and every
+ * attempt with its time, HTTP status, latency and the first 1 KB of the answer. URLs are
+ * shown without user-info and query.
+ *
+ */
+export const listWebhookDeliveriesInfiniteOptions = (options: Options<ListWebhookDeliveriesData>) => {
+    const opts = infiniteQueryOptions<ListWebhookDeliveriesResponse, ListWebhookDeliveriesError, InfiniteData<ListWebhookDeliveriesResponse>, QueryKey<Options<ListWebhookDeliveriesData>>, PageCursor | Pick<QueryKey<Options<ListWebhookDeliveriesData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+    // @ts-ignore
+    {
+        queryFn: async ({ pageParam, queryKey, signal }) => {
+            // @ts-ignore
+            const page: Pick<QueryKey<Options<ListWebhookDeliveriesData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+                query: {
+                    cursor: pageParam
+                }
+            };
+            const params = createInfiniteParams(queryKey, page);
+            const { data } = await listWebhookDeliveries({
+                ...options,
+                ...params,
+                signal,
+                throwOnError: true
+            });
+            return data;
+        },
+        queryKey: listWebhookDeliveriesInfiniteQueryKey(options)
+    });
+    return opts as Omit<typeof opts, 'initialData'>;
+};
+
+/**
+ * Send a delivery again
+ *
+ * Makes the delivery pending and due now, with a new retry period; the event keeps its id
+ * (`webhook-id`), so a receiver that already has it can drop it. Works for failed and
+ * succeeded deliveries alike; a pending one is simply made due now.
+ *
+ */
+export const redeliverWebhookDeliveryMutation = (options?: Partial<Options<RedeliverWebhookDeliveryData>>): UseMutationOptions<RedeliverWebhookDeliveryResponse, RedeliverWebhookDeliveryError, Options<RedeliverWebhookDeliveryData>> => {
+    const mutationOptions: UseMutationOptions<RedeliverWebhookDeliveryResponse, RedeliverWebhookDeliveryError, Options<RedeliverWebhookDeliveryData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await redeliverWebhookDelivery({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Send a test event now
+ *
+ * Sends one `webhook.test` event to the webhook, signed like any other, whatever events it
+ * subscribes to (and even when it is disabled), and answers with the attempt's outcome. The
+ * test is not retried; it is kept in the delivery log.
+ *
+ */
+export const testWebhookMutation = (options?: Partial<Options<TestWebhookData>>): UseMutationOptions<TestWebhookResponse, TestWebhookError, Options<TestWebhookData>> => {
+    const mutationOptions: UseMutationOptions<TestWebhookResponse, TestWebhookError, Options<TestWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await testWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
 };
