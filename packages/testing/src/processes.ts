@@ -90,6 +90,27 @@ export function startChild(
   };
 }
 
+/**
+ * Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs` naming
+ * `what` (for waits that are about no child process: a receiver, a database state).
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@sqibs/testing";
+import { freePort, waitFor } from "@sqibs/testing";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -16,7 +16,6 @@ import {
   startTestService,
   storedIncident,
   type TestService,
-  waitFor,
 } from "./support.js";
 
 /**

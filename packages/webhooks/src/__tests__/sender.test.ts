@@ -5,6 +5,7 @@ import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type Handler, type Receiver, startReceiver } from "@sqibs/testing";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NO_ALLOWED_RANGES, parseCidrList } from "../addresses.js";
@@ -20,7 +21,6 @@ import {
 } from "../sender.js";
 import { generateWebhookSecret, signatureHeaders } from "../signing.js";
 import type { UrlPolicy } from "../urls.js";
-import { type Handler, type Receiver, startReceiver } from "./receiver.js";
 
 const loopbackOpen: UrlPolicy = {
   addresses: { allowed: parseCidrList("127.0.0.0/8") },

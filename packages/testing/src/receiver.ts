@@ -1,3 +1,5 @@
+// A webhook receiver for tests: a real HTTP(S) server in the test process, on a free port,
+// that records every request and answers as the test says (outgoing webhooks, issue 13).
 import { once } from "node:events";
 import http from "node:http";
 import https from "node:https";
