@@ -17,8 +17,10 @@ import {
   incidentRoutes,
   requestRoutes,
   serviceRoutes,
+  teamRoutes,
   templateRoutes,
   tokenRoutes,
+  webhookRoutes,
 } from "./routes/management/index.js";
 import { sessionRoutes } from "./routes/sessions.js";
 
@@ -52,11 +54,13 @@ export function createApp(deps: AppDeps): Express {
     sessionRoutes(deps),
     accountRoutes(deps),
     serviceRoutes(deps),
+    teamRoutes(deps),
     templateRoutes(deps),
     tokenRoutes(deps),
     incidentRoutes(deps),
     requestRoutes(deps),
     apiLogRoutes(deps),
+    webhookRoutes(deps),
   ];
   for (const base of BASE_PATHS) app.use(base, ...routes);
   app.use(notFoundHandler);

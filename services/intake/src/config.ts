@@ -1,3 +1,4 @@
+import { type Cidr, CidrError, parseCidrList } from "@sqibs/webhooks";
 import { z } from "zod";
 
 const booleanFlag = z
@@ -50,6 +51,8 @@ const EnvSchema = z.object({
   // Per-account caps (usecases/account-caps.ts): 0 = none.
   MAX_SERVICES_PER_ACCOUNT: z.coerce.number().int().min(0).default(500),
   MAX_TOKENS_PER_ACCOUNT: z.coerce.number().int().min(0).default(500),
+  MAX_TEAMS_PER_ACCOUNT: z.coerce.number().int().min(0).default(100),
+  MAX_WEBHOOKS_PER_ACCOUNT: z.coerce.number().int().min(0).default(50),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
@@ -63,6 +66,36 @@ const EnvSchema = z.object({
     .int()
     .positive()
     .default(12 * 60 * 60),
+  // Outgoing webhooks (docs/webhooks.md): what they may reach, and how they are sent and retried.
+  WEBHOOK_ALLOWED_CIDRS: z
+    .string()
+    .default("")
+    .transform((text, context): Cidr[] => {
+      try {
+        return parseCidrList(text);
+      } catch (error) {
+        if (!(error instanceof CidrError)) throw error;
+        context.addIssue({ code: "custom", message: error.message });
+        return z.NEVER;
+      }
+    }),
+  WEBHOOK_ALLOW_HTTP: booleanFlag.default(false),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(4),
+  WEBHOOK_RETRY_FIRST_DELAY_MS: z.coerce.number().int().positive().default(10_000),
+  WEBHOOK_RETRY_MAX_DELAY_MS: z.coerce.number().int().positive().default(3_600_000),
+  WEBHOOK_RETRY_FOR_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 60 * 60),
+  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 24 * 60 * 60),
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

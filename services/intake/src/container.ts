@@ -1,3 +1,4 @@
+import { createSender, type Resolver, type Sender, type UrlPolicy } from "@sqibs/webhooks";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -10,6 +11,38 @@ import { oneAtATimePerKey, type Repositories } from "./repositories/index.js";
 export interface RateLimiterState {
   /** When this process last deleted past windows (ms since the epoch). */
   lastCleanupAt: number;
+}
+
+/**
+ * Outgoing webhooks: what URLs may reach, the guarded sender, and the signal use cases give
+ * the dispatcher (jobs/dispatcher.ts) when they have queued deliveries, so it sends them at
+ * once instead of at its next poll.
+ */
+export interface WebhookParts {
+  policy: UrlPolicy;
+  send: Sender;
+  queued: Signal;
+  /** When this instance last looked at a failing webhook's health, by webhook id (ms). */
+  healthCheckedAt: Map<string, number>;
+}
+
+/** Listeners called whenever `notify` is. */
+export interface Signal {
+  notify(): void;
+  listen(listener: () => void): () => void;
+}
+
+export function createSignal(): Signal {
+  const listeners = new Set<() => void>();
+  return {
+    notify: () => {
+      for (const listener of listeners) listener();
+    },
+    listen: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }
 
 /**
@@ -29,6 +62,7 @@ export interface AppDeps {
    * creation it allows, usecases/account-caps.ts).
    */
   inTurn: <T>(key: string, task: () => Promise<T>) => Promise<T>;
+  webhooks: WebhookParts;
 }
 
 export interface ContainerParts {
@@ -37,6 +71,8 @@ export interface ContainerParts {
   repositories: Repositories;
   clock?: () => Date;
   metrics?: Metrics;
+  /** How webhook hosts are resolved (the system's by default; tests name their own hosts). */
+  webhookResolver?: Resolver;
 }
 
 export function createContainer(parts: ContainerParts): AppDeps {
@@ -48,5 +84,19 @@ export function createContainer(parts: ContainerParts): AppDeps {
     metrics: parts.metrics ?? createMetrics(),
     rateLimiter: { lastCleanupAt: 0 },
     inTurn: oneAtATimePerKey(),
+    webhooks: webhookParts(parts.config, parts.webhookResolver),
   };
+}
+
+function webhookParts(config: Config, resolve: Resolver | undefined): WebhookParts {
+  const policy: UrlPolicy = {
+    addresses: { allowed: config.WEBHOOK_ALLOWED_CIDRS },
+    allowHttp: config.WEBHOOK_ALLOW_HTTP,
+  };
+  const send = createSender({
+    policy,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    ...(resolve ? { resolve } : {}),
+  });
+  return { policy, send, queued: createSignal(), healthCheckedAt: new Map() };
 }

@@ -26,6 +26,8 @@ export const REDACT_PATHS = [
   "err.config",
   "secret",
   "*.secret",
+  "secrets",
+  "*.secrets",
 ];
 
 /**

@@ -12,6 +12,12 @@ export interface Metrics {
   incidents: Counter<"action">;
   ingestCalls: Counter<"endpoint" | "outcome">;
   databaseErrors: Counter<"kind">;
+  webhookEvents: Counter<"type">;
+  webhookAttempts: Counter<"outcome">;
+  webhookDeliveries: Counter<"status">;
+  webhookAttemptDuration: Histogram<"outcome">;
+  webhookDue: Gauge;
+  webhookInFlight: Gauge;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -54,6 +60,41 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       name: "sqibs_database_errors_total",
       help: "Requests that failed because the database was unreachable (answered 503), and failed readiness checks.",
       labelNames: ["kind"],
+      registers,
+    }),
+    webhookEvents: new Counter({
+      name: "sqibs_webhook_events_total",
+      help: "Outgoing webhook deliveries stored (one per event and subscribed webhook), by event type.",
+      labelNames: ["type"],
+      registers,
+    }),
+    webhookAttempts: new Counter({
+      name: "sqibs_webhook_attempts_total",
+      help: "Attempts to deliver a webhook, by outcome: succeeded, or why it failed (http-status, timeout, connection, dns, tls, redirect, refused-address, refused-url, interrupted).",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: "sqibs_webhook_deliveries_total",
+      help: "Webhook deliveries that ended, by status: succeeded, or failed (retries ran out, or the address was refused).",
+      labelNames: ["status"],
+      registers,
+    }),
+    webhookAttemptDuration: new Histogram({
+      name: "sqibs_webhook_attempt_duration_seconds",
+      help: "Time from the start of a webhook attempt to the end of the answer (or of the failure), by outcome.",
+      labelNames: ["outcome"],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    webhookDue: new Gauge({
+      name: "sqibs_webhook_due_deliveries",
+      help: "Webhook deliveries due now and not yet sent (the queue's depth), as this instance last counted them.",
+      registers,
+    }),
+    webhookInFlight: new Gauge({
+      name: "sqibs_webhook_in_flight",
+      help: "Webhook attempts this instance is making now.",
       registers,
     }),
   };

@@ -7,6 +7,7 @@ import { loadConfig } from "./config.js";
 import { createContainer } from "./container.js";
 import { closeGracefully, createHttpServer, inFlightRequests } from "./http/http-server.js";
 import { startMetricsServer } from "./http/metrics.js";
+import { startDispatcher } from "./jobs/dispatcher.js";
 import { startSweeper } from "./jobs/sweeper.js";
 import { createLogger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
@@ -39,6 +40,7 @@ const metrics = createMetrics({ processMetrics: true });
 const deps = createContainer({ config, logger, repositories, metrics });
 const app = createApp(deps);
 const sweeper = startSweeper(deps, config.SWEEP_INTERVAL_MS);
+const dispatcher = startDispatcher(deps);
 const metricsServer =
   config.METRICS_PORT === undefined
     ? undefined
@@ -53,7 +55,8 @@ server.listen(config.PORT, config.HOST, () => {
 
 /**
  * SIGTERM (or SIGINT): stop accepting connections, let in-flight requests finish and be
- * answered, send the rate-limit counts still in memory, then close the database and exit 0.
+ * answered, let the webhook attempts in flight end, send the rate-limit counts still in
+ * memory, then close the database and exit 0.
  * After SHUTDOWN_TIMEOUT_MS it exits 1 anyway.
  */
 let stopping = false;
@@ -79,6 +82,9 @@ async function shutdown(signal: string) {
     );
     process.exit(1);
   }
+  // Attempts in flight end (or time out) and are recorded; one cut short is taken over by
+  // another instance once its claim's lease runs out.
+  await dispatcher.stop(config.SHUTDOWN_TIMEOUT_MS);
   await repositories.rateLimits.flushPending().catch((error: unknown) => {
     logger.warn({ err: error }, "could not send the last rate-limit counts");
   });

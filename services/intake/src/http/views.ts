@@ -2,19 +2,21 @@ import type {
   Account as AccountView,
   ApiLogEntry as ApiLogEntryView,
   FilterTestResult,
-  IncidentEvent as IncidentEventView,
-  IncidentListItem,
   Incident as IncidentView,
   IntegrationTemplate as IntegrationTemplateView,
   IssuedToken as IssuedTokenView,
+  IssuedWebhook as IssuedWebhookView,
   IngestResult as ProcessResultView,
   RequestDetail,
   RequestResult as RequestResultView,
-  Request as RequestView,
   Service as ServiceView,
   Session as SessionView,
   StoredPayload as StoredPayloadView,
+  Team as TeamView,
   Token as TokenView,
+  WebhookAttempt as WebhookAttemptView,
+  WebhookDelivery as WebhookDeliveryView,
+  Webhook as WebhookView,
 } from "@sqibs/api-client";
 import { maintenanceHolds } from "@sqibs/domain";
 import { normalizeLanguage } from "@sqibs/i18n";
@@ -24,25 +26,29 @@ import type {
   ApiLogEntry,
   ConsoleSession,
   Incident,
-  IncidentEvent,
-  IncidentListing,
   Service,
   ServiceRequest,
-  ServiceRequestListing,
   StoredPayload,
+  Team,
   Token,
+  WebhookAttempt,
 } from "../repositories/index.js";
-import type {
-  IngestResult,
-  ProcessAnswer,
-  RequestAnswer,
-  RequestSummary,
-} from "../usecases/ingest.js";
+import type { IngestResult, ProcessAnswer, RequestAnswer } from "../usecases/ingest.js";
+import { toIncidentEvent, toIncidentListItem, toRequest } from "../usecases/listings.js";
 import type { FilterTrial } from "../usecases/services.js";
 import type { IssuedToken } from "../usecases/tokens.js";
+import {
+  type DeliveryStatus,
+  type IssuedWebhook,
+  secretPrefixOf,
+  type WebhookStatus,
+} from "../usecases/webhooks.js";
 
 // Entities as the API shows them: typed by the generated client, so a drift from the spec
 // fails the typecheck (and the tests validate every response against the document).
+// Incidents and requests as lists show them are in usecases/listings.ts: webhook events carry
+// them too.
+export { toIncidentEvent, toIncidentListItem, toRequest };
 
 const iso = (date: Date): string => date.toISOString();
 const isoIf = <K extends string>(key: K, date: Date | undefined): { [P in K]?: string } =>
@@ -83,17 +89,6 @@ export function toRequestResult(result: IngestResult<RequestAnswer>): RequestRes
   return { id: result.answer.id, request: toRequest(result.answer.request), ...replayed(result) };
 }
 
-export function toRequest(request: RequestSummary | ServiceRequestListing): RequestView {
-  return {
-    id: request.id,
-    title: request.title,
-    description: request.description,
-    ...optional("workflowId", request.workflowId),
-    ...optional("source", request.source),
-    createdAt: iso(request.createdAt),
-  };
-}
-
 export function toRequestDetail(request: ServiceRequest): RequestDetail {
   return { ...toRequest(request), payload: toPayload(request.payload) };
 }
@@ -120,6 +115,7 @@ export function toService(service: Service, now: Date): ServiceView {
   return {
     id: service.id,
     name: service.name,
+    teamId: service.teamId,
     state: state === "maintenance" ? "active" : state,
     ...optional("titleKey", service.titleKey),
     ...optional("descriptionKey", service.descriptionKey),
@@ -151,6 +147,7 @@ export function toToken(token: Token): TokenView {
     id: token.id,
     name: token.name,
     scope: token.scope,
+    ...(token.teamId ? { teamId: token.teamId } : {}),
     ...(token.serviceId ? { serviceId: token.serviceId } : {}),
     prefix: token.prefix,
     debug: token.debug,
@@ -165,25 +162,6 @@ export function toIssuedToken(issued: IssuedToken): IssuedTokenView {
   return { token: toToken(issued.token), secret: issued.secret };
 }
 
-export function toIncidentListItem(incident: IncidentListing): IncidentListItem {
-  return {
-    id: incident.id,
-    number: incident.number,
-    serviceId: incident.serviceId,
-    title: incident.title,
-    urgency: incident.urgency,
-    status: incident.status,
-    ...optional("correlationKey", incident.correlationKey),
-    ...optional("source", incident.source),
-    eventCount: incident.eventCount,
-    createdAt: iso(incident.createdAt),
-    updatedAt: iso(incident.updatedAt),
-    lastEventAt: iso(incident.lastEventAt),
-    ...isoIf("acknowledgedAt", incident.acknowledgedAt),
-    ...isoIf("resolvedAt", incident.resolvedAt),
-  };
-}
-
 export function toIncident(incident: Incident): IncidentView {
   return {
     ...toIncidentListItem(incident),
@@ -191,15 +169,6 @@ export function toIncident(incident: Incident): IncidentView {
     events: incident.events.map(toIncidentEvent),
     payload: toPayload(incident.payload),
     ...optional("autoResolveAfterSeconds", incident.autoResolveAfterSeconds),
-  };
-}
-
-export function toIncidentEvent(event: IncidentEvent): IncidentEventView {
-  return {
-    at: iso(event.at),
-    type: event.type,
-    actor: event.actor,
-    ...optional("comment", event.comment),
   };
 }
 
@@ -293,5 +262,71 @@ export function toSession(input: {
     expiresAt: iso(input.expiresAt),
     csrfToken: input.csrfToken,
     baseUrl: input.baseUrl,
+  };
+}
+
+export function toTeam(team: Team): TeamView {
+  return {
+    id: team.id,
+    name: team.name,
+    isDefault: team.isDefault,
+    createdAt: iso(team.createdAt),
+    updatedAt: iso(team.updatedAt),
+  };
+}
+
+/** Never a secret: the current one's prefix, to recognize it by. */
+export function toWebhook(webhook: WebhookStatus): WebhookView {
+  return {
+    id: webhook.id,
+    scope: webhook.scope,
+    ...optional("teamId", webhook.teamId),
+    ...optional("serviceId", webhook.serviceId),
+    url: webhook.url,
+    events: webhook.events,
+    ...optional("workflowId", webhook.workflowId),
+    format: webhook.format,
+    enabled: webhook.enabled,
+    ...optional("disabledReason", webhook.disabledReason),
+    ...isoIf("disabledAt", webhook.disabledAt),
+    secretPrefix: secretPrefixOf(webhook),
+    ...isoIf("lastSuccessAt", webhook.lastSuccessAt),
+    ...(webhook.lastAttempt ? { lastAttempt: toWebhookAttempt(webhook.lastAttempt) } : {}),
+    createdAt: iso(webhook.createdAt),
+    updatedAt: iso(webhook.updatedAt),
+  };
+}
+
+/** The webhook with its secret, shown this once. */
+export function toIssuedWebhook(issued: IssuedWebhook): IssuedWebhookView {
+  return { webhook: toWebhook(issued.webhook), secret: issued.secret };
+}
+
+export function toWebhookAttempt(attempt: WebhookAttempt): WebhookAttemptView {
+  return {
+    at: iso(attempt.at),
+    succeeded: attempt.succeeded,
+    ...optional("reason", attempt.reason),
+    ...optional("detail", attempt.detail),
+    ...optional("httpStatus", attempt.httpStatus),
+    latencyMs: attempt.latencyMs,
+    ...optional("response", attempt.response),
+    ...optional("retryAfterSeconds", attempt.retryAfterSeconds),
+    trigger: attempt.trigger,
+  };
+}
+
+/** A delivery with every attempt (its URL as stored: user-info and query redacted). */
+export function toWebhookDelivery(delivery: DeliveryStatus): WebhookDeliveryView {
+  return {
+    id: delivery.id,
+    webhookId: delivery.webhookId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    status: delivery.status,
+    url: delivery.url,
+    attempts: delivery.attempts.map(toWebhookAttempt),
+    ...isoIf("nextAttemptAt", delivery.nextAttemptAt),
+    createdAt: iso(delivery.createdAt),
   };
 }

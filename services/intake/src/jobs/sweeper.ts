@@ -1,6 +1,9 @@
 import type { AppDeps } from "../container.js";
 import { autoResolveDue } from "../usecases/lifecycle.js";
 import { forgetIdleSessions } from "../usecases/sessions.js";
+import { forgetOldDeliveries } from "../usecases/webhooks.js";
+
+const RETENTION_EVERY_MS = 3_600_000;
 
 export interface Sweeper {
   /** One pass now (tests call it directly). */
@@ -9,19 +12,25 @@ export interface Sweeper {
 }
 
 /**
- * Background work: auto-resolve incidents that went quiet, forget expired deliveries and
- * idle console sessions.
+ * Background work: auto-resolve incidents that went quiet, forget expired deliveries, idle
+ * console sessions and (hourly) webhook deliveries past their retention.
  * Each scans an index by due time (ADR 0002). Safe with several instances on one database:
  * a resolve is a lifecycle transition that only one instance can claim (ADR 0001).
  */
 export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
   let running: Promise<void> | undefined;
+  let retentionAt = 0;
   const runOnce = async () => {
     running ??= (async () => {
       try {
         await autoResolveDue(deps);
         await deps.repositories.deliveries.deleteExpired();
         await forgetIdleSessions(deps);
+        // Hourly: it scans the delivery log.
+        if (Date.now() - retentionAt >= RETENTION_EVERY_MS) {
+          retentionAt = Date.now();
+          await forgetOldDeliveries(deps);
+        }
       } catch (error) {
         deps.logger.warn({ err: error }, "sweeper pass failed; retrying on the next tick");
       } finally {

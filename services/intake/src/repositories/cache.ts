@@ -1,4 +1,4 @@
-import type { Account, Service } from "./entities.js";
+import type { Account, Service, Team, Webhook } from "./entities.js";
 import type { OpenedToken } from "./tokens.js";
 
 /**
@@ -65,18 +65,23 @@ interface HotRepositories {
   };
   accounts: { findById(id: string): Promise<Account | null> };
   services: { listByAccount(accountId: string): Promise<Service[]> };
+  teams: { listByAccount(accountId: string): Promise<Team[]> };
+  webhooks: { listByAccount(accountId: string): Promise<Webhook[]> };
 }
 
 /**
- * Every call reads its token and account (authentication, rate limits) and every ingest call
- * its services: those reads are cached for a moment (FerretDB answers them with collection
- * scans). A write through this process clears
- * them at once; another instance sees a change within `ttlMs` (revocation included).
+ * Every call reads its token and account (authentication, rate limits), every ingest call
+ * its services, and every event the account's webhooks (and the team of its service): those
+ * reads are cached for a moment (FerretDB answers them with collection scans). A write through
+ * this process clears them at once; another instance sees a change within `ttlMs` (revocation
+ * included).
  */
 export function cacheHotReads<R extends HotRepositories>(repositories: R, ttlMs: number): R {
   const tokens = new TtlCache<OpenedToken | null>(ttlMs);
   const accounts = new TtlCache<Account | null>(ttlMs);
   const services = new TtlCache<Service[]>(ttlMs);
+  const teams = new TtlCache<Team[]>(ttlMs);
+  const webhooks = new TtlCache<Webhook[]>(ttlMs);
   const clearing =
     <A extends unknown[], T>(caches: Array<TtlCache<unknown>>, write: (...args: A) => Promise<T>) =>
     async (...args: A): Promise<T> => {
@@ -128,6 +133,24 @@ export function cacheHotReads<R extends HotRepositories>(repositories: R, ttlMs:
       ),
       listByAccount: (accountId: string) =>
         services.through(accountId, () => repositories.services.listByAccount(accountId)),
+    },
+    teams: {
+      ...clearAllOn(
+        repositories.teams,
+        [teams],
+        ["findInAccount", "listByAccount", "countInAccount"],
+      ),
+      listByAccount: (accountId: string) =>
+        teams.through(accountId, () => repositories.teams.listByAccount(accountId)),
+    },
+    webhooks: {
+      ...clearAllOn(
+        repositories.webhooks,
+        [webhooks],
+        ["findInAccount", "listByAccount", "countInAccount"],
+      ),
+      listByAccount: (accountId: string) =>
+        webhooks.through(accountId, () => repositories.webhooks.listByAccount(accountId)),
     },
   };
 }

@@ -85,8 +85,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/**
+ * A write refused by a unique index: E11000, or, for an update on FerretDB v1.24 (which
+ * reports it as an InternalError carrying SQLite's message), "UNIQUE constraint failed".
+ */
 export function isDuplicateKey(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
   return (
-    typeof error === "object" && error !== null && (error as { code?: unknown }).code === 11000
+    code === 11000 || (typeof message === "string" && message.includes("UNIQUE constraint failed"))
   );
 }

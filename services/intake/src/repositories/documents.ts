@@ -27,15 +27,18 @@ export interface StoredMaintenance {
   tags?: Array<{ all: string[] }>;
 }
 
-export interface ServiceDoc extends Omit<Service, "id" | "accountId" | "maintenance"> {
+/** `teamId` is absent on services stored before teams existed (see migrations.ts). */
+export interface ServiceDoc extends Omit<Service, "id" | "accountId" | "teamId" | "maintenance"> {
   _id: ObjectId;
   accountId: ObjectId;
+  teamId?: ObjectId;
   maintenance?: StoredMaintenance;
 }
 
-export interface TokenDoc extends Omit<Token, "id" | "accountId" | "serviceId"> {
+export interface TokenDoc extends Omit<Token, "id" | "accountId" | "teamId" | "serviceId"> {
   _id: ObjectId;
   accountId: ObjectId;
+  teamId?: ObjectId;
   serviceId?: ObjectId;
 }
 

@@ -6,6 +6,13 @@ import type {
   ServiceState,
   Urgency,
 } from "@sqibs/domain";
+import type {
+  FailureReason,
+  SubscribableEventType,
+  WebhookEventType,
+  WebhookFormat,
+  WebhookScope,
+} from "@sqibs/webhooks";
 
 /**
  * What the repositories hand out and take in: ids are 24-digit hex strings and payloads plain
@@ -23,10 +30,23 @@ export interface Account {
   updatedAt: Date;
 }
 
+/** Groups services; every service is in exactly one team (docs/product.md §10). */
+export interface Team {
+  id: string;
+  accountId: string;
+  name: string;
+  /** The account's default team: where services go unless a team is named; never deleted. */
+  isDefault: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface Service {
   id: string;
   accountId: string;
   name: string;
+  /** Its team; a service stored before teams existed is in the account's default team. */
+  teamId: string;
   state: ServiceState;
   titleKey?: string;
   descriptionKey?: string;
@@ -38,13 +58,14 @@ export interface Service {
   updatedAt: Date;
 }
 
-export type TokenScope = "global" | "service" | "admin";
+export type TokenScope = "global" | "team" | "service" | "admin";
 
 export interface Token {
   id: string;
   accountId: string;
   name: string;
   scope: TokenScope;
+  teamId?: string;
   serviceId?: string;
   /** The first characters of the secret, for people to recognize it. */
   prefix: string;
@@ -149,4 +170,91 @@ export interface ConsoleSession {
   tokenId: string;
   createdAt: Date;
   lastSeenAt: Date;
+}
+
+/** A secret a webhook signs with; one rotated out keeps signing until `expiresAt`. */
+export interface WebhookSecret {
+  secret: string;
+  createdAt: Date;
+  expiresAt?: Date;
+}
+
+/** An outgoing webhook (docs/product.md §11): where events go, which ones, signed how. */
+export interface Webhook {
+  id: string;
+  accountId: string;
+  scope: WebhookScope["kind"];
+  teamId?: string;
+  serviceId?: string;
+  url: string;
+  events: SubscribableEventType[];
+  workflowId?: string;
+  format: WebhookFormat;
+  enabled: boolean;
+  /** Why the service disabled it (it failed for days); cleared when it is enabled again. */
+  disabledReason?: string;
+  disabledAt?: Date;
+  /** Newest first; never shown after creation or rotation. */
+  secrets: WebhookSecret[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type AttemptTrigger = "dispatch" | "redeliver" | "test";
+
+/**
+ * One event for one webhook, as the delivery log keeps it: the exact body that is signed and
+ * sent. Written once; its state is in the queue (pending) and the attempts.
+ */
+export interface WebhookDelivery {
+  id: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  /** Where it goes, as logs may show it (user-info and query redacted). */
+  url: string;
+  body: string;
+  /** Sent once, never retried (the test event). */
+  oneShot: boolean;
+  createdAt: Date;
+}
+
+/**
+ * A delivery that is still to be sent: due at `dueAt`, in its round `round` (each attempt is
+ * a round; the round's claim and attempt are keyed by it, so each is made once).
+ */
+export interface QueuedDelivery {
+  deliveryId: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string;
+  /** The exact bytes to sign and send (as in the log). */
+  body: string;
+  oneShot: boolean;
+  round: number;
+  dueAt: Date;
+  /** Attempts made so far in this retry period. */
+  attempts: number;
+  firstAttemptAt?: Date;
+  trigger: AttemptTrigger;
+}
+
+export type AttemptFailure = FailureReason | "interrupted";
+
+/** One attempt to deliver (the round of a queued delivery), written once. */
+export interface WebhookAttempt {
+  deliveryId: string;
+  round: number;
+  accountId: string;
+  webhookId: string;
+  at: Date;
+  succeeded: boolean;
+  reason?: AttemptFailure;
+  detail?: string;
+  httpStatus?: number;
+  latencyMs: number;
+  response?: string;
+  retryAfterSeconds?: number;
+  trigger: AttemptTrigger;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Binary, ObjectId } from "mongodb";
 
 const ENTITY_ID = /^[0-9a-f]{24}$/i;
@@ -13,6 +14,14 @@ export function isEntityId(text: string | undefined): text is string {
 /** A new id for an entity the caller names before it is stored (an ingest call). */
 export function newEntityId(): string {
   return new ObjectId().toHexString();
+}
+
+/**
+ * The id of an account's default team, derived from the account's: every instance (and the
+ * start-up migration) names the same team, so inserting it twice stores it once (ADR 0001).
+ */
+export function defaultTeamIdOf(accountId: string): string {
+  return createHash("sha256").update(`default-team:${accountId}`).digest("hex").slice(0, 24);
 }
 
 // ---- Inside repositories/ only: the stored forms of ids and bytes.

@@ -55,10 +55,31 @@ export interface NewIncident
   deliveryId: string;
 }
 
-/** An incident as an ingest answer names it: without its description and payload. */
-export type IncidentHead = Omit<StoredIncident, "description" | "payload">;
+/**
+ * An incident as an ingest answer names it: without its description and payload, with its
+ * version (how many lifecycle transitions it went through).
+ */
+export type IncidentHead = Omit<StoredIncident, "description" | "payload"> & { version: number };
 
-export type OpenOutcome = { action: "created" | "duplicate"; incident: IncidentHead };
+/** A duplicate trigger added to an open incident: the event's key and time, as first stored. */
+export interface AddedEvent {
+  key: string;
+  at: Date;
+}
+
+export type OpenOutcome =
+  | { action: "created"; incident: IncidentHead }
+  | { action: "duplicate"; incident: IncidentHead; added: AddedEvent };
+
+/**
+ * Called once a lifecycle transition is claimed and before the incident shows it (also when a
+ * transition left behind by a crash is rolled forward): with the incident as it is after it,
+ * and the transition's event. Outgoing webhooks store their event here (usecases/outbox.ts).
+ */
+export type TransitionHook = (change: {
+  incident: IncidentHead;
+  event: IncidentEvent;
+}) => Promise<void>;
 
 /** Where an event stands in an incident's history (newest first: by time, then id). */
 export interface EventPosition {
@@ -223,26 +244,31 @@ export function incidentsRepository(
    * the incident document says so, and the claim on the correlation value goes only after
    * that: so the resolve event is looked for after the duplicate is inserted. Found, the
    * duplicate is taken back, the resolve rolled forward (which releases the claim) and false
-   * returned: the trigger then opens a new incident, never lands on a resolved one.
+   * returned: the trigger then opens a new incident, never lands on a resolved one. Filed,
+   * the event as it is stored (a retried delivery's first attempt may have stored it).
    */
   async function appendDuplicate(
     existing: IncidentDoc,
     deliveryId: string,
     event: IncidentEvent,
-  ): Promise<boolean> {
+    announce: TransitionHook,
+  ): Promise<AddedEvent | undefined> {
     const appended = { ...toEventFields(event), type: "duplicate" as const };
-    await insertEvent(existing._id, deliveryId, appended);
+    const inserted = await insertEvent(existing._id, deliveryId, appended);
     const resolving = await events.findOne(
       { incidentId: existing._id, status: "resolved" },
       { projection: { _id: 1 } },
     );
     if (!resolving) {
       await scheduleAutoResolve(existing, event.at);
-      return true;
+      const stored = inserted
+        ? appended
+        : await events.findOne({ _id: deliveryId, incidentId: existing._id });
+      return { key: deliveryId, at: stored?.at ?? event.at };
     }
     await events.deleteOne({ _id: deliveryId, incidentId: existing._id });
-    await rolledForward({ _id: existing._id, accountId: existing.accountId });
-    return false;
+    await rolledForward({ _id: existing._id, accountId: existing.accountId }, announce);
+    return undefined;
   }
 
   /**
@@ -293,13 +319,14 @@ export function incidentsRepository(
     from: readonly IncidentStatus[],
     to: IncidentStatus,
     event: IncidentEventFields,
+    announce: TransitionHook,
   ): Promise<IncidentDoc | null> {
     for (;;) {
-      const current = await rolledForward(filter);
+      const current = await rolledForward(filter, announce);
       if (!current || !from.includes(current.status)) return null;
       const claimed = { ...event, status: to };
       if (!(await insertEvent(current._id, versionClaim(current), claimed))) continue;
-      return applyTransition(current, claimed);
+      return applyTransition(current, claimed, announce);
     }
   }
 
@@ -307,19 +334,24 @@ export function incidentsRepository(
    * The incident the filter names, with every transition claimed so far applied: one left
    * behind by a crash between its claim and its update, or one in progress right now.
    */
-  async function rolledForward(filter: Filter<IncidentDoc>): Promise<IncidentDoc | null> {
+  async function rolledForward(
+    filter: Filter<IncidentDoc>,
+    announce: TransitionHook,
+  ): Promise<IncidentDoc | null> {
     for (;;) {
       const current = await incidents.findOne(filter);
       if (!current) return null;
       const pending = await events.findOne({ _id: versionClaim(current), incidentId: current._id });
       if (!pending) return current;
-      await applyTransition(current, pending);
+      await applyTransition(current, pending, announce);
     }
   }
 
+  /** Announces the claimed transition, then applies it to the incident document. */
   async function applyTransition(
     current: IncidentDoc,
     event: IncidentEventFields & { status?: IncidentStatus },
+    announce: TransitionHook,
   ): Promise<IncidentDoc> {
     const to = event.status ?? current.status;
     const stamp =
@@ -329,11 +361,12 @@ export function incidentsRepository(
           ? { acknowledgedAt: event.at }
           : {};
     const set = { status: to, version: current.version + 1, updatedAt: event.at, ...stamp };
+    const updated: IncidentDoc = { ...current, ...set };
+    await announce({ incident: toHead(updated), event: toEvent(event) });
     await incidents.updateOne(
       { _id: current._id, accountId: current.accountId, version: current.version },
       { $set: set },
     );
-    const updated: IncidentDoc = { ...current, ...set };
     if (to === "resolved") await releaseClaim(updated);
     return updated;
   }
@@ -364,7 +397,12 @@ export function incidentsRepository(
    * Looks at one due entry: resolves the incident when it got no event for its auto-resolve
    * time, else schedules the next look (at its last event plus that time).
    */
-  async function lookAt(entry: AutoResolveDueDoc, now: Date, actor: string): Promise<boolean> {
+  async function lookAt(
+    entry: AutoResolveDueDoc,
+    now: Date,
+    actor: string,
+    announce: TransitionHook,
+  ): Promise<boolean> {
     const incident = await incidents.findOne(
       { _id: entry.incidentId, accountId: entry.accountId },
       { projection: { payload: 0, description: 0 } },
@@ -380,6 +418,7 @@ export function incidentsRepository(
           OPEN,
           "resolved",
           { at: now, type: "resolved", actor },
+          announce,
         );
         resolved = done !== null;
         // Changed meanwhile (acknowledged, or another sweeper): look again at the next pass.
@@ -394,7 +433,11 @@ export function incidentsRepository(
 
   return {
     /** Opens an incident, or adds the event to the open one with the same correlation value. */
-    async openOrAppend(input: NewIncident, event: IncidentEvent): Promise<OpenOutcome> {
+    async openOrAppend(
+      input: NewIncident,
+      event: IncidentEvent,
+      announce: TransitionHook,
+    ): Promise<OpenOutcome> {
       const id = new ObjectId();
       const accountId = toObjectId(input.accountId);
       const doc = toNewDoc(input, event);
@@ -420,9 +463,8 @@ export function incidentsRepository(
           const incident = toHead(existing);
           // A retried delivery whose first attempt opened this incident adds nothing.
           if (existing.deliveryId === input.deliveryId) return { action: "created", incident };
-          if (await appendDuplicate(existing, input.deliveryId, event)) {
-            return { action: "duplicate", incident };
-          }
+          const added = await appendDuplicate(existing, input.deliveryId, event, announce);
+          if (added) return { action: "duplicate", incident, added };
           continue; // It was being resolved: the next turn opens a new incident.
         }
         // Both times are the database's: no instance's clock is compared with another's.
@@ -443,6 +485,7 @@ export function incidentsRepository(
       serviceId: string,
       correlationKey: string,
       event: IncidentEvent,
+      announce: TransitionHook,
     ): Promise<IncidentHead | null> {
       const resolved = await transition(
         {
@@ -454,6 +497,7 @@ export function incidentsRepository(
         OPEN,
         "resolved",
         toEventFields(event),
+        announce,
       );
       return resolved ? toHead(resolved) : null;
     },
@@ -465,9 +509,12 @@ export function incidentsRepository(
       from: readonly IncidentStatus[],
       to: IncidentStatus,
       event: IncidentEvent,
+      announce: TransitionHook,
     ): Promise<Incident | null> {
       const filter = inAccount(accountId, id);
-      const updated = filter ? await transition(filter, from, to, toEventFields(event)) : null;
+      const updated = filter
+        ? await transition(filter, from, to, toEventFields(event), announce)
+        : null;
       return updated ? withEvents(updated) : null;
     },
 
@@ -505,6 +552,13 @@ export function incidentsRepository(
       return { items: page.map((row) => row.event), ...(next ? { next } : {}) };
     },
 
+    /** How many events the incident has (its opening included), and the latest one's time. */
+    async eventCountOf(incident: IncidentHead): Promise<{ count: number; lastAt: Date }> {
+      const _id = toObjectId(incident.id);
+      const stats = (await eventStats([_id])).get(incident.id);
+      return { count: (stats?.count ?? 0) + 1, lastAt: stats?.last ?? incident.createdAt };
+    },
+
     async findInAccount(accountId: string, id: string): Promise<Incident | null> {
       const filter = inAccount(accountId, id);
       const incident = filter ? await incidents.findOne(filter) : null;
@@ -515,7 +569,12 @@ export function incidentsRepository(
      * Resolves the open incidents whose auto-resolve time passed without an event: reads the
      * entries due by `now` (indexed by dueAt), never the open incidents themselves.
      */
-    async autoResolveDue(now: Date, actor: string, batch: number): Promise<number> {
+    async autoResolveDue(
+      now: Date,
+      actor: string,
+      batch: number,
+      announce: TransitionHook,
+    ): Promise<number> {
       await backfillSchedule();
       let resolved = 0;
       for (;;) {
@@ -524,7 +583,9 @@ export function incidentsRepository(
           .sort({ dueAt: 1 })
           .limit(batch)
           .toArray();
-        for (const entry of entries) if (await lookAt(entry, now, actor)) resolved += 1;
+        for (const entry of entries) {
+          if (await lookAt(entry, now, actor, announce)) resolved += 1;
+        }
         if (entries.length < batch) return resolved;
       }
     },
@@ -610,17 +671,8 @@ function toStoredIncident(doc: IncidentDoc): StoredIncident {
 /** Also for documents read without description and payload. */
 function toHead(doc: Omit<IncidentDoc, "description" | "payload">): IncidentHead {
   // Read with or without description and payload: neither is part of the head.
-  const {
-    _id,
-    accountId,
-    serviceId,
-    version,
-    deliveryId,
-    openedBy,
-    description,
-    payload,
-    ...fields
-  } = doc as IncidentDoc;
+  const { _id, accountId, serviceId, deliveryId, openedBy, description, payload, ...fields } =
+    doc as IncidentDoc;
   return { id: hex(_id), accountId: hex(accountId), serviceId: hex(serviceId), ...fields };
 }
 

@@ -7,16 +7,23 @@ import { databaseClock } from "./database-clock.js";
 import { deliveriesRepository } from "./deliveries.js";
 import { incidentsRepository } from "./incidents.js";
 import { insertBatches } from "./insert-batches.js";
+import { moveServicesIntoTeams } from "./migrations.js";
 import { rateLimitsRepository } from "./rate-limits.js";
 import { requestsRepository } from "./requests.js";
 import { servicesRepository } from "./services.js";
 import { sessionsRepository } from "./sessions.js";
+import { teamsRepository } from "./teams.js";
 import { tokensRepository } from "./tokens.js";
+import { webhookDeliveriesRepository } from "./webhook-deliveries.js";
+import { webhooksRepository } from "./webhooks.js";
 
 export type { Database } from "./database.js";
 export type * from "./entities.js";
-export { isEntityId, newEntityId } from "./ids.js";
+export { defaultTeamIdOf, isEntityId, newEntityId } from "./ids.js";
 export { oneAtATimePerKey } from "./one-at-a-time.js";
+export type { NameTaken } from "./teams.js";
+export type { NewDelivery, QueueChange, RoundState } from "./webhook-deliveries.js";
+export type { NewWebhook, WebhookChanges } from "./webhooks.js";
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
@@ -40,6 +47,7 @@ export function createRepositories(database: Database, options: RepositoryOption
   const repositories = {
     database,
     accounts: accountsRepository(db),
+    teams: teamsRepository(db),
     services: servicesRepository(db),
     tokens: tokensRepository(db),
     incidents: incidentsRepository(db, batches, clock, options.orphanClaimMs),
@@ -48,6 +56,8 @@ export function createRepositories(database: Database, options: RepositoryOption
     apiLogs: apiLogsRepository(db, batches),
     rateLimits: rateLimitsRepository(db),
     sessions: sessionsRepository(db),
+    webhooks: webhooksRepository(db),
+    webhookDeliveries: webhookDeliveriesRepository(db, batches, clock),
   };
   return cacheHotReads(repositories, HOT_READ_TTL_MS);
 }
@@ -60,6 +70,7 @@ export function createRepositories(database: Database, options: RepositoryOption
  */
 export const SHARD_KEYS = {
   accounts: { _id: "hashed" },
+  teams: { accountId: 1 },
   services: { accountId: 1 },
   tokens: { accountId: 1 },
   token_secrets: { _id: "hashed" },
@@ -74,6 +85,11 @@ export const SHARD_KEYS = {
   rate_limit_windows: { _id: "hashed" },
   sessions: { _id: "hashed" },
   migrations: { _id: "hashed" },
+  webhooks: { accountId: 1 },
+  webhook_deliveries: { accountId: 1 },
+  webhook_queue: { _id: "hashed" },
+  webhook_claims: { _id: "hashed" },
+  webhook_attempts: { accountId: 1 },
 } as const satisfies Record<string, Record<string, 1 | "hashed">>;
 
 export type CollectionName = keyof typeof SHARD_KEYS;
@@ -86,6 +102,7 @@ interface IndexDeclaration {
 
 /** Created at start-up; only index kinds that MongoDB and FerretDB both support. */
 const INDEXES: IndexDeclaration[] = [
+  { collection: "teams", key: { accountId: 1, nameKey: 1 }, unique: true },
   { collection: "services", key: { accountId: 1, _id: 1 } },
   { collection: "tokens", key: { accountId: 1, _id: 1 } },
   { collection: "token_secrets", key: { tokenId: 1 } },
@@ -103,6 +120,14 @@ const INDEXES: IndexDeclaration[] = [
   { collection: "delivery_answers", key: { expiresAt: 1 } },
   { collection: "rate_limit_windows", key: { expiresAt: 1 } },
   { collection: "sessions", key: { lastSeenAt: 1 } },
+  { collection: "webhooks", key: { accountId: 1, _id: 1 } },
+  { collection: "webhook_deliveries", key: { accountId: 1, webhookId: 1, _id: -1 } },
+  { collection: "webhook_queue", key: { dueAt: 1 } },
+  { collection: "webhook_queue", key: { webhookId: 1 } },
+  { collection: "webhook_claims", key: { leaseUntil: 1 } },
+  { collection: "webhook_attempts", key: { accountId: 1, deliveryId: 1, at: 1 } },
+  { collection: "webhook_attempts", key: { accountId: 1, webhookId: 1, succeeded: 1, at: -1 } },
+  { collection: "webhook_attempts", key: { at: 1 } },
 ];
 
 /**
@@ -117,7 +142,10 @@ export const REPLACED_INDEXES: Array<{ collection: CollectionName; name: string 
   { collection: "incidents", name: "status_1_autoResolveAfterSeconds_1" },
 ];
 
-/** Created at start-up, and the indexes they replace dropped; idempotent. */
+/**
+ * Created at start-up, the indexes they replace dropped, and the data of earlier releases
+ * upgraded (migrations.ts); idempotent. Until it is done the service is not ready.
+ */
 export async function ensureIndexes(repositories: Repositories): Promise<void> {
   const { db } = repositories.database;
   await Promise.all(
@@ -126,6 +154,7 @@ export async function ensureIndexes(repositories: Repositories): Promise<void> {
     ),
   );
   await dropReplacedIndexes(db);
+  await moveServicesIntoTeams(db, repositories.teams, new Date());
   repositories.database.indexesReady = true;
 }
 

@@ -2,7 +2,7 @@ import type { MaintenanceWindow } from "@sqibs/domain";
 import { type Db, ObjectId } from "mongodb";
 import type { ServiceDoc, StoredMaintenance } from "./documents.js";
 import type { Service } from "./entities.js";
-import { hex, inAccount, toObjectId } from "./ids.js";
+import { defaultTeamIdOf, hex, inAccount, toObjectId } from "./ids.js";
 import { oneAtATimePerKey } from "./one-at-a-time.js";
 
 export type NewService = Omit<Service, "id" | "createdAt" | "updatedAt">;
@@ -17,10 +17,11 @@ export function servicesRepository(db: Db) {
 
   return {
     async create(input: NewService, now: Date): Promise<Service> {
-      const { accountId, maintenance, ...fields } = input;
+      const { accountId, teamId, maintenance, ...fields } = input;
       const doc: ServiceDoc = {
         _id: new ObjectId(),
         accountId: toObjectId(accountId),
+        teamId: toObjectId(teamId),
         ...fields,
         ...(maintenance ? { maintenance: toStoredMaintenance(maintenance) } : {}),
         createdAt: now,
@@ -52,10 +53,12 @@ export function servicesRepository(db: Db) {
     ): Promise<Service | null> {
       const filter = inAccount(accountId, id);
       if (!filter) return null;
-      const { maintenance, ...fields } = set;
-      const stored = maintenance
-        ? { ...fields, maintenance: toStoredMaintenance(maintenance) }
-        : fields;
+      const { maintenance, teamId, ...fields } = set;
+      const stored = {
+        ...fields,
+        ...(teamId ? { teamId: toObjectId(teamId) } : {}),
+        ...(maintenance ? { maintenance: toStoredMaintenance(maintenance) } : {}),
+      };
       const update: Record<string, unknown> = { $set: { ...stored, updatedAt: now } };
       if (unset.length) update.$unset = Object.fromEntries(unset.map((field) => [field, ""]));
       const updated = await updateInTurn(id, () =>
@@ -78,8 +81,12 @@ function toStoredMaintenance(window: MaintenanceWindow): StoredMaintenance {
 }
 
 function toService(doc: ServiceDoc): Service {
-  const { _id, accountId, maintenance, ...fields } = doc;
-  const service: Service = { id: hex(_id), accountId: hex(accountId), ...fields };
+  const { _id, accountId, teamId, maintenance, ...fields } = doc;
+  const account = hex(accountId);
+  // Stored before teams existed, and not yet moved by the start-up migration (a rolling
+  // deploy): in the default team.
+  const team = teamId ? hex(teamId) : defaultTeamIdOf(account);
+  const service: Service = { id: hex(_id), accountId: account, teamId: team, ...fields };
   if (maintenance) {
     const { tags, ...times } = maintenance;
     service.maintenance = { ...times, ...(tags ? { tags: tags.map((group) => group.all) } : {}) };

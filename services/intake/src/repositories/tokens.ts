@@ -10,6 +10,7 @@ export interface NewToken {
   accountId: string;
   name: string;
   scope: TokenScope;
+  teamId?: string;
   serviceId?: string;
   debug: boolean;
   prefix: string;
@@ -26,10 +27,11 @@ export function tokensRepository(db: Db) {
   return {
     /** The secret row first: a token is usable only once both writes are acknowledged. */
     async create(input: NewToken, now: Date): Promise<Token> {
-      const { secretHash, accountId, serviceId, ...fields } = input;
+      const { secretHash, accountId, teamId, serviceId, ...fields } = input;
       const doc: TokenDoc = {
         _id: new ObjectId(),
         accountId: toObjectId(accountId),
+        ...(teamId ? { teamId: toObjectId(teamId) } : {}),
         ...(serviceId ? { serviceId: toObjectId(serviceId) } : {}),
         ...fields,
         createdAt: now,
@@ -104,12 +106,20 @@ export function tokensRepository(db: Db) {
       return doc ? toToken(doc) : null;
     },
 
-    /** Revokes every live service token of a service (the service is being deleted). */
-    async revokeForService(accountId: string, serviceId: string, now: Date): Promise<number> {
+    /** Revokes every live token scoped to a service or team that is being deleted. */
+    async revokeScopedTo(
+      accountId: string,
+      scope: { serviceId: string } | { teamId: string },
+      now: Date,
+    ): Promise<number> {
       const account = toObjectId(accountId);
+      const scoped =
+        "serviceId" in scope
+          ? { serviceId: toObjectId(scope.serviceId) }
+          : { teamId: toObjectId(scope.teamId) };
       const live = await tokens
         .find(
-          { accountId: account, serviceId: toObjectId(serviceId), revokedAt: { $exists: false } },
+          { accountId: account, ...scoped, revokedAt: { $exists: false } },
           { projection: { _id: 1 } },
         )
         .toArray();
@@ -165,6 +175,7 @@ function toToken(doc: TokenDoc): Token {
     accountId: hex(doc.accountId),
     name: doc.name,
     scope: doc.scope,
+    ...(doc.teamId ? { teamId: hex(doc.teamId) } : {}),
     ...(doc.serviceId ? { serviceId: hex(doc.serviceId) } : {}),
     prefix: doc.prefix,
     debug: doc.debug,

@@ -10,11 +10,15 @@ import { createRequestCall, type IngestCall, processIncidentCall } from "../usec
 export function ingestRoutes(deps: AppDeps): Router {
   const router = Router();
 
-  router.post("/v1/process", requireToken(deps, ["global", "service"]), async (req, res) => {
-    const result = await processIncidentCall(deps, ingestCall(req, res));
-    recordIngestOutcome(deps.metrics, "process", result);
-    res.status(result.status).json(toProcessResult(result));
-  });
+  router.post(
+    "/v1/process",
+    requireToken(deps, ["global", "team", "service"]),
+    async (req, res) => {
+      const result = await processIncidentCall(deps, ingestCall(req, res));
+      recordIngestOutcome(deps.metrics, "process", result);
+      res.status(result.status).json(toProcessResult(result));
+    },
+  );
 
   router.post("/v1/request", requireToken(deps, ["global"]), async (req, res) => {
     const result = await createRequestCall(deps, ingestCall(req, res));

@@ -32,6 +32,16 @@ export const ACCOUNT_CAPS = {
     counted: "live (not revoked) tokens",
     count: (deps, accountId) => deps.repositories.tokens.countLiveInAccount(accountId),
   },
+  teams: {
+    setting: "MAX_TEAMS_PER_ACCOUNT",
+    counted: "teams",
+    count: (deps, accountId) => deps.repositories.teams.countInAccount(accountId),
+  },
+  webhooks: {
+    setting: "MAX_WEBHOOKS_PER_ACCOUNT",
+    counted: "outgoing webhooks",
+    count: (deps, accountId) => deps.repositories.webhooks.countInAccount(accountId),
+  },
 } as const satisfies Record<string, AccountCap>;
 
 export type CappedResource = keyof typeof ACCOUNT_CAPS;

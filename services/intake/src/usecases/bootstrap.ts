@@ -1,6 +1,6 @@
 import { normalizeLanguage } from "@sqibs/i18n";
 import type { AppDeps } from "../container.js";
-import type { Account, Service } from "../repositories/index.js";
+import type { Account, Service, Team } from "../repositories/index.js";
 import { type IssuedToken, issueToken } from "./tokens.js";
 
 export interface BootstrapInput {
@@ -13,6 +13,8 @@ export interface BootstrapInput {
 
 export interface BootstrapResult {
   account: Account;
+  /** The account's default team, where its first service is. */
+  team: Team;
   service: Service;
   globalToken: IssuedToken;
   adminToken: IssuedToken;
@@ -21,9 +23,10 @@ export interface BootstrapResult {
 type BootstrapDeps = Pick<AppDeps, "repositories" | "clock">;
 
 /**
- * A new account with a default service, a global ingest token and an admin token. The account
- * is marked unfinished until the last step: a run that stops half-way leaves it for
- * `finishAccount` (`sqibs init` run again) rather than for a second account.
+ * A new account with its default team and a default service in it, a global ingest token and
+ * an admin token. The account is marked unfinished until the last step: a run that stops
+ * half-way leaves it for `finishAccount` (`sqibs init` run again) rather than for a second
+ * account.
  */
 export async function bootstrapAccount(
   deps: BootstrapDeps,
@@ -42,22 +45,24 @@ export function findUnfinishedAccount(deps: BootstrapDeps): Promise<Account | nu
 }
 
 /**
- * Finishes an account's set-up, whatever step an earlier run stopped at: its first service (made
- * only when it has none), then a new global and admin token. Tokens that the earlier run issued
- * are revoked: their secrets were never shown to anyone.
+ * Finishes an account's set-up, whatever step an earlier run stopped at: its default team (made
+ * only when it has none), its first service (the same), then a new global and admin token.
+ * Tokens that the earlier run issued are revoked: their secrets were never shown to anyone.
  */
 export async function finishAccount(
   deps: BootstrapDeps,
   account: Account,
   input: Omit<BootstrapInput, "accountName" | "language">,
 ): Promise<BootstrapResult> {
-  const { accounts, services, tokens } = deps.repositories;
+  const { accounts, teams, services, tokens } = deps.repositories;
+  const team = await teams.ensureDefault(account.id, deps.clock());
   const [existing] = await services.listByAccount(account.id);
   const service =
     existing ??
     (await services.create(
       {
         accountId: account.id,
+        teamId: team.id,
         name: input.serviceName ?? "Default service",
         state: "active",
         ...(input.titleKey ? { titleKey: input.titleKey } : {}),
@@ -73,5 +78,5 @@ export async function finishAccount(
   const adminToken = await issueToken(deps, { accountId, name: "admin", scope: "admin" });
   await accounts.completeSetup(accountId);
   const { setupPending, ...finished } = account;
-  return { account: finished, service, globalToken, adminToken };
+  return { account: finished, team, service, globalToken, adminToken };
 }

@@ -3,6 +3,7 @@ import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
 import type { Incident, IncidentEvent, IncidentListing } from "../repositories/index.js";
 import { actorOf, type Caller, idOrNotFound, notFound, queryId } from "./caller.js";
+import { announceTransitions } from "./outbox.js";
 import {
   decodeEventCursor,
   encodeEventCursor,
@@ -79,12 +80,20 @@ export async function transitionIncident(
   const id = idOrNotFound(incidentId, "incident");
   const rule = TRANSITIONS[action];
   const accountId = caller.account.id;
-  const updated = await deps.repositories.incidents.transition(accountId, id, rule.from, rule.to, {
+  const event = {
     at: deps.clock(),
     type: rule.event,
     actor: actorOf(caller),
     ...(comment !== undefined && comment.trim() !== "" ? { comment } : {}),
-  });
+  };
+  const updated = await deps.repositories.incidents.transition(
+    accountId,
+    id,
+    rule.from,
+    rule.to,
+    event,
+    announceTransitions(deps),
+  );
   if (updated) return updated;
   const current = await deps.repositories.incidents.findInAccount(accountId, id);
   if (!current) throw notFound("incident", incidentId);

@@ -18,7 +18,9 @@ import {
 } from "../repositories/index.js";
 import { appendApiLog } from "./api-logs.js";
 import type { Caller } from "./caller.js";
+import { announceAdded, announceOpened, announceRequest, announceTransitions } from "./outbox.js";
 import { rulesOf } from "./rules.js";
+import { servicesOfTeam } from "./teams.js";
 
 export interface IngestCall {
   caller: Caller;
@@ -141,6 +143,7 @@ export async function createRequestCall(
       createdAt: deps.clock(),
       deliveryId,
     });
+    await announceRequest(deps, request);
     const { id, title, description, workflowId, source, createdAt } = request;
     const summary: RequestSummary = { id, title, description, createdAt };
     if (workflowId !== undefined) summary.workflowId = workflowId;
@@ -234,6 +237,7 @@ async function persistDecisions(
   const resolved = { resolved: 0, duplicate: 0 };
   const touched: TouchedIncident[] = [];
   const event = { at: now, actor: `token:${call.caller.token.id}`, callId };
+  const announce = announceTransitions(deps);
 
   for (const decision of decisions) {
     if (decision.kind === "trigger") {
@@ -256,17 +260,24 @@ async function persistDecisions(
           deliveryId: `${deliveryId}:${decision.serviceId}`,
         },
         { ...event, type: "triggered" },
+        announce,
       );
+      if (opened.action === "created") await announceOpened(deps, opened.incident);
+      else
+        await announceAdded(deps, opened.incident, opened.added, { ...event, type: "duplicate" });
       triggered[opened.action] += 1;
       touched.push(touchedBy(opened.incident, opened.action));
     } else if (decision.kind === "resolve") {
       const incident =
         decision.correlation === undefined
           ? null
-          : await incidents.resolveOpen(accountId, decision.serviceId, decision.correlation, {
-              ...event,
-              type: "resolved",
-            });
+          : await incidents.resolveOpen(
+              accountId,
+              decision.serviceId,
+              decision.correlation,
+              { ...event, type: "resolved" },
+              announce,
+            );
       if (incident) {
         resolved.resolved += 1;
         touched.push(touchedBy(incident, "resolved"));
@@ -338,12 +349,16 @@ function requireIndexes(deps: AppDeps): void {
   );
 }
 
+/** A service token's service, a team token's team's services, a global token's account's. */
 async function servicesFor(deps: AppDeps, token: Token): Promise<Service[]> {
   if (token.scope === "service") {
     const service = token.serviceId
       ? await deps.repositories.services.findInAccount(token.accountId, token.serviceId)
       : null;
     return service ? [service] : [];
+  }
+  if (token.scope === "team") {
+    return token.teamId ? servicesOfTeam(deps, token.accountId, token.teamId) : [];
   }
   return deps.repositories.services.listByAccount(token.accountId);
 }

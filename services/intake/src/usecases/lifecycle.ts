@@ -1,13 +1,19 @@
 import type { AppDeps } from "../container.js";
+import { AUTO_RESOLVE_ACTOR, announceTransitions } from "./outbox.js";
 
 const AUTO_RESOLVE_BATCH = 200;
-export const AUTO_RESOLVE_ACTOR = "system:auto-resolve";
 
-/** Resolves open incidents that received no event for their trigger's autoResolveAfterSeconds. */
-export function autoResolveDue(deps: Pick<AppDeps, "repositories" | "clock">): Promise<number> {
+export { AUTO_RESOLVE_ACTOR };
+
+/**
+ * Resolves open incidents that received no event for their trigger's autoResolveAfterSeconds
+ * (announced to webhooks as `incident.resolved` by `auto-resolve`).
+ */
+export function autoResolveDue(deps: AppDeps): Promise<number> {
   return deps.repositories.incidents.autoResolveDue(
     deps.clock(),
     AUTO_RESOLVE_ACTOR,
     AUTO_RESOLVE_BATCH,
+    announceTransitions(deps),
   );
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { TokenScope } from "../repositories/index.js";
 
-const SCOPE_TAG: Record<TokenScope, string> = { global: "g", service: "s", admin: "a" };
+const SCOPE_TAG: Record<TokenScope, string> = { global: "g", team: "t", service: "s", admin: "a" };
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const SECRET_CHARS = 40; // ~238 bits
 export const PREFIX_LENGTH = 12;

@@ -26,7 +26,9 @@ import type { ServiceChanges } from "../repositories/services.js";
 import { createWithinCap } from "./account-caps.js";
 import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
 import { rulesOf } from "./rules.js";
+import { teamOrDefault } from "./teams.js";
 import { templateFilter } from "./templates.js";
+import { deleteWebhooksScopedTo } from "./webhooks.js";
 
 export type { Service };
 
@@ -43,10 +45,12 @@ export async function createService(
   const name = requiredText(input.name, "name");
   // A copy: the templates are frozen, and stay what they are whatever the service becomes.
   const filter = input.template === undefined ? undefined : templateFilter(input.template);
+  const team = await teamOrDefault(deps, caller, input.teamId);
   return createWithinCap(deps, caller, "services", () =>
     deps.repositories.services.create(
       {
         accountId: caller.account.id,
+        teamId: team.id,
         name,
         state: input.state ?? "active",
         ...(input.titleKey !== undefined ? { titleKey: input.titleKey } : {}),
@@ -90,6 +94,7 @@ export async function updateService(
   const unset: string[] = [];
   if (input.name !== undefined) set.name = requiredText(input.name, "name");
   if (input.state !== undefined) set.state = input.state;
+  if (input.teamId !== undefined) set.teamId = (await teamOrDefault(deps, caller, input.teamId)).id;
   for (const field of ["titleKey", "descriptionKey"] as const) {
     const value = input[field];
     if (value === null) unset.push(field);
@@ -98,16 +103,21 @@ export async function updateService(
   return updateOrNotFound(deps, caller, serviceId, id, { set, unset });
 }
 
-/** Deletes the service and revokes its service tokens; its incidents stay. */
+/**
+ * Deletes the service, revokes its service tokens and deletes its service webhooks; its
+ * incidents stay.
+ */
 export async function deleteService(
   deps: AppDeps,
   caller: Caller,
   serviceId: string,
 ): Promise<void> {
   const id = idOrNotFound(serviceId, "service");
-  const deleted = await deps.repositories.services.delete(caller.account.id, id);
+  const accountId = caller.account.id;
+  const deleted = await deps.repositories.services.delete(accountId, id);
   if (!deleted) throw notFound("service", serviceId);
-  await deps.repositories.tokens.revokeForService(caller.account.id, id, deps.clock());
+  await deps.repositories.tokens.revokeScopedTo(accountId, { serviceId: id }, deps.clock());
+  await deleteWebhooksScopedTo(deps, accountId, { serviceId: id });
 }
 
 /**

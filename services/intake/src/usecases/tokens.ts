@@ -1,11 +1,12 @@
 import type { TokenCreate, TokenUpdate } from "@sqibs/api-client";
 import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
-import { isEntityId, type Token, type TokenScope } from "../repositories/index.js";
+import type { Token, TokenScope } from "../repositories/index.js";
 import type { TokenChanges } from "../repositories/tokens.js";
 import { createWithinCap } from "./account-caps.js";
 import { type Caller, idOrNotFound, notFound, requiredText } from "./caller.js";
 import { rateLimitSetting } from "./rate-limit.js";
+import { scopeTarget } from "./scopes.js";
 import { generateSecret, hashSecret, secretPrefix } from "./secrets.js";
 
 export interface IssuedToken {
@@ -24,6 +25,7 @@ export async function issueToken(
     accountId: string;
     name: string;
     scope: TokenScope;
+    teamId?: string;
     serviceId?: string;
     debug?: boolean;
   },
@@ -34,6 +36,7 @@ export async function issueToken(
       accountId: input.accountId,
       name: input.name,
       scope: input.scope,
+      ...(input.teamId ? { teamId: input.teamId } : {}),
       ...(input.serviceId ? { serviceId: input.serviceId } : {}),
       debug: input.debug ?? false,
       prefix: secretPrefix(secret),
@@ -45,8 +48,9 @@ export async function issueToken(
 }
 
 /**
- * POST /v1/tokens: a service token needs a service of the caller's account (the schema's one
- * shape per scope says which fields go with which scope); at most MAX_TOKENS_PER_ACCOUNT live.
+ * POST /v1/tokens: a team token needs a team, a service token a service, of the caller's
+ * account (the schema's one shape per scope says which fields go with which scope); at most
+ * MAX_TOKENS_PER_ACCOUNT live.
  */
 export async function createToken(
   deps: AppDeps,
@@ -54,19 +58,13 @@ export async function createToken(
   input: TokenCreate,
 ): Promise<IssuedToken> {
   const name = requiredText(input.name, "name");
-  const serviceId = input.scope === "service" ? input.serviceId : undefined;
-  if (serviceId !== undefined) {
-    const service = isEntityId(serviceId)
-      ? await deps.repositories.services.findInAccount(caller.account.id, serviceId)
-      : null;
-    if (!service) throw notFound("service", serviceId);
-  }
+  const target = await scopeTarget(deps, caller, "token", input);
   return createWithinCap(deps, caller, "tokens", () =>
     issueToken(deps, {
       accountId: caller.account.id,
       name,
       scope: input.scope,
-      ...(serviceId ? { serviceId } : {}),
+      ...target,
       debug: input.debug ?? false,
     }),
   );

@@ -3,5 +3,7 @@ export { apiLogRoutes } from "./api-logs.js";
 export { incidentRoutes } from "./incidents.js";
 export { requestRoutes } from "./requests.js";
 export { serviceRoutes } from "./services.js";
+export { teamRoutes } from "./teams.js";
 export { templateRoutes } from "./templates.js";
 export { tokenRoutes } from "./tokens.js";
+export { webhookRoutes } from "./webhooks.js";

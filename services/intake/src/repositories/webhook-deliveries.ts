@@ -1,0 +1,398 @@
+import { createHash } from "node:crypto";
+import { type Db, type Filter, ObjectId } from "mongodb";
+import { isDuplicateKey } from "./database.js";
+import type { DatabaseClock } from "./database-clock.js";
+import { deleteBatches } from "./delete-batches.js";
+import type { QueuedDelivery, WebhookAttempt, WebhookDelivery } from "./entities.js";
+import { hex, objectIdOrUndefined, optional, toObjectId } from "./ids.js";
+import type { InsertBatches } from "./insert-batches.js";
+
+// Outgoing deliveries (docs/adr/0002-scaling.md, "webhook deliveries"). Every race is an insert
+// keyed by _id (ADR 0001), and the dispatcher scans a small collection:
+//
+//   webhook_deliveries  the delivery log: one document per (event, webhook), written once, with
+//                       the exact body; its _id is derived from the event, so storing an event
+//                       again (a retried ingest call) stores nothing.
+//   webhook_queue       what is still to be sent: one entry per pending delivery with its body
+//                       (a scan reads it, so sending needs no read per delivery), `_id` the
+//                       delivery's, scanned by `dueAt`, deleted when the delivery is done.
+//   webhook_claims      `<delivery>:<round>`: whoever inserts it sends that round's attempt.
+//   webhook_attempts    `<delivery>:<round>`: the attempt's outcome; whoever inserts it ends the
+//                       round (deletes the queue entry, or moves it to its next round).
+
+// As stored: the entities' fields, with ObjectIds for the ids (documents.ts does the same).
+type StoredIds<T, K extends keyof T> = Omit<T, K> & { [P in K]: ObjectId };
+
+interface DeliveryDoc extends StoredIds<Omit<WebhookDelivery, "id">, "accountId" | "webhookId"> {
+  _id: ObjectId;
+}
+
+interface QueueDoc
+  extends StoredIds<Omit<QueuedDelivery, "deliveryId">, "accountId" | "webhookId"> {
+  _id: string;
+}
+
+interface ClaimDoc {
+  _id: string;
+  leaseUntil: Date;
+}
+
+interface AttemptDoc extends StoredIds<WebhookAttempt, "accountId" | "webhookId" | "deliveryId"> {
+  _id: string;
+}
+
+/** A delivery to store: `key` names it (the event and the webhook), `at` is the event's time. */
+export interface NewDelivery extends Omit<WebhookDelivery, "id" | "createdAt"> {
+  key: string;
+  at: Date;
+}
+
+/** Where a round stands when the dispatcher cannot claim it. */
+export type RoundState =
+  | { state: "done"; attempt: WebhookAttempt }
+  | { state: "in-flight"; leaseUntil: Date }
+  | { state: "abandoned" };
+
+export type QueueChange = Pick<QueuedDelivery, "round" | "dueAt" | "attempts" | "trigger"> & {
+  firstAttemptAt?: Date;
+};
+
+/**
+ * The delivery's id: the event's second (so the log pages newest first by id, like every list
+ * of the API) and 8 bytes of the key's SHA-256. The same event for the same webhook always
+ * gets the same id, whoever stores it and however often.
+ */
+export function deliveryIdOf(at: Date, key: string): string {
+  const seconds = Math.floor(at.getTime() / 1000)
+    .toString(16)
+    .padStart(8, "0");
+  return `${seconds}${createHash("sha256").update(key).digest("hex").slice(0, 16)}`;
+}
+
+const roundId = (deliveryId: string, round: number) => `${deliveryId}:${round}`;
+
+/**
+ * Every time the queue and the claims hold (when an entry is due, until when a claim holds) is
+ * the database's (database-clock.ts): instances compare them, so none may use its own clock.
+ */
+export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, clock: DatabaseClock) {
+  const deliveries = db.collection<DeliveryDoc>("webhook_deliveries");
+  const queue = db.collection<QueueDoc>("webhook_queue");
+  const claims = db.collection<ClaimDoc>("webhook_claims");
+  const attempts = db.collection<AttemptDoc>("webhook_attempts");
+  // A done entry leaves the queue within a tenth of a second: its instance leaves it out of
+  // its scans meanwhile, and another instance's claim on it fails. Every delete scans the
+  // queue on FerretDB: they go out together.
+  const deletes = deleteBatches({ lingerMs: 100 });
+
+  /** Inserts once: a document already there (same _id) is what was to be stored. */
+  async function insertOnce<T extends { _id: unknown }>(
+    insert: (doc: T) => Promise<void>,
+    doc: T,
+  ): Promise<boolean> {
+    try {
+      await insert(doc);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  function queueDocOf(delivery: WebhookDelivery, entry: QueueChange): QueueDoc {
+    return {
+      _id: delivery.id,
+      accountId: toObjectId(delivery.accountId),
+      webhookId: toObjectId(delivery.webhookId),
+      eventId: delivery.eventId,
+      body: delivery.body,
+      oneShot: delivery.oneShot,
+      ...entry,
+    };
+  }
+
+  return {
+    /** The database's time, as this instance reads it. */
+    now: (): Promise<Date> => clock.now(),
+
+    /**
+     * Stores deliveries and, unless `queued` is false, puts them in the queue, due now: the
+     * log documents and the queue entries go out side by side (group commit), both keyed by
+     * the delivery's id, so a second store of the same event changes nothing.
+     */
+    async store(input: NewDelivery[], options: { queued: boolean }): Promise<WebhookDelivery[]> {
+      const now = await clock.now();
+      const stored = input.map(({ key, at, ...fields }) => ({
+        ...fields,
+        id: deliveryIdOf(at, key),
+        createdAt: now,
+      }));
+      await Promise.all(
+        stored.flatMap((delivery) => {
+          const log = insertOnce((doc) => batches.insert(deliveries, doc), toDeliveryDoc(delivery));
+          if (!options.queued) return [log];
+          const entry = queueDocOf(delivery, {
+            round: 1,
+            dueAt: now,
+            attempts: 0,
+            trigger: "dispatch",
+          });
+          return [log, insertOnce((doc) => batches.insert(queue, doc), entry)];
+        }),
+      );
+      return stored;
+    },
+
+    /** Queue entries due now, oldest first, leaving out the webhooks and deliveries named. */
+    async findDue(
+      limit: number,
+      skip: { webhookIds: string[]; deliveryIds: string[] },
+    ): Promise<QueuedDelivery[]> {
+      const filter: Filter<QueueDoc> = { dueAt: { $lte: await clock.now() } };
+      if (skip.webhookIds.length) filter.webhookId = { $nin: skip.webhookIds.map(toObjectId) };
+      if (skip.deliveryIds.length) filter._id = { $nin: skip.deliveryIds };
+      const docs = await queue.find(filter).sort({ dueAt: 1 }).limit(limit).toArray();
+      return docs.map(toQueued);
+    },
+
+    countDue: async () => queue.countDocuments({ dueAt: { $lte: await clock.now() } }),
+
+    /**
+     * Becomes the one sender of this round of the entry for `leaseMs`; false when somebody
+     * else is.
+     */
+    async claim(entry: QueuedDelivery, leaseMs: number): Promise<boolean> {
+      const leaseUntil = new Date((await clock.now()).getTime() + leaseMs);
+      const doc = { _id: roundId(entry.deliveryId, entry.round), leaseUntil };
+      return insertOnce((claim) => batches.insert(claims, claim), doc);
+    },
+
+    /** Why a round could not be claimed: done, in flight, or its claimant gone silent. */
+    async roundState(entry: QueuedDelivery): Promise<RoundState> {
+      const now = await clock.now();
+      const id = roundId(entry.deliveryId, entry.round);
+      const attempt = await attempts.findOne({ _id: id, accountId: toObjectId(entry.accountId) });
+      if (attempt) return { state: "done", attempt: toAttempt(attempt) };
+      const claim = await claims.findOne({ _id: id });
+      if (claim && claim.leaseUntil > now)
+        return { state: "in-flight", leaseUntil: claim.leaseUntil };
+      return { state: "abandoned" };
+    },
+
+    /**
+     * Records the round's outcome once; false when the round was already ended (another
+     * instance found it abandoned and recorded it as interrupted).
+     */
+    recordAttempt(attempt: WebhookAttempt): Promise<boolean> {
+      return insertOnce((doc) => batches.insert(attempts, doc), toAttemptDoc(attempt));
+    },
+
+    /**
+     * Removes the entry from the queue, unless it moved on to another round meanwhile (the
+     * deletes of entries done together go out as one command).
+     */
+    dequeue(entry: QueuedDelivery): Promise<void> {
+      return deletes.delete(queue, { _id: entry.deliveryId, round: entry.round });
+    },
+
+    /** Moves the entry from its round to the next (a retry), unless it moved on meanwhile. */
+    async reschedule(entry: QueuedDelivery, next: QueueChange): Promise<void> {
+      await queue.updateOne({ _id: entry.deliveryId, round: entry.round }, { $set: next });
+    },
+
+    /**
+     * Puts a delivery back in the queue, due now, with a new retry period; a delivery still
+     * in the queue is made due now.
+     */
+    async requeue(delivery: WebhookDelivery): Promise<void> {
+      const now = await clock.now();
+      const entry = queueDocOf(delivery, {
+        // Above every round before it: its claim and attempt are new.
+        round: now.getTime(),
+        dueAt: now,
+        attempts: 0,
+        trigger: "redeliver",
+      });
+      if (await insertOnce((doc) => queue.insertOne(doc).then(() => {}), entry)) return;
+      await queue.updateOne({ _id: delivery.id }, { $set: { dueAt: now, trigger: "redeliver" } });
+    },
+
+    async findInWebhook(
+      accountId: string,
+      webhookId: string,
+      id: string,
+    ): Promise<WebhookDelivery | null> {
+      const _id = objectIdOrUndefined(id);
+      if (!_id) return null;
+      const doc = await deliveries.findOne({
+        _id,
+        accountId: toObjectId(accountId),
+        webhookId: toObjectId(webhookId),
+      });
+      return doc ? toDelivery(doc) : null;
+    },
+
+    /** Newest first; paging by id keeps pages stable while new deliveries arrive. */
+    async listPage(
+      accountId: string,
+      webhookId: string,
+      before: string | undefined,
+      limit: number,
+    ): Promise<WebhookDelivery[]> {
+      const filter: Filter<DeliveryDoc> = {
+        accountId: toObjectId(accountId),
+        webhookId: toObjectId(webhookId),
+      };
+      if (before) filter._id = { $lt: toObjectId(before) };
+      const docs = await deliveries.find(filter).sort({ _id: -1 }).limit(limit).toArray();
+      return docs.map(toDelivery);
+    },
+
+    /** The queue entries of these deliveries (the pending ones), by delivery id. */
+    async queuedOf(ids: string[]): Promise<Map<string, QueuedDelivery>> {
+      if (ids.length === 0) return new Map();
+      const docs = await queue.find({ _id: { $in: ids } }).toArray();
+      return new Map(docs.map((doc) => [doc._id, toQueued(doc)]));
+    },
+
+    /** Every attempt of these deliveries, oldest first. */
+    async attemptsOf(accountId: string, ids: string[]): Promise<WebhookAttempt[]> {
+      if (ids.length === 0) return [];
+      const docs = await attempts
+        .find({ accountId: toObjectId(accountId), deliveryId: { $in: ids.map(toObjectId) } })
+        .sort({ at: 1, _id: 1 })
+        .toArray();
+      return docs.map(toAttempt);
+    },
+
+    /** The webhook's latest attempt, and its latest successful one. */
+    async lastAttempts(
+      accountId: string,
+      webhookId: string,
+    ): Promise<{ last?: WebhookAttempt; lastSuccess?: WebhookAttempt }> {
+      const of = { accountId: toObjectId(accountId), webhookId: toObjectId(webhookId) };
+      const [last, lastSuccess] = await Promise.all([
+        attempts.findOne(of, { sort: { at: -1 } }),
+        attempts.findOne({ ...of, succeeded: true }, { sort: { at: -1 } }),
+      ]);
+      return {
+        ...(last ? { last: toAttempt(last) } : {}),
+        ...(lastSuccess ? { lastSuccess: toAttempt(lastSuccess) } : {}),
+      };
+    },
+
+    /**
+     * The first failure the receiver is to blame for (not an interrupted attempt) after
+     * `since` (or ever).
+     */
+    async firstFailureAfter(
+      accountId: string,
+      webhookId: string,
+      since: Date | undefined,
+    ): Promise<WebhookAttempt | undefined> {
+      const doc = await attempts.findOne(
+        {
+          accountId: toObjectId(accountId),
+          webhookId: toObjectId(webhookId),
+          succeeded: false,
+          reason: { $ne: "interrupted" },
+          ...(since ? { at: { $gt: since } } : {}),
+        },
+        { sort: { at: 1 } },
+      );
+      return doc ? toAttempt(doc) : undefined;
+    },
+
+    /** Drops what is queued for a webhook (deleted, or being deleted) and its log. */
+    async deleteForWebhooks(accountId: string, webhookIds: string[]): Promise<void> {
+      if (webhookIds.length === 0) return;
+      const of = {
+        accountId: toObjectId(accountId),
+        webhookId: { $in: webhookIds.map(toObjectId) },
+      };
+      await queue.deleteMany(of);
+      await deliveries.deleteMany(of);
+      await attempts.deleteMany(of);
+    },
+
+    /**
+     * Forgets deliveries, attempts and claims older than `cutoff` (FerretDB has no TTL
+     * indexes); a delivery still in the queue (redelivered) is kept with its attempts.
+     */
+    async deleteOlderThan(cutoff: Date): Promise<void> {
+      const queued = await queue
+        .find({}, { projection: { _id: 1 } })
+        .toArray()
+        .then((docs) => docs.map((doc) => toObjectId(doc._id)));
+      const beforeCutoff = ObjectId.createFromTime(Math.floor(cutoff.getTime() / 1000));
+      await deliveries.deleteMany({ _id: { $lt: beforeCutoff, $nin: queued } });
+      await attempts.deleteMany({ at: { $lt: cutoff }, deliveryId: { $nin: queued } });
+      await claims.deleteMany({ leaseUntil: { $lt: cutoff } });
+    },
+  };
+}
+
+function toDeliveryDoc(delivery: WebhookDelivery): DeliveryDoc {
+  return {
+    _id: toObjectId(delivery.id),
+    accountId: toObjectId(delivery.accountId),
+    webhookId: toObjectId(delivery.webhookId),
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    url: delivery.url,
+    body: delivery.body,
+    oneShot: delivery.oneShot,
+    createdAt: delivery.createdAt,
+  };
+}
+
+function toDelivery(doc: DeliveryDoc): WebhookDelivery {
+  return {
+    id: hex(doc._id),
+    accountId: hex(doc.accountId),
+    webhookId: hex(doc.webhookId),
+    eventId: doc.eventId,
+    eventType: doc.eventType,
+    url: doc.url,
+    body: doc.body,
+    oneShot: doc.oneShot,
+    createdAt: doc.createdAt,
+  };
+}
+
+function toQueued(doc: QueueDoc): QueuedDelivery {
+  return {
+    deliveryId: doc._id,
+    accountId: hex(doc.accountId),
+    webhookId: hex(doc.webhookId),
+    eventId: doc.eventId,
+    body: doc.body,
+    oneShot: doc.oneShot,
+    round: doc.round,
+    dueAt: doc.dueAt,
+    attempts: doc.attempts,
+    ...optional("firstAttemptAt", doc.firstAttemptAt),
+    trigger: doc.trigger,
+  };
+}
+
+function toAttemptDoc(attempt: WebhookAttempt): AttemptDoc {
+  const { deliveryId, accountId, webhookId, ...fields } = attempt;
+  return {
+    _id: roundId(deliveryId, attempt.round),
+    accountId: toObjectId(accountId),
+    webhookId: toObjectId(webhookId),
+    deliveryId: toObjectId(deliveryId),
+    ...fields,
+  };
+}
+
+function toAttempt(doc: AttemptDoc): WebhookAttempt {
+  const { _id, accountId, webhookId, deliveryId, ...fields } = doc;
+  return {
+    ...fields,
+    deliveryId: hex(deliveryId),
+    accountId: hex(accountId),
+    webhookId: hex(webhookId),
+  };
+}

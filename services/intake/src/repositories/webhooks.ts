@@ -1,0 +1,181 @@
+import { type Db, type Filter, ObjectId } from "mongodb";
+import type { Webhook } from "./entities.js";
+import { hex, inAccount, optional, toObjectId } from "./ids.js";
+import { oneAtATimePerKey } from "./one-at-a-time.js";
+
+/**
+ * An outgoing webhook as stored, its signing secrets inside (they must sign, so they are kept
+ * as they are; never logged, never shown after creation or rotation). Changed by people
+ * (PATCH, rotation) and by the dispatcher (disabling after days of failures): within an
+ * instance one at a time (ADR 0001); how it went is read from the attempts, never written here.
+ */
+interface WebhookDoc extends Omit<Webhook, "id" | "accountId" | "teamId" | "serviceId"> {
+  _id: ObjectId;
+  accountId: ObjectId;
+  teamId?: ObjectId;
+  serviceId?: ObjectId;
+}
+
+export type NewWebhook = Omit<Webhook, "id" | "createdAt" | "updatedAt" | "disabledAt">;
+
+/** What a PATCH may change. */
+export type WebhookChanges = Partial<
+  Pick<Webhook, "url" | "events" | "workflowId" | "format" | "enabled">
+>;
+
+export function webhooksRepository(db: Db) {
+  const webhooks = db.collection<WebhookDoc>("webhooks");
+  const updateInTurn = oneAtATimePerKey();
+
+  async function updateOne(
+    filter: Filter<WebhookDoc> | undefined,
+    update: Record<string, unknown>,
+  ): Promise<Webhook | null> {
+    if (!filter) return null;
+    const doc = await updateInTurn(hex(filter._id as ObjectId), () =>
+      webhooks.findOneAndUpdate(filter, update, { returnDocument: "after" }),
+    );
+    return doc ? toWebhook(doc) : null;
+  }
+
+  return {
+    async create(input: NewWebhook, now: Date): Promise<Webhook> {
+      const { accountId, teamId, serviceId, ...fields } = input;
+      const doc: WebhookDoc = {
+        _id: new ObjectId(),
+        accountId: toObjectId(accountId),
+        ...(teamId ? { teamId: toObjectId(teamId) } : {}),
+        ...(serviceId ? { serviceId: toObjectId(serviceId) } : {}),
+        ...fields,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await webhooks.insertOne(doc);
+      return toWebhook(doc);
+    },
+
+    countInAccount: (accountId: string): Promise<number> =>
+      webhooks.countDocuments({ accountId: toObjectId(accountId) }),
+
+    async findInAccount(accountId: string, id: string): Promise<Webhook | null> {
+      const filter = inAccount(accountId, id);
+      const doc = filter ? await webhooks.findOne(filter) : null;
+      return doc ? toWebhook(doc) : null;
+    },
+
+    /** Oldest first. */
+    async listByAccount(accountId: string): Promise<Webhook[]> {
+      const docs = await webhooks
+        .find({ accountId: toObjectId(accountId) })
+        .sort({ _id: 1 })
+        .toArray();
+      return docs.map(toWebhook);
+    },
+
+    /** Sets the fields given (enabling clears the reason it was disabled); unsets `unset`. */
+    update(
+      accountId: string,
+      id: string,
+      set: WebhookChanges,
+      unset: Array<"workflowId">,
+      now: Date,
+    ): Promise<Webhook | null> {
+      const cleared = set.enabled ? ["disabledReason", "disabledAt"] : [];
+      const unsetFields = [...unset, ...cleared];
+      return updateOne(inAccount(accountId, id), {
+        $set: { ...set, updatedAt: now },
+        ...(unsetFields.length
+          ? { $unset: Object.fromEntries(unsetFields.map((field) => [field, ""])) }
+          : {}),
+      });
+    },
+
+    /**
+     * A new secret first; the ones before it keep signing until `graceEndsAt` (or their own,
+     * earlier end), and those already ended are dropped.
+     */
+    async rotateSecret(
+      accountId: string,
+      id: string,
+      secret: string,
+      graceEndsAt: Date,
+      now: Date,
+    ): Promise<Webhook | null> {
+      const filter = inAccount(accountId, id);
+      if (!filter) return null;
+      const doc = await updateInTurn(hex(filter._id), async () => {
+        const current = await webhooks.findOne(filter);
+        if (!current) return null;
+        const kept = current.secrets
+          .filter((entry) => !entry.expiresAt || entry.expiresAt > now)
+          .map((entry) => ({
+            ...entry,
+            expiresAt:
+              entry.expiresAt && entry.expiresAt < graceEndsAt ? entry.expiresAt : graceEndsAt,
+          }))
+          .filter((entry) => entry.expiresAt > now);
+        return webhooks.findOneAndUpdate(
+          filter,
+          { $set: { secrets: [{ secret, createdAt: now }, ...kept], updatedAt: now } },
+          { returnDocument: "after" },
+        );
+      });
+      return doc ? toWebhook(doc) : null;
+    },
+
+    /** Turns an enabled webhook off with the reason; null when it is not (or no longer) on. */
+    disable(accountId: string, id: string, reason: string, now: Date): Promise<Webhook | null> {
+      const filter = inAccount(accountId, id);
+      return updateOne(filter ? { ...filter, enabled: true } : undefined, {
+        $set: { enabled: false, disabledReason: reason, disabledAt: now, updatedAt: now },
+      });
+    },
+
+    async delete(accountId: string, id: string): Promise<boolean> {
+      const filter = inAccount(accountId, id);
+      if (!filter) return false;
+      const { deletedCount } = await webhooks.deleteOne(filter);
+      return deletedCount === 1;
+    },
+
+    /** Deletes the webhooks scoped to a team or service that is being deleted; their ids. */
+    async deleteScopedTo(
+      accountId: string,
+      scope: { teamId: string } | { serviceId: string },
+    ): Promise<string[]> {
+      const filter = {
+        accountId: toObjectId(accountId),
+        ...("teamId" in scope
+          ? { teamId: toObjectId(scope.teamId) }
+          : { serviceId: toObjectId(scope.serviceId) }),
+      };
+      const docs = await webhooks.find(filter, { projection: { _id: 1 } }).toArray();
+      if (docs.length === 0) return [];
+      await webhooks.deleteMany({
+        accountId: filter.accountId,
+        _id: { $in: docs.map((d) => d._id) },
+      });
+      return docs.map((doc) => hex(doc._id));
+    },
+  };
+}
+
+function toWebhook(doc: WebhookDoc): Webhook {
+  return {
+    id: hex(doc._id),
+    accountId: hex(doc.accountId),
+    scope: doc.scope,
+    ...(doc.teamId ? { teamId: hex(doc.teamId) } : {}),
+    ...(doc.serviceId ? { serviceId: hex(doc.serviceId) } : {}),
+    url: doc.url,
+    events: doc.events,
+    ...optional("workflowId", doc.workflowId),
+    format: doc.format,
+    enabled: doc.enabled,
+    ...optional("disabledReason", doc.disabledReason),
+    ...optional("disabledAt", doc.disabledAt),
+    secrets: doc.secrets,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}

@@ -1,0 +1,266 @@
+import {
+  type AttemptOutcome,
+  disableDecision,
+  nextAttempt,
+  type RetryPolicy,
+  redactWebhookUrl,
+  secretsInForce,
+  signatureHeaders,
+} from "@sqibs/webhooks";
+import type { AppDeps } from "../container.js";
+import type {
+  AttemptTrigger,
+  QueuedDelivery,
+  Webhook,
+  WebhookAttempt,
+} from "../repositories/index.js";
+
+// Sending what the outbox stored (docs/adr/0001: every race an insert keyed by _id). A due
+// queue entry is in a round; whoever inserts the round's claim sends it, and whoever inserts
+// the round's attempt ends the round: dequeues the delivery (done or failed for good) or moves
+// it to its next round (a retry). An instance that dies holding a claim leaves the round
+// "abandoned" once its lease runs out: another records it as interrupted and retries it, with
+// the same `webhook-id`.
+
+/** How long a claim holds a round beyond the attempt's own timeout (database writes, pauses). */
+const LEASE_MARGIN_MS = 20_000;
+
+export interface DueWork {
+  entry: QueuedDelivery;
+  webhook: Webhook;
+}
+
+export interface DueScan {
+  work: DueWork[];
+  /** Webhooks whose entries are due but not to be sent now (disabled): skip them a while. */
+  paused: string[];
+}
+
+/**
+ * Queue entries due now, with their webhooks (a cached read per account), leaving out the
+ * webhooks and deliveries named in `skip`. Entries of deleted webhooks are dropped.
+ */
+export async function findDueWork(
+  deps: AppDeps,
+  skip: { webhookIds: string[]; deliveryIds: string[] },
+  limit: number,
+): Promise<DueScan> {
+  const entries = await deps.repositories.webhookDeliveries.findDue(limit, skip);
+  const work: DueWork[] = [];
+  const paused = new Set<string>();
+  for (const entry of entries) {
+    const webhooks = await deps.repositories.webhooks.listByAccount(entry.accountId);
+    const webhook = webhooks.find((candidate) => candidate.id === entry.webhookId);
+    if (!webhook) await deps.repositories.webhookDeliveries.dequeue(entry);
+    else if (!webhook.enabled) paused.add(webhook.id);
+    else work.push({ entry, webhook });
+  }
+  return { work, paused: [...paused] };
+}
+
+/** How many deliveries are due now (the queue's depth), for the metric. */
+export async function countDue(deps: AppDeps): Promise<number> {
+  return deps.repositories.webhookDeliveries.countDue();
+}
+
+/**
+ * Sends the entry's round, unless another instance holds it; then ends the round. A round
+ * another instance finished (its queue entry still there) or abandoned is ended here.
+ * `sent` is called as soon as no request is in flight for it any more (before the outcome is
+ * written), so the caller can give its slot to the next attempt.
+ */
+export async function deliverRound(
+  deps: AppDeps,
+  work: DueWork,
+  sent: () => void = () => {},
+): Promise<void> {
+  const { entry } = work;
+  const outbox = deps.repositories.webhookDeliveries;
+  const leaseMs = deps.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS;
+  if (!(await outbox.claim(entry, leaseMs))) {
+    sent();
+    // Claimed (after it was due) less than a lease ago: another instance has it. Only an
+    // entry due for longer can have been left behind.
+    if ((await outbox.now()).getTime() - entry.dueAt.getTime() < leaseMs) return;
+    const round = await outbox.roundState(entry);
+    if (round.state === "done") await finishRound(deps, work, round.attempt);
+    if (round.state !== "abandoned") return;
+    const interrupted: WebhookAttempt = {
+      ...attemptKey(entry),
+      at: deps.clock(),
+      succeeded: false,
+      reason: "interrupted",
+      detail: "The instance that claimed this attempt stopped before it recorded the outcome.",
+      latencyMs: 0,
+      trigger: entry.trigger,
+    };
+    if (await outbox.recordAttempt(interrupted)) await finishRound(deps, work, interrupted);
+    return;
+  }
+  deps.metrics.webhookInFlight.inc();
+  const attempt = await attemptNow(deps, work.webhook, entry, entry.trigger).finally(() => {
+    deps.metrics.webhookInFlight.dec();
+    sent();
+  });
+  // False: the lease ran out and another instance ended the round meanwhile.
+  if (await outbox.recordAttempt(attempt)) await finishRound(deps, work, attempt);
+}
+
+/**
+ * One signed POST of the delivery's body to the webhook, with every secret in force; the
+ * attempt as the delivery log keeps it (counted and timed in the metrics, and logged with
+ * the URL redacted).
+ */
+export async function attemptNow(
+  deps: AppDeps,
+  webhook: Webhook,
+  delivery: Pick<
+    QueuedDelivery,
+    "deliveryId" | "round" | "accountId" | "webhookId" | "eventId" | "body"
+  >,
+  trigger: AttemptTrigger,
+): Promise<WebhookAttempt> {
+  const at = deps.clock();
+  const headers = signatureHeaders({
+    id: delivery.eventId,
+    timestamp: at,
+    body: delivery.body,
+    secrets: secretsInForce(webhook.secrets, at),
+  });
+  const outcome = await deps.webhooks.send({
+    url: webhook.url,
+    headers: { ...headers },
+    body: delivery.body,
+  });
+  const label = outcome.ok ? "succeeded" : outcome.reason;
+  deps.metrics.webhookAttempts.inc({ outcome: label });
+  deps.metrics.webhookAttemptDuration.observe({ outcome: label }, outcome.latencyMs / 1000);
+  if (!outcome.ok) {
+    deps.logger.info(
+      {
+        webhookId: webhook.id,
+        deliveryId: delivery.deliveryId,
+        url: redactWebhookUrl(webhook.url),
+        reason: outcome.reason,
+        detail: outcome.detail,
+      },
+      "webhook attempt failed",
+    );
+  }
+  return { ...attemptKey(delivery), at, ...outcomeFields(outcome), trigger };
+}
+
+function attemptKey(
+  delivery: Pick<QueuedDelivery, "deliveryId" | "round" | "accountId" | "webhookId">,
+) {
+  const { deliveryId, round, accountId, webhookId } = delivery;
+  return { deliveryId, round, accountId, webhookId };
+}
+
+function outcomeFields(outcome: AttemptOutcome) {
+  const common = {
+    latencyMs: outcome.latencyMs,
+    ...(outcome.status !== undefined && outcome.status > 0 ? { httpStatus: outcome.status } : {}),
+    ...(outcome.responseExcerpt ? { response: outcome.responseExcerpt } : {}),
+    ...(outcome.retryAfterSeconds !== undefined
+      ? { retryAfterSeconds: outcome.retryAfterSeconds }
+      : {}),
+  };
+  return outcome.ok
+    ? { succeeded: true, ...common }
+    : { succeeded: false, reason: outcome.reason, detail: outcome.detail, ...common };
+}
+
+/** Ends a recorded round: the entry leaves the queue, or moves on to its next round. */
+async function finishRound(deps: AppDeps, work: DueWork, attempt: WebhookAttempt): Promise<void> {
+  const { entry } = work;
+  const outbox = deps.repositories.webhookDeliveries;
+  const now = await outbox.now();
+  if (attempt.succeeded) {
+    await outbox.dequeue(entry);
+    deps.metrics.webhookDeliveries.inc({ status: "succeeded" });
+    return;
+  }
+  const next = nextRound(deps, entry, attempt, now);
+  if (next) await outbox.reschedule(entry, next);
+  else {
+    await outbox.dequeue(entry);
+    deps.metrics.webhookDeliveries.inc({ status: "failed" });
+  }
+  if (attempt.reason !== "interrupted") await disableIfFailingTooLong(deps, work.webhook, now);
+}
+
+/** The retry after a failed round, or none (not retryable, a one-shot, or retries ran out). */
+function nextRound(deps: AppDeps, entry: QueuedDelivery, attempt: WebhookAttempt, now: Date) {
+  if (entry.oneShot) return undefined;
+  const round = { round: entry.round + 1, trigger: "dispatch" as const };
+  if (attempt.reason === "interrupted") {
+    return { ...round, dueAt: now, attempts: entry.attempts, ...firstAt(entry) };
+  }
+  if (attempt.reason === "refused-url" || attempt.reason === "refused-address") return undefined;
+  const attempts = entry.attempts + 1;
+  const firstAttemptAt = entry.firstAttemptAt ?? attempt.at;
+  const decision = nextAttempt(retryPolicy(deps), {
+    attempts,
+    firstAttemptAt,
+    now,
+    ...(attempt.retryAfterSeconds !== undefined
+      ? { retryAfterSeconds: attempt.retryAfterSeconds }
+      : {}),
+    random: Math.random(),
+  });
+  return decision.retry ? { ...round, dueAt: decision.at, attempts, firstAttemptAt } : undefined;
+}
+
+function firstAt(entry: QueuedDelivery): { firstAttemptAt?: Date } {
+  return entry.firstAttemptAt ? { firstAttemptAt: entry.firstAttemptAt } : {};
+}
+
+export function retryPolicy(deps: Pick<AppDeps, "config">): RetryPolicy {
+  const { config } = deps;
+  return {
+    firstDelayMs: config.WEBHOOK_RETRY_FIRST_DELAY_MS,
+    maxDelayMs: config.WEBHOOK_RETRY_MAX_DELAY_MS,
+    retryForMs: config.WEBHOOK_RETRY_FOR_SECONDS * 1000,
+    maxRetryAfterMs: Math.max(config.WEBHOOK_RETRY_MAX_DELAY_MS, 1000),
+  };
+}
+
+/**
+ * After a failure: a webhook without a success for WEBHOOK_DISABLE_AFTER_SECONDS is disabled,
+ * with the reason. Looked at (two indexed reads of the attempts) at most every minute (or a
+ * tenth of that period, when it is shorter) per webhook and instance.
+ */
+async function disableIfFailingTooLong(deps: AppDeps, webhook: Webhook, now: Date): Promise<void> {
+  const disableAfterMs = deps.config.WEBHOOK_DISABLE_AFTER_SECONDS * 1000;
+  const checked = deps.webhooks.healthCheckedAt;
+  const every = Math.min(60_000, disableAfterMs / 10);
+  if (now.getTime() - (checked.get(webhook.id) ?? 0) < every) return;
+  checked.set(webhook.id, now.getTime());
+  const outbox = deps.repositories.webhookDeliveries;
+  const { lastSuccess } = await outbox.lastAttempts(webhook.accountId, webhook.id);
+  const firstFailure = await outbox.firstFailureAfter(
+    webhook.accountId,
+    webhook.id,
+    lastSuccess?.at,
+  );
+  if (!firstFailure) return;
+  const decision = disableDecision(
+    { failingSince: firstFailure.at, ...(lastSuccess ? { lastSuccessAt: lastSuccess.at } : {}) },
+    now,
+    disableAfterMs,
+  );
+  if (!decision.disable) return;
+  const disabled = await deps.repositories.webhooks.disable(
+    webhook.accountId,
+    webhook.id,
+    decision.reason,
+    now,
+  );
+  if (disabled) {
+    deps.logger.warn(
+      { webhookId: webhook.id, url: redactWebhookUrl(webhook.url), reason: decision.reason },
+      "webhook disabled",
+    );
+  }
+}
