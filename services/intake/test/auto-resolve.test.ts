@@ -45,22 +45,30 @@ function incident(input: Partial<NewIncident> = {}): NewIncident {
   };
 }
 
-const sweep = (now: Date) => repositories.incidents.autoResolveDue(now, "system:test", 200);
+/** Transitions announce nothing here (outgoing webhooks have tests of their own). */
+const quietly = async () => {};
+const sweep = (now: Date) =>
+  repositories.incidents.autoResolveDue(now, "system:test", 200, quietly);
 const statusOf = async (accountId: string, id: string) =>
   (await repositories.incidents.findInAccount(accountId, id))?.status;
 
 describe("auto-resolve by schedule", () => {
   it("resolves once the quiet period has passed since the last event, not before", async () => {
     const input = incident();
-    const opened = await repositories.incidents.openOrAppend(input, {
-      at: T0,
-      type: "triggered",
-      actor: "test",
-    });
+    const opened = await repositories.incidents.openOrAppend(
+      input,
+      {
+        at: T0,
+        type: "triggered",
+        actor: "test",
+      },
+      quietly,
+    );
     // A duplicate 40 s later starts the quiet period again.
     const again = await repositories.incidents.openOrAppend(
       { ...input, deliveryId: `${input.deliveryId}-again` },
       { at: at(40_000), type: "duplicate", actor: "test" },
+      quietly,
     );
     expect(again.action).toBe("duplicate");
     const { accountId } = input;
@@ -79,11 +87,15 @@ describe("auto-resolve by schedule", () => {
 
   it("does not resolve an incident a person acknowledged within the quiet period", async () => {
     const input = incident();
-    const { incident: opened } = await repositories.incidents.openOrAppend(input, {
-      at: T0,
-      type: "triggered",
-      actor: "test",
-    });
+    const { incident: opened } = await repositories.incidents.openOrAppend(
+      input,
+      {
+        at: T0,
+        type: "triggered",
+        actor: "test",
+      },
+      quietly,
+    );
     await repositories.incidents.transition(
       input.accountId,
       opened.id,
@@ -94,6 +106,7 @@ describe("auto-resolve by schedule", () => {
         type: "acknowledged",
         actor: "person",
       },
+      quietly,
     );
     expect(await sweep(at(61_000))).toBe(0);
     expect(await statusOf(input.accountId, opened.id)).toBe("acknowledged");
@@ -125,9 +138,9 @@ describe("auto-resolve by schedule", () => {
     // A fresh instance, as after the upgrade (the backfill is remembered in the database).
     await database.db.collection("migrations").deleteMany({});
     const upgraded = createRepositories(database);
-    await upgraded.incidents.autoResolveDue(at(30_000), "system:test", 200);
+    await upgraded.incidents.autoResolveDue(at(30_000), "system:test", 200, quietly);
     expect(await statusOf(accountId.toHexString(), legacyId.toHexString())).toBe("triggered");
-    await upgraded.incidents.autoResolveDue(at(61_000), "system:test", 200);
+    await upgraded.incidents.autoResolveDue(at(61_000), "system:test", 200, quietly);
     expect(await statusOf(accountId.toHexString(), legacyId.toHexString())).toBe("resolved");
     expect(await database.db.collection("migrations").countDocuments()).toBe(1);
   });
@@ -135,11 +148,15 @@ describe("auto-resolve by schedule", () => {
   it("reads the schedule by due time and each incident by its id and account, never a scan of open incidents", async () => {
     await sweep(at(0)); // the one-time backfill is behind us
     for (let n = 0; n < 5; n++) {
-      await repositories.incidents.openOrAppend(incident(), {
-        at: T0,
-        type: "triggered",
-        actor: "t",
-      });
+      await repositories.incidents.openOrAppend(
+        incident(),
+        {
+          at: T0,
+          type: "triggered",
+          actor: "t",
+        },
+        quietly,
+      );
     }
     const client = new MongoClient(inject("mongodbUri"), { monitorCommands: true });
     const finds: CommandStartedEvent[] = [];
@@ -148,7 +165,9 @@ describe("auto-resolve by schedule", () => {
     });
     try {
       const watched = createRepositories({ ...database, client, db: client.db(dbName) });
-      expect(await watched.incidents.autoResolveDue(at(61_000), "system:test", 200)).toBe(5);
+      expect(await watched.incidents.autoResolveDue(at(61_000), "system:test", 200, quietly)).toBe(
+        5,
+      );
     } finally {
       await client.close();
     }

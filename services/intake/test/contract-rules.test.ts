@@ -100,7 +100,7 @@ describe("the OpenAPI document states the service's own rules", () => {
         (operation) => operation.method === method.toLowerCase() && operation.path.test(path),
       )?.security;
     expect(find("POST", "/v1/process")).toEqual({
-      scopes: ["global", "service"],
+      scopes: ["global", "team", "service"],
       tokenInUrl: true,
       session: false,
     });
@@ -113,6 +113,8 @@ describe("the OpenAPI document states the service's own rules", () => {
       ["POST", "/v1/tokens"],
       ["GET", "/v1/incidents/6643a1f0c2a4b1e3d4f5a6b7/events"],
       ["DELETE", "/V1/Services/abc/"],
+      ["POST", "/v1/teams"],
+      ["POST", "/v1/webhooks/abc/deliveries/def/redeliver"],
     ] as const) {
       expect(find(method, path)).toEqual({ scopes: ["admin"], tokenInUrl: false, session: true });
     }

@@ -1,12 +1,14 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
+import type { Resolver } from "@sqibs/webhooks";
 import { type Logger, pino } from "pino";
 import { inject } from "vitest";
 import { createApp } from "../src/app.js";
 import { type Config, configWith } from "../src/config.js";
 import { type AppDeps, createContainer } from "../src/container.js";
 import { createHttpServer } from "../src/http/http-server.js";
+import { type Dispatcher, startDispatcher } from "../src/jobs/dispatcher.js";
 import { openDatabase } from "../src/repositories/database.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import type { ServiceChanges } from "../src/repositories/services.js";
@@ -44,9 +46,20 @@ export async function startTestService(
     logger?: Logger;
     /** false: start before the indexes exist (server.ts creates them in the background). */
     createIndexes?: boolean;
+    /** Send outgoing webhooks, as server.ts does (off by default: most suites send none). */
+    dispatcher?: boolean;
+    /** How webhook hosts resolve (the system's by default). */
+    webhookResolver?: Resolver;
   } = {},
 ): Promise<TestService> {
-  const { mongodbUri, logger, createIndexes = true, ...configOverrides } = overrides;
+  const {
+    mongodbUri,
+    logger,
+    createIndexes = true,
+    dispatcher: dispatching = false,
+    webhookResolver,
+    ...configOverrides
+  } = overrides;
   const config = configWith({
     MONGODB_URI: mongodbUri ?? inject("mongodbUri"),
     MONGODB_DB: uniqueDatabaseName(suite),
@@ -64,7 +77,9 @@ export async function startTestService(
     config,
     logger: logger ?? pino({ level: "silent" }),
     repositories,
+    ...(webhookResolver ? { webhookResolver } : {}),
   });
+  const dispatcher: Dispatcher | undefined = dispatching ? startDispatcher(deps) : undefined;
   const server: Server = createHttpServer(createApp(deps), config);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -86,6 +101,8 @@ export async function startTestService(
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
+      // Attempts still in flight (a receiver that never answers) end on their own timeout.
+      await dispatcher?.stop(0);
       // As the server's shutdown does: no flush of a rate-limit count outlives the database.
       await repositories.rateLimits.flushPending().catch(() => {});
       await database.db.dropDatabase().catch(() => {});

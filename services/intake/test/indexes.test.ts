@@ -1,4 +1,6 @@
+import { type Receiver, startReceiver, waitFor } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
+import { parseCidrList } from "@sqibs/webhooks";
 import type { Db, Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startSweeper } from "../src/jobs/sweeper.js";
@@ -37,10 +39,16 @@ function prefixedBy(index: Document, shardKey: ShardKey): boolean {
 
 describe("the shard-key rule, read from the database (ADR 0002)", () => {
   let service: TestService;
+  let receiver: Receiver;
   let indexes: Map<string, Document[]>;
 
   beforeAll(async () => {
-    service = await startTestService("indexes");
+    receiver = await startReceiver();
+    service = await startTestService("indexes", {
+      dispatcher: true,
+      WEBHOOK_ALLOW_HTTP: true,
+      WEBHOOK_ALLOWED_CIDRS: parseCidrList("127.0.0.0/8"),
+    });
     // Traffic that writes to every collection the service uses.
     const acme = await service.account({ accountName: "Every collection" });
     await service.configureService(acme, {
@@ -63,6 +71,24 @@ describe("the shard-key rule, read from the database (ADR 0002)", () => {
       debug: true,
     });
     const json = { "content-type": "application/json", ...bearer(debug.secret) };
+    // A team, and a webhook that every event goes to (the outbox and the dispatcher write).
+    const admin = { "content-type": "application/json", ...bearer(acme.adminToken.secret) };
+    const team = await post(service, {
+      path: "/v1/teams",
+      body: JSON.stringify({ name: "Platform" }),
+      headers: admin,
+    });
+    expect(team.status).toBe(201);
+    const webhook = await post(service, {
+      path: "/v1/webhooks",
+      body: JSON.stringify({
+        scope: "global",
+        url: `${receiver.origin}/`,
+        events: ["incident.triggered", "incident.event_added", "incident.resolved"],
+      }),
+      headers: admin,
+    });
+    expect(webhook.status).toBe(201);
     for (const body of [
       { id: "a", status: "firing" },
       { id: "a", status: "firing", again: true },
@@ -75,10 +101,14 @@ describe("the shard-key rule, read from the database (ADR 0002)", () => {
     const request = await post(service, { path: "/v1/request", body: "r", headers: json });
     expect(request.status).toBe(201);
     await startSweeper(service.deps, 60_000).runOnce();
+    await waitFor("the webhook's deliveries", () => receiver.received.length >= 3 || undefined);
     await service.deps.repositories.rateLimits.flushPending();
     indexes = await indexesOf(service.deps.repositories.database.db);
   });
-  afterAll(() => service.close());
+  afterAll(async () => {
+    await service.close();
+    await receiver.close();
+  });
 
   it("finds every declared collection written, and no collection without a shard key", () => {
     expect([...indexes.keys()].sort()).toEqual(Object.keys(SHARD_KEYS).sort());
@@ -94,11 +124,12 @@ describe("the shard-key rule, read from the database (ADR 0002)", () => {
       }
     }
     expect(offending).toEqual([]);
-    // The rule has something to check: the unique indexes of incidents and requests.
+    // The rule has something to check: the unique indexes of incidents, requests and teams.
     const unique = [...indexes.values()].flat().filter((index) => index.unique);
     expect(unique.map((index) => index.name).sort()).toEqual([
       "accountId_1_deliveryId_1",
       "accountId_1_deliveryId_1",
+      "accountId_1_nameKey_1",
       "accountId_1_number_1",
     ]);
   });

@@ -8,6 +8,9 @@ import { sleep } from "./hardening/support.js";
 import { startTestService, type TestService } from "./harness.js";
 import { bearer, countIncidents, post } from "./ingest/support.js";
 
+/** Transitions announce nothing here (outgoing webhooks have tests of their own). */
+const quietly = async () => {};
+
 /**
  * The races issue 15 found by reading the code, each pinned: two repository sets on one
  * database stand for two instances of the service.
@@ -89,7 +92,7 @@ describe("an orphaned correlation claim is judged by the database's time", () =>
    */
   async function claimWithoutIncident(writer: Repositories, correlation: string, at: Date) {
     const [input, event] = trigger(accountId, serviceId, correlation, at);
-    const opened = await writer.incidents.openOrAppend(input, event);
+    const opened = await writer.incidents.openOrAppend(input, event, quietly);
     const _id = new ObjectId(opened.incident.id);
     const stored = await incidentsCollection().findOne({ _id });
     await incidentsCollection().deleteOne({ _id });
@@ -106,7 +109,7 @@ describe("an orphaned correlation claim is judged by the database's time", () =>
     const { opened, restore } = await claimWithoutIncident(writer, "behind", new Date(slowClock()));
 
     const [input, event] = trigger(accountId, serviceId, "behind", new Date());
-    const second = other.incidents.openOrAppend(input, event);
+    const second = other.incidents.openOrAppend(input, event, quietly);
     // Well before the claim is old in the database's time: the other instance waits...
     await sleep(ORPHAN_CLAIM_MS / 3);
     expect(await settled(second)).toBe(false);
@@ -128,7 +131,11 @@ describe("an orphaned correlation claim is judged by the database's time", () =>
     const { opened } = await claimWithoutIncident(writer, "ahead", new Date(fastClock()));
 
     const [input, event] = trigger(accountId, serviceId, "ahead", new Date());
-    const taken = await within(other.incidents.openOrAppend(input, event), 8_000, "the takeover");
+    const taken = await within(
+      other.incidents.openOrAppend(input, event, quietly),
+      8_000,
+      "the takeover",
+    );
     expect(taken.action).toBe("created");
     expect(taken.incident.id).not.toBe(opened.incident.id);
   });
@@ -140,7 +147,7 @@ describe("a duplicate trigger that meets an incident being resolved", () => {
     const accountId = new ObjectId().toHexString();
     const serviceId = new ObjectId().toHexString();
     const [input, event] = trigger(accountId, serviceId, "resolving", new Date());
-    const first = await repositories.incidents.openOrAppend(input, event);
+    const first = await repositories.incidents.openOrAppend(input, event, quietly);
     const firstId = new ObjectId(first.incident.id);
     // A resolve at this very moment: it has claimed the incident's next version (ADR 0001)
     // but has neither updated the incident nor released the correlation claim yet.
@@ -154,7 +161,7 @@ describe("a duplicate trigger that meets an incident being resolved", () => {
     });
 
     const [again, againEvent] = trigger(accountId, serviceId, "resolving", new Date());
-    const second = await repositories.incidents.openOrAppend(again, againEvent);
+    const second = await repositories.incidents.openOrAppend(again, againEvent, quietly);
 
     expect(second.action).toBe("created");
     expect(second.incident.id).not.toBe(first.incident.id);
@@ -163,7 +170,7 @@ describe("a duplicate trigger that meets an incident being resolved", () => {
     expect(resolved?.events.map((e) => e.type)).toEqual(["triggered", "resolved"]);
     // The next trigger is a duplicate of the new incident.
     const [third, thirdEvent] = trigger(accountId, serviceId, "resolving", new Date());
-    expect(await repositories.incidents.openOrAppend(third, thirdEvent)).toMatchObject({
+    expect(await repositories.incidents.openOrAppend(third, thirdEvent, quietly)).toMatchObject({
       action: "duplicate",
       incident: { id: second.incident.id },
     });

@@ -201,6 +201,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     const database = await services.create(
       {
         accountId: multi.account.id,
+        teamId: multi.team.id,
         name: "Database",
         state: "active",
         filter: { triggers: [{ urgency: "low", conditions: [{ key: "team", contains: ["db"] }] }] },
@@ -210,6 +211,7 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     await services.create(
       {
         accountId: multi.account.id,
+        teamId: multi.team.id,
         name: "Frontend",
         state: "active",
         filter: {

@@ -1,9 +1,17 @@
-import { createService, createToken, deleteService, revokeToken } from "@sqibs/api-client";
+import {
+  createService,
+  createTeam,
+  createToken,
+  createWebhook,
+  deleteService,
+  deleteWebhook,
+  revokeToken,
+} from "@sqibs/api-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
 import { newAccount, problemOf, type TestAccount } from "./support.js";
 
-describe("per-account caps (MAX_SERVICES_PER_ACCOUNT, MAX_TOKENS_PER_ACCOUNT)", () => {
+describe("per-account caps (MAX_SERVICES_PER_ACCOUNT, MAX_TOKENS_PER_ACCOUNT, MAX_TEAMS_PER_ACCOUNT, MAX_WEBHOOKS_PER_ACCOUNT)", () => {
   let service: TestService;
   let acme: TestAccount;
 
@@ -11,6 +19,8 @@ describe("per-account caps (MAX_SERVICES_PER_ACCOUNT, MAX_TOKENS_PER_ACCOUNT)", 
     service = await startTestService("mgmt-caps", {
       MAX_SERVICES_PER_ACCOUNT: 3,
       MAX_TOKENS_PER_ACCOUNT: 4,
+      MAX_TEAMS_PER_ACCOUNT: 2,
+      MAX_WEBHOOKS_PER_ACCOUNT: 2,
     });
     acme = await newAccount(service);
   });
@@ -47,6 +57,30 @@ describe("per-account caps (MAX_SERVICES_PER_ACCOUNT, MAX_TOKENS_PER_ACCOUNT)", 
     await revokeToken({ client: acme.admin, path: { tokenId: first.data?.token.id ?? "" } });
     const again = await createToken({ client: acme.admin, body: { name: "c", scope: "global" } });
     expect(again.response?.status).toBe(201);
+  });
+
+  it("409 once the account holds its teams (its default team counts)", async () => {
+    const first = await createTeam({ client: acme.admin, body: { name: "Platform" } });
+    expect(first.response?.status).toBe(201);
+    const refused = await createTeam({ client: acme.admin, body: { name: "SRE" } });
+    const problem = problemOf(refused, 409);
+    expect(problem).toMatchObject({ limit: "teams" });
+    expect(problem.detail).toContain("MAX_TEAMS_PER_ACCOUNT");
+  });
+
+  it("409 once the account holds its webhooks; a deletion makes room", async () => {
+    const body = {
+      scope: "global" as const,
+      url: "https://hooks.example.com/sqibs",
+      events: ["incident.triggered" as const],
+    };
+    const first = await createWebhook({ client: acme.admin, body });
+    await createWebhook({ client: acme.admin, body });
+    const refused = await createWebhook({ client: acme.admin, body });
+    expect(problemOf(refused, 409)).toMatchObject({ limit: "webhooks" });
+    const webhookId = first.data?.webhook.id ?? "";
+    await deleteWebhook({ client: acme.admin, path: { webhookId } });
+    expect((await createWebhook({ client: acme.admin, body })).response?.status).toBe(201);
   });
 
   it("counts per account: another account has its own", async () => {

@@ -1,0 +1,188 @@
+import type { ServerResponse } from "node:http";
+import { type Received, type Receiver, startReceiver, waitFor } from "@sqibs/testing";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { bootstrapAccount } from "../../src/usecases/bootstrap.js";
+import { verified } from "../webhooks/support.js";
+import { type ChildService, seedDatabase, spawnService } from "./support.js";
+
+// Outgoing webhooks with the real service as child processes (docs/webhooks.md, "Delivery"):
+// what is stored is delivered through a SIGKILL, and two instances on one database share the
+// work without sending anything twice.
+
+type Seed = Awaited<ReturnType<typeof seedDatabase>>;
+
+const children: ChildService[] = [];
+const receivers: Receiver[] = [];
+let seed: Seed | undefined;
+
+afterEach(async () => {
+  for (const child of children.splice(0)) await child.kill();
+  for (const receiver of receivers.splice(0)) await receiver.close();
+  await seed?.close();
+  seed = undefined;
+});
+
+function environment(dbName: string, extra: Record<string, string> = {}) {
+  return {
+    MONGODB_URI: inject("mongodbUri"),
+    MONGODB_DB: dbName,
+    LOG_LEVEL: "error",
+    RATE_LIMIT_PER_MINUTE: "0",
+    ACCOUNT_RATE_LIMIT_PER_MINUTE: "0",
+    WEBHOOK_ALLOW_HTTP: "true",
+    WEBHOOK_ALLOWED_CIDRS: "127.0.0.0/8",
+    WEBHOOK_POLL_INTERVAL_MS: "200",
+    ...extra,
+  };
+}
+
+async function spawn(env: Record<string, string>, port?: number): Promise<ChildService> {
+  const child = await spawnService(env, port);
+  children.push(child);
+  return child;
+}
+
+/** POST /v1/webhooks through the service; its secret. */
+async function createWebhook(url: string, adminSecret: string, target: string): Promise<string> {
+  const response = await fetch(`${url}/v1/webhooks`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminSecret}`, "content-type": "application/json" },
+    body: JSON.stringify({ scope: "global", url: target, events: ["incident.triggered"] }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { secret: string }).secret;
+}
+
+/** `count` calls that each open an incident, spread over the services at `urls`. */
+async function ingest(urls: string[], secret: string, count: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let index = next++; index < count; index = next++) {
+        const response = await fetch(`${urls[index % urls.length]}/v1/process`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${secret}`, "content-type": "text/plain" },
+          body: `webhook event #${index}`,
+        });
+        expect(response.status).toBe(201);
+      }
+    }),
+  );
+}
+
+/** The event ids of the messages answered 2xx, each verified, checked against its header. */
+function deliveredIds(messages: Received[], secret: string): string[] {
+  return messages.map((message) => {
+    const envelope = verified(message, secret);
+    expect(message.headers["webhook-id"]).toBe(envelope.id);
+    return envelope.id;
+  });
+}
+
+describe("outgoing webhooks through a crash and across instances", () => {
+  it("delivers all 100 events that were due when the service was SIGKILLed, after its restart", async () => {
+    seed = await seedDatabase(inject("mongodbUri"), "webhooks_sigkill");
+    const held: ServerResponse[] = [];
+    let holding = true;
+    const answered: Received[] = [];
+    const receiver = await startReceiver((request, response) => {
+      if (holding) {
+        held.push(response);
+        return;
+      }
+      answered.push(request);
+      response.writeHead(204).end();
+    });
+    receivers.push(receiver);
+    // A 2 s attempt timeout: a claim of the killed instance is taken over 22 s later.
+    const env = environment(seed.dbName, { WEBHOOK_TIMEOUT_MS: "2000" });
+    const first = await spawn(env);
+    const secret = await createWebhook(
+      first.url,
+      seed.account.adminToken.secret,
+      `${receiver.origin}/`,
+    );
+    await ingest([first.url], seed.account.globalToken.secret, 100);
+    // Four attempts in flight (held by the receiver), the other 96 due in the queue.
+    await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
+    const queued = await seed.repositories.database.db.collection("webhook_queue").countDocuments();
+    expect(queued).toBe(100);
+    await first.kill();
+    holding = false;
+    const second = await spawn(env, first.port);
+    await waitFor(
+      "all 100 events",
+      () => (new Set(deliveredIds(answered, secret)).size >= 100 ? true : undefined),
+      60_000,
+      200,
+    );
+    const ids = deliveredIds(answered, secret);
+    expect(new Set(ids).size).toBe(100);
+    // What the killed instance had in flight came again after the restart, with the same id.
+    const heldIds = new Set(deliveredIds(receiver.received.slice(0, held.length), secret));
+    for (const id of heldIds) expect(ids).toContain(id);
+    expect(second.child.exitCode).toBeNull();
+    await waitFor("the queue to empty", async () => {
+      const left = await seed?.repositories.database.db
+        .collection("webhook_queue")
+        .countDocuments();
+      return left === 0 ? true : undefined;
+    });
+    const interrupted = await seed.repositories.database.db
+      .collection("webhook_attempts")
+      .countDocuments({ reason: "interrupted" });
+    expect(interrupted).toBe(4);
+  }, 120_000);
+
+  it("delivers 500 events exactly once with two instances on one database", async () => {
+    seed = await seedDatabase(inject("mongodbUri"), "webhooks_two");
+    const answered: Received[] = [];
+    const receiver = await startReceiver((request, response) => {
+      answered.push(request);
+      response.writeHead(204).end();
+    });
+    receivers.push(receiver);
+    const env = environment(seed.dbName);
+    const [one, two] = [await spawn(env), await spawn(env)];
+    if (!one || !two) throw new Error("no instances");
+    // Two accounts, each sending through its own instance (incident numbers are handed out
+    // per account and instance: one account through both would mostly measure their
+    // collisions); both instances send every account's deliveries.
+    const other = await bootstrapAccount(
+      { repositories: seed.repositories, clock: () => new Date() },
+      { accountName: "Other", language: "en" },
+    );
+    const accounts = [
+      { url: one.url, account: seed.account },
+      { url: two.url, account: other },
+    ];
+    const secrets: string[] = [];
+    for (const { url, account } of accounts) {
+      secrets.push(await createWebhook(url, account.adminToken.secret, `${receiver.origin}/`));
+    }
+    await Promise.all(
+      accounts.map(({ url, account }) => ingest([url], account.globalToken.secret, 250)),
+    );
+    await waitFor("500 events", () => (answered.length >= 500 ? true : undefined), 90_000, 200);
+    // Anything sent twice would arrive within this.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const ids = answered.map((message) => {
+      const [envelope] = secrets.flatMap((secret) => {
+        try {
+          return [verified(message, secret)];
+        } catch {
+          return [];
+        }
+      });
+      expect(message.headers["webhook-id"]).toBe(envelope?.id);
+      return envelope?.id;
+    });
+    expect(ids.length).toBe(500);
+    expect(new Set(ids).size).toBe(500);
+    for (const child of [one, two]) expect(child.child.exitCode).toBeNull();
+    // Each delivery's round was claimed once: no instance ever took another's over.
+    const db = seed.repositories.database.db;
+    expect(await db.collection("webhook_claims").countDocuments()).toBe(500);
+    expect(await db.collection("webhook_queue").countDocuments()).toBe(0);
+  }, 150_000);
+});
