@@ -6,6 +6,7 @@ import { maintenanceCommand } from "./commands/maintenance.js";
 import { requestsCommand } from "./commands/requests.js";
 import { sendCommand } from "./commands/send.js";
 import { servicesCommand } from "./commands/services.js";
+import { teamsCommand } from "./commands/teams.js";
 import { templatesCommand } from "./commands/templates.js";
 import { tokensCommand } from "./commands/tokens.js";
 import { webhooksCommand } from "./commands/webhooks.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
         ),
     });
   initCommand(program);
+  teamsCommand(program);
   servicesCommand(program);
   templatesCommand(program);
   filterCommand(program);

@@ -17,8 +17,14 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** The real service (its built server.js) on an ephemeral port, on a database of its own. */
-export async function startService(suite: string): Promise<RunningService> {
+/**
+ * The real service (its built server.js) on an ephemeral port, on a database of its own,
+ * with `env` on top of the defaults.
+ */
+export async function startService(
+  suite: string,
+  env: Record<string, string> = {},
+): Promise<RunningService> {
   const mongodbUri = inject("mongodbUri");
   const dbName = uniqueDatabaseName(suite);
   const child = startChild(process.execPath, [SERVER], {
@@ -31,6 +37,7 @@ export async function startService(suite: string): Promise<RunningService> {
       LOG_LEVEL: "silent",
       // Generous: a busy machine's FerretDB can be slow, and a 503 would fail a test for nothing.
       DB_TIMEOUT_MS: "10000",
+      ...env,
     },
   });
   const [, url = ""] = await waitForOutput(child, /listening on (http:\/\/\S+)/);

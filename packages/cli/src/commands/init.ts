@@ -80,6 +80,7 @@ export function initCommand(program: Command): void {
             name: created.account.name,
             language: created.account.language,
           },
+          team: { id: created.team.id, name: created.team.name },
           service: { id: created.service.id, name: created.service.name },
           globalToken: {
             id: created.globalToken.token.id,
@@ -96,6 +97,7 @@ export function initCommand(program: Command): void {
               "Account",
               `${result.account.name} (${result.account.id}), language ${result.account.language}`,
             ],
+            ["Team", `${result.team.name} (${result.team.id})`],
             ["Service", `${result.service.name} (${result.service.id})`],
             ["Global token", `${result.globalToken.secret}   ingest: /v1/process, /v1/request`],
             ["Admin token", `${result.adminToken.secret}   management API and this CLI`],

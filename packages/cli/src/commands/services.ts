@@ -16,6 +16,7 @@ import { guideWithUrl } from "./templates.js";
 
 interface CreateOptions {
   name?: string;
+  team?: string;
   titleKey?: string;
   descriptionKey?: string;
   state?: ServiceState;
@@ -33,6 +34,7 @@ export function servicesCommand(program: Command): void {
       "create a service (with --template: from an integration template, and print its guide)",
     )
     .option("--name <name>", "the service's name (instead of the argument)")
+    .option("--team <teamId>", "its team (the default team when absent)")
     .addOption(
       new Option("--template <name>", "an integration template (sqibs templates list)").choices(
         IntegrationTemplateNameSchema.enum,
@@ -54,6 +56,7 @@ export function servicesCommand(program: Command): void {
           client: context.client,
           body: {
             name,
+            ...(options.team ? { teamId: options.team } : {}),
             ...(options.titleKey ? { titleKey: options.titleKey } : {}),
             ...(options.descriptionKey ? { descriptionKey: options.descriptionKey } : {}),
             ...(options.state ? { state: options.state } : {}),
@@ -90,6 +93,7 @@ export function servicesCommand(program: Command): void {
             ["id", "ID"],
             ["name", "NAME"],
             ["state", "STATE"],
+            ["teamId", "TEAM"],
             ["maintenance", "MAINTENANCE"],
             ["template", "TEMPLATE"],
             ["titleKey", "TITLE KEY"],
@@ -109,6 +113,23 @@ export function servicesCommand(program: Command): void {
         context,
         await unwrap(context, getService({ client: context.client, path: { serviceId } })),
       );
+    });
+
+  services
+    .command("move <serviceId>")
+    .description("move a service to another team (PATCH teamId)")
+    .requiredOption("--team <teamId>", "the team to move it to")
+    .action(async (serviceId: string, options: { team: string }, command: Command) => {
+      const context = contextOf(command);
+      const service = await unwrap(
+        context,
+        updateService({
+          client: context.client,
+          path: { serviceId },
+          body: { teamId: options.team },
+        }),
+      );
+      showService(context, service);
     });
 
   for (const [verb, state, what] of [
@@ -141,6 +162,7 @@ export function showService(context: Context, service: Service): void {
     context.out.fields([
       ["ID", service.id],
       ["Name", service.name],
+      ["Team", service.teamId],
       ["State", service.state],
       ["Template", service.template],
       ["Title key", service.titleKey],

@@ -7,9 +7,10 @@ import {
   type TokenCreate,
   type TokenScope,
 } from "@sqibs/api-client";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { type Context, contextOf, unwrap } from "../context.js";
 import { CliError } from "../errors.js";
+import { seconds } from "./arguments.js";
 
 export function tokensCommand(program: Command): void {
   const tokens = program
@@ -20,27 +21,38 @@ export function tokensCommand(program: Command): void {
     .command("create <name>")
     .description("create a token; its secret is shown this once")
     .addOption(
-      new Option("--scope <scope>", "global: every service; service: one; admin: management")
-        .choices(["global", "service", "admin"])
+      new Option(
+        "--scope <scope>",
+        "global: every service; team: a team's services; service: one; admin: management",
+      )
+        .choices(["global", "team", "service", "admin"])
         .makeOptionMandatory(),
     )
+    .option("--team <teamId>", "the team of a team token")
     .option("--service <serviceId>", "the service of a service token")
     .option("--debug", "keep this token's calls in the API call log")
     .action(
       async (
         name: string,
-        options: { scope: TokenScope; service?: string; debug?: boolean },
+        options: { scope: TokenScope; team?: string; service?: string; debug?: boolean },
         command: Command,
       ) => {
         const context = contextOf(command);
         const debug = options.debug ? { debug: true } : {};
-        if ((options.scope === "service") !== (options.service !== undefined)) {
-          throw new CliError("--service <serviceId> goes with --scope service, and only with it");
+        for (const [flag, scope, given] of [
+          ["--team <teamId>", "team", options.team],
+          ["--service <serviceId>", "service", options.service],
+        ] as const) {
+          if ((options.scope === scope) !== (given !== undefined)) {
+            throw new CliError(`${flag} goes with --scope ${scope}, and only with it`);
+          }
         }
         const body: TokenCreate =
           options.scope === "service"
             ? { name, scope: "service", serviceId: options.service as string, ...debug }
-            : { name, scope: options.scope, ...debug };
+            : options.scope === "team"
+              ? { name, scope: "team", teamId: options.team as string, ...debug }
+              : { name, scope: options.scope, ...debug };
         const issued = await unwrap(context, createToken({ client: context.client, body }));
         showIssued(context, issued, "created");
       },
@@ -57,6 +69,7 @@ export function tokensCommand(program: Command): void {
           ["id", "ID"],
           ["name", "NAME"],
           ["scope", "SCOPE"],
+          ["teamId", "TEAM"],
           ["serviceId", "SERVICE"],
           ["prefix", "PREFIX"],
           ["debug", "DEBUG"],
@@ -103,6 +116,7 @@ function showIssued(context: Context, issued: IssuedToken, what: string): void {
     context.out.line(`Token ${token.name} (${token.id}) ${what}.`);
     context.out.fields([
       ["Scope", token.scope],
+      ["Team", token.teamId],
       ["Service", token.serviceId],
       ["Debug", token.debug],
       ["Secret", issued.secret],
@@ -110,12 +124,4 @@ function showIssued(context: Context, issued: IssuedToken, what: string): void {
     context.out.line();
     context.out.line("The secret is shown this once; only its hash is stored. Keep it now.");
   });
-}
-
-function seconds(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new InvalidArgumentError("a whole number of seconds");
-  }
-  return value;
 }

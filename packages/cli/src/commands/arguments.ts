@@ -1,0 +1,10 @@
+import { InvalidArgumentError } from "commander";
+
+/** A `--grace`-style option: a whole number of seconds, 0 or more. */
+export function seconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new InvalidArgumentError("a whole number of seconds");
+  }
+  return value;
+}
