@@ -1778,9 +1778,16 @@ export const TeamListSchema = {
 } as const;
 
 export const TeamNameSchema = {
-    $ref: '#/components/schemas/NotBlank',
-    maxLength: 200,
-    description: 'The team\'s name (stored trimmed); unique in the account, compared without case.'
+    description: 'The team\'s name (stored trimmed); unique in the account, compared without case.',
+    allOf: [
+        {
+            $ref: '#/components/schemas/NotBlank'
+        },
+        {
+            type: 'string',
+            maxLength: 200
+        }
+    ]
 } as const;
 
 export const TeamCreateSchema = {
@@ -1986,11 +1993,11 @@ export const WebhookSchema = {
         lastSuccessAt: {
             type: 'string',
             format: 'date-time',
-            description: 'The last attempt a receiver answered with a 2xx.'
+            description: 'The last attempt a receiver answered with a 2xx (in `GET /v1/webhooks/{webhookId}`, not\nin lists).\n'
         },
         lastAttempt: {
             $ref: '#/components/schemas/WebhookAttempt',
-            description: 'The webhook\'s latest attempt, whatever its outcome (absent before the first).'
+            description: 'The webhook\'s latest attempt, whatever its outcome (in `GET /v1/webhooks/{webhookId}`,\nnot in lists; absent before the first).\n'
         },
         createdAt: {
             type: 'string',

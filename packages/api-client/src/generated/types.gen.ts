@@ -859,7 +859,7 @@ export type TeamList = {
 /**
  * The team's name (stored trimmed); unique in the account, compared without case.
  */
-export type TeamName = NotBlank;
+export type TeamName = NotBlank & string;
 
 export type TeamCreate = {
     name: TeamName;
@@ -969,11 +969,15 @@ export type Webhook = {
      */
     secretPrefix: string;
     /**
-     * The last attempt a receiver answered with a 2xx.
+     * The last attempt a receiver answered with a 2xx (in `GET /v1/webhooks/{webhookId}`, not
+     * in lists).
+     *
      */
     lastSuccessAt?: string;
     /**
-     * The webhook's latest attempt, whatever its outcome (absent before the first).
+     * The webhook's latest attempt, whatever its outcome (in `GET /v1/webhooks/{webhookId}`,
+     * not in lists; absent before the first).
+     *
      */
     lastAttempt?: WebhookAttempt;
     createdAt: string;

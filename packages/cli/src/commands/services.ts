@@ -93,12 +93,12 @@ export function servicesCommand(program: Command): void {
             ["id", "ID"],
             ["name", "NAME"],
             ["state", "STATE"],
-            ["teamId", "TEAM"],
             ["maintenance", "MAINTENANCE"],
             ["template", "TEMPLATE"],
             ["titleKey", "TITLE KEY"],
             ["descriptionKey", "DESCRIPTION KEY"],
             ["triggers", "FILTER"],
+            ["teamId", "TEAM"],
           ],
         );
       });

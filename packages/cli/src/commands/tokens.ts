@@ -69,13 +69,13 @@ export function tokensCommand(program: Command): void {
           ["id", "ID"],
           ["name", "NAME"],
           ["scope", "SCOPE"],
-          ["teamId", "TEAM"],
           ["serviceId", "SERVICE"],
           ["prefix", "PREFIX"],
           ["debug", "DEBUG"],
           ["createdAt", "CREATED"],
           ["lastUsedAt", "LAST USED"],
           ["revokedAt", "REVOKED"],
+          ["teamId", "TEAM"],
         ]);
       });
     });

@@ -198,7 +198,6 @@ function manageCommands(webhooks: Command): void {
             ...webhook,
             scoped: scopeText(webhook),
             events: webhook.events.join(","),
-            last: webhook.lastAttempt ? attemptText(webhook.lastAttempt) : "",
           })),
           [
             ["id", "ID"],
@@ -207,7 +206,7 @@ function manageCommands(webhooks: Command): void {
             ["events", "EVENTS"],
             ["format", "FORMAT"],
             ["enabled", "ENABLED"],
-            ["last", "LAST ATTEMPT"],
+            ["disabledReason", "DISABLED BECAUSE"],
           ],
         );
       });

@@ -83,10 +83,12 @@ export async function createWebhook(
   return { webhook, secret };
 }
 
-/** Oldest first, each with its last attempt. */
-export async function listWebhooks(deps: AppDeps, caller: Caller): Promise<WebhookStatus[]> {
-  const webhooks = await deps.repositories.webhooks.listByAccount(caller.account.id);
-  return Promise.all(webhooks.map((webhook) => withStatus(deps, webhook)));
+/**
+ * Oldest first (whether each is enabled, and why not; the last attempt is in each webhook's
+ * own view: reading it is a query of the attempts per webhook).
+ */
+export function listWebhooks(deps: AppDeps, caller: Caller): Promise<WebhookStatus[]> {
+  return deps.repositories.webhooks.listByAccount(caller.account.id);
 }
 
 export async function getWebhook(
@@ -97,7 +99,7 @@ export async function getWebhook(
   return withStatus(deps, await webhookOf(deps, caller, webhookId));
 }
 
-/** PATCH: the URL is checked as at creation; `workflowId: null` removes it. */
+/** PATCH: the URL is checked as at creation; `workflowId: null` removes it. The webhook as stored. */
 export async function updateWebhook(
   deps: AppDeps,
   caller: Caller,
@@ -123,7 +125,7 @@ export async function updateWebhook(
   if (!updated) throw notFound("webhook", webhookId);
   // Enabled again: its pending deliveries go out now.
   if (set.enabled) deps.webhooks.queued.notify();
-  return withStatus(deps, updated);
+  return updated;
 }
 
 /** Deletes the webhook with its pending deliveries and its delivery log. */
@@ -167,7 +169,7 @@ export async function rotateWebhookSecret(
     now,
   );
   if (!rotated) throw notFound("webhook", webhookId);
-  return { webhook: await withStatus(deps, rotated), secret };
+  return { webhook: rotated, secret };
 }
 
 /**
@@ -261,6 +263,7 @@ async function webhookOf(deps: AppDeps, caller: Caller, webhookId: string): Prom
   return webhook;
 }
 
+/** The webhook with its latest attempt and latest success (two indexed reads). */
 async function withStatus(deps: AppDeps, webhook: Webhook): Promise<WebhookStatus> {
   const { last, lastSuccess } = await deps.repositories.webhookDeliveries.lastAttempts(
     webhook.accountId,
