@@ -8,17 +8,12 @@ import { createRequire } from "node:module";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bootstrapAccount, createRepositories, ensureIndexes, openDatabase } from "@sqibs/intake";
 import { freePort, startFerretDB } from "@sqibs/testing";
 import { MongoClient } from "mongodb";
 import { type CensusProxy, censusDelta, commandRows, startCensusProxy } from "./census.js";
+import { configureService } from "./configure.js";
 import { drive, idSource, type LoadOptions, stopActiveLoads } from "./load.js";
-import {
-  ALERTMANAGER_FILTER,
-  byteLength,
-  type PayloadTemplate,
-  payloadTemplates,
-} from "./payloads.js";
+import { byteLength, type PayloadTemplate, payloadTemplates } from "./payloads.js";
 import {
   Cleanup,
   cpuSecondsOf,
@@ -40,6 +35,7 @@ import {
   type Target,
   targetsTable,
 } from "./report.js";
+import { benchWebhooks, type WebhookBenchResult, webhookReport } from "./webhooks.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, "..", "results");
@@ -59,6 +55,10 @@ interface Settings {
   commands: boolean;
   /** Extra `node` flags for the service (e.g. `--trace-gc`, which NODE_OPTIONS refuses). */
   serviceNodeArgs: string[];
+  /** The outgoing webhooks' part (webhooks.ts): off with BENCH_WEBHOOKS=0. */
+  webhooks: boolean;
+  webhookConnections: number[];
+  deliveries: number;
 }
 
 function settingsFrom(env: NodeJS.ProcessEnv): Settings {
@@ -67,12 +67,14 @@ function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0`);
     return value;
   };
-  const connections = (env.BENCH_CONNECTIONS || "1,16,64,256")
-    .split(",")
-    .map((text) => Number(text.trim()));
-  if (connections.some((value) => !Number.isInteger(value) || value < 1)) {
-    throw new Error("BENCH_CONNECTIONS must be a comma-separated list of positive integers");
-  }
+  const levels = (name: string, fallback: string) => {
+    const values = (env[name] || fallback).split(",").map((text) => Number(text.trim()));
+    if (values.some((value) => !Number.isInteger(value) || value < 1)) {
+      throw new Error(`${name} must be a comma-separated list of positive integers`);
+    }
+    return values;
+  };
+  const connections = levels("BENCH_CONNECTIONS", "1,16,64,256");
   const targets = (env.BENCH_TARGETS || "floor,service").split(",").map((text) => text.trim());
   if (!targets.every((target): target is Target => target === "floor" || target === "service")) {
     throw new Error("BENCH_TARGETS must list floor and/or service");
@@ -85,6 +87,9 @@ function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     profile: env.BENCH_PROFILE === "1" || env.BENCH_PROFILE === "true",
     commands: env.BENCH_COMMANDS === "1" || env.BENCH_COMMANDS === "true",
     serviceNodeArgs: (env.BENCH_SERVICE_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
+    webhooks: env.BENCH_WEBHOOKS !== "0" && env.BENCH_WEBHOOKS !== "false",
+    webhookConnections: levels("BENCH_WEBHOOK_CONNECTIONS", "16,64"),
+    deliveries: number("BENCH_DELIVERIES", 2000),
   };
 }
 
@@ -139,8 +144,12 @@ async function run(settings: Settings, cleanup: Cleanup) {
     cleanup.add("drop the bench databases", async () => {
       const client = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 2_000 });
       try {
-        await client.db(serviceDb).dropDatabase();
-        await client.db(floorDb).dropDatabase();
+        const { databases } = await client.db().admin().listDatabases({ nameOnly: true });
+        for (const { name } of databases) {
+          if (name.startsWith("bench_") && name.endsWith(`_${runTag}`)) {
+            await client.db(name).dropDatabase();
+          }
+        }
       } finally {
         await client.close();
       }
@@ -148,7 +157,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
   }
 
   // 2. The service's configuration, written directly in its database.
-  const token = await configureService(uri, serviceDb);
+  const token = (await configureService(uri, serviceDb)).globalSecret;
 
   // 3. The two targets, each a child process of its own (with BENCH_COMMANDS, each behind a
   // proxy of its own that counts its database commands).
@@ -273,9 +282,37 @@ async function run(settings: Settings, cleanup: Cleanup) {
     service: runners.service.peakHwm(),
   };
 
-  // 5. The table, the ratios, the targets; the same as JSON.
   await runners.service.child.stop();
   await runners.floor.child.stop();
+
+  // 5. Outgoing webhooks: ingest with one against none, and the dispatcher (webhooks.ts).
+  let webhooks: WebhookBenchResult | undefined;
+  if (settings.webhooks && process.exitCode !== 1) {
+    try {
+      webhooks = await benchWebhooks({
+        uri: mongoUri,
+        runTag,
+        serviceScript,
+        logFile: (name) => join(resultsDir, `${stamp}-${name.replace(/\W+/g, "-")}.log`),
+        connections: settings.webhookConnections,
+        seconds: settings.seconds,
+        warmupSeconds: settings.warmupSeconds,
+        deliveries: settings.deliveries,
+        templates,
+        nextId,
+        otherPids: databasePid ? [databasePid] : [],
+        cleanup,
+        log,
+      });
+    } catch (error) {
+      process.exitCode = 1;
+      const message = error instanceof Error ? error.message : String(error);
+      notes.push(`the webhooks' part stopped early: ${message.split("\n")[0]}`);
+      log(`the webhooks' part stopped early: ${message}`);
+    }
+  }
+
+  // 6. The table, the ratios, the targets; the same as JSON.
   const ratioRows = ratios(results);
   const checks = checkTargets(results);
   const profile = settings.profile
@@ -298,6 +335,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
     ...notes.map((note) => `note: ${note}`),
     "",
     targetsTable(checks),
+    ...(webhooks ? ["", ...webhookReport(webhooks)] : []),
   ];
   if (settings.commands) {
     for (const target of settings.targets) {
@@ -341,6 +379,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
         peakHwmMiB: peakHwm,
         notes,
         targets: checks,
+        ...(webhooks ? { webhooks } : {}),
         ...(profile ? { profile } : {}),
       },
       null,
@@ -348,30 +387,6 @@ async function run(settings: Settings, cleanup: Cleanup) {
     )}\n`,
   );
   log(`wrote ${file}`);
-}
-
-async function configureService(uri: string, dbName: string): Promise<string> {
-  const database = openDatabase({ uri, dbName, timeoutMs: 5_000 });
-  try {
-    const repositories = createRepositories(database);
-    await ensureIndexes(repositories);
-    const clock = () => new Date();
-    const { account, service, globalToken } = await bootstrapAccount(
-      { repositories, clock },
-      { accountName: "bench", language: "en", serviceName: "Alertmanager" },
-    );
-    const updated = await repositories.services.update(
-      account.id,
-      service.id,
-      { filter: ALERTMANAGER_FILTER },
-      [],
-      clock(),
-    );
-    if (!updated) throw new Error("could not set the service's filter");
-    return globalToken.secret;
-  } finally {
-    await database.close();
-  }
 }
 
 interface Measurement {

@@ -1,0 +1,235 @@
+/**
+ * The outgoing webhooks' part of `pnpm bench` (issue 13): what one subscribed webhook costs
+ * ingest (the outbox writes before the answer, the dispatcher sends meanwhile), and how many
+ * deliveries per second the dispatcher gets through, with one and two instances.
+ */
+import { freePort, type Receiver, startReceiver, waitFor } from "@sqibs/testing";
+import { type Configured, configureService } from "./configure.js";
+import { drive, type LoadOptions } from "./load.js";
+import type { PayloadTemplate } from "./payloads.js";
+import { type Cleanup, quiesce, type Server, startServer } from "./processes.js";
+import { textTable } from "./report.js";
+
+export interface WebhookBenchOptions {
+  uri: string;
+  runTag: string;
+  serviceScript: string;
+  logFile: (name: string) => string;
+  connections: number[];
+  seconds: number;
+  warmupSeconds: number;
+  /** How many queued deliveries the dispatcher measurement sends. */
+  deliveries: number;
+  templates: PayloadTemplate[];
+  nextId: () => string;
+  /** Pids besides the services' whose CPU must settle between measurements (the database). */
+  otherPids: number[];
+  cleanup: Cleanup;
+  log: (message: string) => void;
+}
+
+export interface IngestComparison {
+  connections: number;
+  withoutRps: number;
+  withRps: number;
+  /** with ÷ without (the target: at least 0.8 at 64 connections). */
+  ratio: number;
+  withoutErrors: number;
+  withErrors: number;
+  /** Deliveries the receiver got during the measured window with the webhook. */
+  deliveredDuringWindow: number;
+}
+
+export interface DispatchRun {
+  instances: number;
+  webhooks: number;
+  deliveries: number;
+  seconds: number;
+  perSecond: number;
+}
+
+export interface WebhookBenchResult {
+  ingest: IngestComparison[];
+  dispatch: DispatchRun[];
+}
+
+const RATIO_GOAL = 0.8;
+const GOAL_CONNECTIONS = 64;
+
+/** A service as the bench runs it, sending webhooks to this process's receiver. */
+function webhookEnv(uri: string, dbName: string, port: number, extra: NodeJS.ProcessEnv = {}) {
+  return {
+    ...process.env,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    MONGODB_URI: uri,
+    MONGODB_DB: dbName,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || "warn",
+    RATE_LIMIT_PER_MINUTE: "0",
+    ACCOUNT_RATE_LIMIT_PER_MINUTE: "0",
+    SHUTDOWN_TIMEOUT_MS: "3000",
+    WEBHOOK_ALLOW_HTTP: "true",
+    WEBHOOK_ALLOWED_CIDRS: "127.0.0.0/8",
+    ...extra,
+  };
+}
+
+export async function benchWebhooks(options: WebhookBenchOptions): Promise<WebhookBenchResult> {
+  let received = 0;
+  const receiver: Receiver = await startReceiver((_request, response) => {
+    received += 1;
+    response.writeHead(204).end();
+  });
+  options.cleanup.add("close the webhook receiver", () => receiver.close());
+  const target = `${receiver.origin}/bench`;
+
+  const start = async (name: string, dbName: string, extra: NodeJS.ProcessEnv = {}) => {
+    const port = await freePort();
+    const server = await startServer({
+      name,
+      script: options.serviceScript,
+      env: webhookEnv(options.uri, dbName, port, extra),
+      port,
+      readyPath: "/readyz",
+      timeoutMs: 30_000,
+      logFile: options.logFile(name),
+    });
+    options.cleanup.add(`stop ${name}`, () => server.stop());
+    return server;
+  };
+
+  // 1. Ingest without a webhook and with one subscribed to incident.triggered, back to back.
+  const plainDb = `bench_plain_${options.runTag}`;
+  const hookedDb = `bench_hooked_${options.runTag}`;
+  const plain = await configureService(options.uri, plainDb);
+  const hooked = await configureService(options.uri, hookedDb, { webhooks: [target] });
+  const services = {
+    without: await start("service without webhooks", plainDb),
+    with: await start("service with a webhook", hookedDb),
+  };
+  const pids = () => [services.without.pid, services.with.pid, ...options.otherPids];
+  const ingest: IngestComparison[] = [];
+  for (const connections of options.connections) {
+    const run = async (server: Server, configured: Configured) => {
+      const load: Omit<LoadOptions, "seconds"> = {
+        url: server.url,
+        path: "/v1/process",
+        connections,
+        templates: options.templates,
+        token: configured.globalSecret,
+        nextId: options.nextId,
+      };
+      await quiesce(pids(), { maxMs: 30_000 });
+      if (options.warmupSeconds > 0) await drive({ ...load, seconds: options.warmupSeconds });
+      const before = received;
+      const outcome = await drive({ ...load, seconds: options.seconds });
+      return {
+        rps: outcome.seconds > 0 ? outcome.responses / outcome.seconds : 0,
+        errors: outcome.non2xx + outcome.timeouts + outcome.otherErrors,
+        delivered: received - before,
+      };
+    };
+    const without = await run(services.without, plain);
+    const withHook = await run(services.with, hooked);
+    const comparison: IngestComparison = {
+      connections,
+      withoutRps: without.rps,
+      withRps: withHook.rps,
+      ratio: without.rps > 0 ? withHook.rps / without.rps : 0,
+      withoutErrors: without.errors,
+      withErrors: withHook.errors,
+      deliveredDuringWindow: withHook.delivered,
+    };
+    ingest.push(comparison);
+    options.log(
+      `${String(connections).padStart(3)} connections: ${without.rps.toFixed(0)} req/s without a webhook, ${withHook.rps.toFixed(0)} with one (${comparison.ratio.toFixed(2)}); ${withHook.delivered} delivered meanwhile`,
+    );
+  }
+  await services.without.stop();
+  await services.with.stop();
+
+  // 2. The dispatcher alone: N deliveries queued while no service runs, then one (or two)
+  // instances started on them; timed until the receiver has them all.
+  const dispatch: DispatchRun[] = [];
+  for (const [instances, webhooks] of [
+    [1, 1],
+    [2, 1],
+    [1, 8],
+  ] as const) {
+    const dbName = `bench_dispatch_${instances}x${webhooks}_${options.runTag}`;
+    const configured = await configureService(options.uri, dbName, {
+      webhooks: Array.from({ length: webhooks }, (_, index) => `${target}/${index}`),
+      queued: options.deliveries,
+    });
+    options.log(
+      `dispatcher: ${options.deliveries} deliveries queued for ${webhooks} webhook(s); starting ${instances} instance(s)`,
+    );
+    const before = received;
+    const started = performance.now();
+    const servers: Server[] = [];
+    for (let index = 0; index < instances; index += 1) {
+      servers.push(await start(`dispatcher ${index + 1} of ${instances}`, dbName));
+    }
+    await waitFor(
+      `${options.deliveries} deliveries`,
+      () => (received - before >= options.deliveries ? true : undefined),
+      600_000,
+      100,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const run: DispatchRun = {
+      instances,
+      webhooks,
+      deliveries: configured.queued,
+      seconds,
+      perSecond: configured.queued / seconds,
+    };
+    dispatch.push(run);
+    options.log(
+      `dispatcher: ${run.deliveries} deliveries in ${seconds.toFixed(1)} s with ${instances} instance(s) and ${webhooks} webhook(s): ${run.perSecond.toFixed(0)}/s`,
+    );
+    for (const server of servers) await server.stop();
+  }
+  return { ingest, dispatch };
+}
+
+/** The two tables and the goal's line. */
+export function webhookReport(result: WebhookBenchResult): string[] {
+  const ingest = textTable(
+    ["conns", "without req/s", "with req/s", "with/without", "errors", "delivered meanwhile"],
+    result.ingest.map((row) => [
+      String(row.connections),
+      row.withoutRps.toFixed(0),
+      row.withRps.toFixed(0),
+      row.ratio.toFixed(2),
+      `${row.withoutErrors} / ${row.withErrors}`,
+      String(row.deliveredDuringWindow),
+    ]),
+    1,
+  );
+  const dispatch = textTable(
+    ["instances", "webhooks", "deliveries", "seconds", "deliveries/s"],
+    result.dispatch.map((run) => [
+      String(run.instances),
+      String(run.webhooks),
+      String(run.deliveries),
+      run.seconds.toFixed(1),
+      run.perSecond.toFixed(0),
+    ]),
+    2,
+  );
+  const goal = result.ingest.find((row) => row.connections === GOAL_CONNECTIONS);
+  return [
+    "outgoing webhooks: POST /v1/process without a webhook and with one subscribed to incident.triggered (a local receiver answering 204; the dispatcher sends while the load runs)",
+    "",
+    ingest,
+    "",
+    goal
+      ? `with/without at ${GOAL_CONNECTIONS} connections: ${goal.ratio.toFixed(2)} (goal: at least ${RATIO_GOAL}) ${goal.ratio >= RATIO_GOAL ? "met" : "NOT met"}`
+      : `with/without: not measured at ${GOAL_CONNECTIONS} connections`,
+    "",
+    "the dispatcher: deliveries queued while no instance ran, then sent to a local receiver (4 in flight per webhook and instance)",
+    "",
+    dispatch,
+  ];
+}
