@@ -267,12 +267,15 @@ function TokenActions({
   );
 }
 
+type FormScope = Exclude<Token["scope"], "team">;
+
 function CreateToken({ onIssued }: { onIssued: (issued: IssuedToken) => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const services = useQuery(listServicesOptions());
   const [name, setName] = useState("");
-  const [scope, setScope] = useState<Token["scope"]>("global");
+  // Team tokens need a team: they are made with the API and the CLI for now.
+  const [scope, setScope] = useState<FormScope>("global");
   const [serviceId, setServiceId] = useState("");
   const [debug, setDebug] = useState(false);
   const create = useMutation({
@@ -305,7 +308,7 @@ function CreateToken({ onIssued }: { onIssued: (issued: IssuedToken) => void }) 
       <SelectField
         label={t("tokens.scope.label")}
         value={scope}
-        onChange={(event) => setScope(event.target.value as Token["scope"])}
+        onChange={(event) => setScope(event.target.value as FormScope)}
       >
         {(["global", "service", "admin"] as const).map((value) => (
           <option key={value} value={value}>
