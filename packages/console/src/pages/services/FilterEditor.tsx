@@ -180,7 +180,7 @@ function TriggerEditor({
           />
           <Button
             className="btn-small"
-            variant="ghost"
+            variant="danger"
             onClick={() =>
               onChange({
                 ...trigger,
