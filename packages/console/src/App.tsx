@@ -16,7 +16,10 @@ import { RequestsPage } from "./pages/requests/RequestsPage";
 import { ServicePage } from "./pages/services/ServicePage";
 import { ServicesPage } from "./pages/services/ServicesPage";
 import { SignInPage } from "./pages/sign-in/SignInPage";
+import { TeamsPage } from "./pages/teams/TeamsPage";
 import { TokensPage } from "./pages/tokens/TokensPage";
+import { WebhookPage } from "./pages/webhooks/WebhookPage";
+import { WebhooksPage } from "./pages/webhooks/WebhooksPage";
 
 const SessionContext = createContext<Session | undefined>(undefined);
 
@@ -35,7 +38,10 @@ const ROUTES: Array<[string, (params: Record<string, string>) => React.ReactNode
   ["/requests/:id", ({ id = "" }) => <RequestPage id={id} />],
   ["/services", () => <ServicesPage />],
   ["/services/:id", ({ id = "" }) => <ServicePage id={id} />],
+  ["/teams", () => <TeamsPage />],
   ["/tokens", () => <TokensPage />],
+  ["/webhooks", () => <WebhooksPage />],
+  ["/webhooks/:id", ({ id = "" }) => <WebhookPage id={id} />],
   ["/api-logs", () => <ApiLogsPage />],
   ["/maintenance", () => <MaintenancePage />],
   ["/account", () => <AccountPage />],

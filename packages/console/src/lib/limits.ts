@@ -1,10 +1,13 @@
 import {
   ConditionSchema,
+  GlobalWebhookCreateSchema,
   MaintenanceTagsSchema,
   PayloadKeySchema,
   ServiceCreateSchema,
   ServiceFilterInputSchema,
+  TeamNameSchema,
   TriggerFilterSchema,
+  WebhookUrlSchema,
 } from "@sqibs/api-client/schemas";
 
 /** The form limits, read from the OpenAPI document's schemas (never copied by hand). */
@@ -21,4 +24,7 @@ export const LIMITS = {
   tagGroups: MaintenanceTagsSchema.maxItems,
   tagsPerGroup: MaintenanceTagsSchema.items.maxItems,
   tagLength: MaintenanceTagsSchema.items.items.maxLength,
+  teamName: TeamNameSchema.allOf[1].maxLength,
+  webhookUrl: WebhookUrlSchema.maxLength,
+  workflowId: GlobalWebhookCreateSchema.properties.workflowId.maxLength,
 } as const;

@@ -3,6 +3,7 @@ import {
   getServiceOptions,
   getServiceQueryKey,
   listServicesQueryKey,
+  listTeamsOptions,
   setServiceFilterMutation,
   updateServiceMutation,
 } from "@sqibs/api-client/react-query";
@@ -49,7 +50,8 @@ function ServiceEditor({ service, title }: { service: Service; title: string }) 
       refresh(updated);
     },
   });
-  const state = useMutation({ ...updateServiceMutation(), onSuccess: refresh });
+  const update = useMutation({ ...updateServiceMutation(), onSuccess: refresh });
+  const teams = useQuery(listTeamsOptions());
   return (
     <>
       <p className="breadcrumb">
@@ -61,17 +63,29 @@ function ServiceEditor({ service, title }: { service: Service; title: string }) 
           label={t("service.state")}
           value={service.state}
           onChange={(event) =>
-            state.mutate({ path, body: { state: event.target.value as Service["state"] } })
+            update.mutate({ path, body: { state: event.target.value as Service["state"] } })
           }
         >
           <option value="active">{t("service.states.active")}</option>
           <option value="disabled">{t("service.states.disabled")}</option>
         </SelectField>
+        <SelectField
+          label={t("scope.team")}
+          hint={t("service.teamHint")}
+          value={service.teamId}
+          onChange={(event) => update.mutate({ path, body: { teamId: event.target.value } })}
+        >
+          {teams.data?.items.map((team) => (
+            <option key={team.id} value={team.id}>
+              {team.name}
+            </option>
+          ))}
+        </SelectField>
         {service.template ? (
           <Notice>{t("service.fromTemplate", { template: service.template })}</Notice>
         ) : null}
       </div>
-      <ErrorMessage error={state.error} />
+      <ErrorMessage error={update.error} />
       <div className="split">
         <section className="card" aria-labelledby="filter-title">
           <h2 id="filter-title">{t("filter.title")}</h2>

@@ -10,11 +10,13 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../../App";
 import { PageTitle } from "../../components/PageTitle";
+import { useScopeTarget } from "../../components/ScopeTarget";
 import { Button } from "../../components/ui/Button";
 import { Badge, ErrorMessage, Loading, Section } from "../../components/ui/Feedback";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { formatDate } from "../../lib/i18n";
 import { LIMITS } from "../../lib/limits";
+import { useNames } from "../../lib/names";
 import { Link, navigate } from "../../lib/router";
 
 export function ServiceBadges({ service }: { service: Service }) {
@@ -36,6 +38,7 @@ export function ServiceBadges({ service }: { service: Service }) {
 export function ServicesPage() {
   const { t } = useTranslation();
   const services = useQuery(listServicesOptions());
+  const { teamName } = useNames();
   return (
     <>
       <PageTitle text={t("services.title")} />
@@ -48,6 +51,7 @@ export function ServicesPage() {
               <tr>
                 <th scope="col">{t("services.name")}</th>
                 <th scope="col">{t("services.status")}</th>
+                <th scope="col">{t("scope.team")}</th>
                 <th scope="col">{t("services.template")}</th>
                 <th scope="col">{t("services.triggers")}</th>
                 <th scope="col">{t("services.updated")}</th>
@@ -62,6 +66,7 @@ export function ServicesPage() {
                   <td>
                     <ServiceBadges service={service} />
                   </td>
+                  <td>{teamName(service.teamId)}</td>
                   <td>{service.template ?? "—"}</td>
                   <td>{service.filter?.triggers.length ?? 0}</td>
                   <td>{formatDate(service.updatedAt)}</td>
@@ -92,6 +97,7 @@ function CreateService() {
   const templates = useQuery(listIntegrationTemplatesOptions());
   const [name, setName] = useState("");
   const [templateName, setTemplateName] = useState<IntegrationTemplateName | "">("");
+  const team = useScopeTarget("team");
   const template = templates.data?.items.find((item) => item.name === templateName);
   const create = useMutation({
     ...createServiceMutation(),
@@ -103,7 +109,11 @@ function CreateService() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     create.mutate({
-      body: { name: name.trim(), ...(templateName ? { template: templateName } : {}) },
+      body: {
+        name: name.trim(),
+        teamId: team.targetId,
+        ...(templateName ? { template: templateName } : {}),
+      },
     });
   };
   return (
@@ -116,6 +126,7 @@ function CreateService() {
           value={name}
           onChange={(event) => setName(event.target.value)}
         />
+        {team.picker}
         <SelectField
           label={t("services.create.template")}
           value={templateName}
@@ -138,7 +149,11 @@ function CreateService() {
         </section>
       ) : null}
       <ErrorMessage error={create.error} />
-      <Button type="submit" variant="primary" disabled={create.isPending || name.trim() === ""}>
+      <Button
+        type="submit"
+        variant="primary"
+        disabled={create.isPending || name.trim() === "" || !team.ready}
+      >
         {t("services.create.submit")}
       </Button>
     </form>

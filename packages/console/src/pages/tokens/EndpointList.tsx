@@ -39,7 +39,7 @@ export function EndpointList({
         >
           {tokens.map((candidate) => (
             <option key={candidate.id} value={candidate.id}>
-              {candidate.name} ({t(`tokens.scope.${candidate.scope}`)}, {candidate.prefix}…)
+              {candidate.name} ({t(`scope.${candidate.scope}`)}, {candidate.prefix}…)
             </option>
           ))}
         </SelectField>

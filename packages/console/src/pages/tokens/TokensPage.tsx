@@ -1,7 +1,6 @@
-import type { IssuedToken, Token } from "@sqibs/api-client";
+import type { IssuedToken, Token, TokenCreate } from "@sqibs/api-client";
 import {
   createTokenMutation,
-  listServicesOptions,
   listTokensOptions,
   listTokensQueryKey,
   revokeTokenMutation,
@@ -13,15 +12,19 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../../App";
+import { GraceField } from "../../components/GraceField";
 import { PageTitle } from "../../components/PageTitle";
+import { useScopeFields } from "../../components/ScopeTarget";
+import { SecretCard } from "../../components/SecretCard";
 import { Button } from "../../components/ui/Button";
 import { CopyButton } from "../../components/ui/CopyButton";
 import { Badge, ErrorMessage, Loading, Section } from "../../components/ui/Feedback";
-import { CheckboxField, SelectField, TextField } from "../../components/ui/Field";
+import { CheckboxField, TextField } from "../../components/ui/Field";
 import { formatDate } from "../../lib/i18n";
+import { useNames } from "../../lib/names";
 import { EndpointList } from "./EndpointList";
 
-const GRACE_CHOICES = [0, 3_600, TokenRotateSchema.properties.graceSeconds.default, 7 * 86_400];
+const SCOPES: ReadonlyArray<Token["scope"]> = ["global", "team", "service", "admin"];
 
 export function TokensPage() {
   const { t } = useTranslation();
@@ -49,7 +52,15 @@ export function TokensPage() {
           <CopyButton text={baseUrl} what={t("tokens.baseUrl")} />
         </div>
       </Section>
-      {issued ? <IssuedSecret issued={issued} onDone={() => setIssued(undefined)} /> : null}
+      {issued ? (
+        <SecretCard
+          title={t("tokens.secret.title", { name: issued.token.name })}
+          note={t("tokens.secret.once")}
+          secret={issued.secret}
+          what={t("tokens.secret.what")}
+          onDone={() => setIssued(undefined)}
+        />
+      ) : null}
       <Section id="token-list" title={t("tokens.list")}>
         {tokens.isPending ? <Loading /> : null}
         <ErrorMessage error={tokens.error} />
@@ -73,21 +84,6 @@ export function TokensPage() {
   );
 }
 
-function IssuedSecret({ issued, onDone }: { issued: IssuedToken; onDone: () => void }) {
-  const { t } = useTranslation();
-  return (
-    <section className="card card-secret" aria-labelledby="issued-secret">
-      <h2 id="issued-secret">{t("tokens.secret.title", { name: issued.token.name })}</h2>
-      <p>{t("tokens.secret.once")}</p>
-      <div className="endpoint-line">
-        <code className="secret">{issued.secret}</code>
-        <CopyButton text={issued.secret} what={t("tokens.secret.what")} />
-      </div>
-      <Button onClick={onDone}>{t("tokens.secret.done")}</Button>
-    </section>
-  );
-}
-
 function TokenTable({
   tokens,
   onIssued,
@@ -98,16 +94,14 @@ function TokenTable({
   onShow: (id: string) => void;
 }) {
   const { t } = useTranslation();
-  const services = useQuery(listServicesOptions());
-  const serviceName = (id?: string) =>
-    services.data?.items.find((service) => service.id === id)?.name ?? id ?? "—";
+  const { teamName, serviceName } = useNames();
   return (
     <div className="table-wrap">
       <table>
         <thead>
           <tr>
             <th scope="col">{t("tokens.name")}</th>
-            <th scope="col">{t("tokens.scope.label")}</th>
+            <th scope="col">{t("scope.label")}</th>
             <th scope="col">{t("tokens.prefix")}</th>
             <th scope="col">{t("tokens.debug")}</th>
             <th scope="col">{t("tokens.created")}</th>
@@ -121,8 +115,9 @@ function TokenTable({
               <th scope="row">{token.name}</th>
               <td>
                 <Badge tone={token.scope === "admin" ? "warn" : "info"}>
-                  {t(`tokens.scope.${token.scope}`)}
+                  {t(`scope.${token.scope}`)}
                 </Badge>
+                {token.teamId ? ` ${teamName(token.teamId)}` : null}
                 {token.serviceId ? ` ${serviceName(token.serviceId)}` : null}
               </td>
               <td>
@@ -229,17 +224,7 @@ function TokenActions({
       ) : null}
       {step === "rotate" ? (
         <div className="confirm">
-          <SelectField
-            label={t("tokens.grace")}
-            value={grace}
-            onChange={(event) => setGrace(Number(event.target.value))}
-          >
-            {GRACE_CHOICES.map((seconds) => (
-              <option key={seconds} value={seconds}>
-                {t(`tokens.graceChoice.${seconds}`)}
-              </option>
-            ))}
-          </SelectField>
+          <GraceField label={t("tokens.grace")} value={grace} onChange={setGrace} />
           <Button
             variant="primary"
             className="btn-small"
@@ -267,16 +252,11 @@ function TokenActions({
   );
 }
 
-type FormScope = Exclude<Token["scope"], "team">;
-
 function CreateToken({ onIssued }: { onIssued: (issued: IssuedToken) => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const services = useQuery(listServicesOptions());
   const [name, setName] = useState("");
-  // Team tokens need a team: they are made with the API and the CLI for now.
-  const [scope, setScope] = useState<FormScope>("global");
-  const [serviceId, setServiceId] = useState("");
+  const scope = useScopeFields(SCOPES);
   const [debug, setDebug] = useState(false);
   const create = useMutation({
     ...createTokenMutation(),
@@ -288,13 +268,8 @@ function CreateToken({ onIssued }: { onIssued: (issued: IssuedToken) => void }) 
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const common = { name: name.trim(), debug };
-    create.mutate({
-      body:
-        scope === "service"
-          ? { ...common, scope, serviceId: serviceId || services.data?.items[0]?.id || "" }
-          : { ...common, scope },
-    });
+    const body: TokenCreate = { name: name.trim(), debug, ...scope.scoped };
+    create.mutate({ body });
   };
   return (
     <form onSubmit={submit} className="form-row">
@@ -305,30 +280,7 @@ function CreateToken({ onIssued }: { onIssued: (issued: IssuedToken) => void }) 
         value={name}
         onChange={(event) => setName(event.target.value)}
       />
-      <SelectField
-        label={t("tokens.scope.label")}
-        value={scope}
-        onChange={(event) => setScope(event.target.value as FormScope)}
-      >
-        {(["global", "service", "admin"] as const).map((value) => (
-          <option key={value} value={value}>
-            {t(`tokens.scope.${value}`)}
-          </option>
-        ))}
-      </SelectField>
-      {scope === "service" ? (
-        <SelectField
-          label={t("tokens.service")}
-          value={serviceId}
-          onChange={(event) => setServiceId(event.target.value)}
-        >
-          {services.data?.items.map((service) => (
-            <option key={service.id} value={service.id}>
-              {service.name}
-            </option>
-          ))}
-        </SelectField>
-      ) : null}
+      {scope.fields}
       <CheckboxField
         label={t("tokens.debug")}
         hint={t("tokens.debugHint")}
@@ -336,7 +288,11 @@ function CreateToken({ onIssued }: { onIssued: (issued: IssuedToken) => void }) 
         onChange={(event) => setDebug(event.target.checked)}
       />
       <ErrorMessage error={create.error} />
-      <Button type="submit" variant="primary" disabled={create.isPending || name.trim() === ""}>
+      <Button
+        type="submit"
+        variant="primary"
+        disabled={create.isPending || name.trim() === "" || !scope.ready}
+      >
         {t("tokens.create.submit")}
       </Button>
     </form>
