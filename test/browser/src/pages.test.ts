@@ -1,3 +1,4 @@
+import { type Receiver, startReceiver } from "@sqibs/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Console,
@@ -12,8 +13,11 @@ import {
 
 const admin = () => ({ authorization: `Bearer ${world().adminToken}` });
 
-/** Something on every page: a request, a debug token's logged call, a maintenance window. */
-async function seed(): Promise<void> {
+/**
+ * Something on every page: a request, a debug token's logged call, a maintenance window, a
+ * webhook (to `receiverUrl`) with a delivery.
+ */
+async function seed(receiverUrl: string): Promise<string> {
   const json = { ...admin(), "content-type": "application/json" };
   const request = await fetch(`${world().baseUrl}/v1/request?from=Jenkins`, {
     method: "POST",
@@ -45,14 +49,23 @@ async function seed(): Promise<void> {
     },
   );
   expect(maintenance.status).toBe(200);
+  const webhook = await fetch(`${world().baseUrl}/v1/webhooks`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ scope: "global", url: receiverUrl, events: ["incident.triggered"] }),
+  });
+  expect(webhook.status).toBe(201);
   await sendIncident({ title: "Replication lag on db-2" }, "Grafana");
+  return (await webhook.json()).webhook.id;
 }
 
 const PAGES = [
   ["Incidents", "incidents"],
   ["Requests", "requests"],
   ["Services", "services"],
+  ["Teams", "teams"],
   ["API Tokens", "api-tokens"],
+  ["Webhooks", "webhooks"],
   ["API call logs", "api-logs"],
   ["Maintenance", "maintenance"],
   ["Account", "account"],
@@ -60,12 +73,25 @@ const PAGES = [
 
 describe("every page: accessible, and in a screenshot", () => {
   let browser: Console;
+  let receiver: Receiver;
+  let receiverUrl: string;
+  let webhookId: string;
 
   beforeAll(async () => {
-    await seed();
+    receiver = await startReceiver();
+    receiverUrl = `${receiver.origin}/pages`;
+    webhookId = await seed(receiverUrl);
     browser = await openConsole();
   });
-  afterAll(() => browser.close());
+  afterAll(async () => {
+    await browser.close();
+    // Nothing more for a receiver that stops here.
+    await fetch(`${world().baseUrl}/v1/webhooks/${webhookId}`, {
+      method: "DELETE",
+      headers: admin(),
+    });
+    await receiver.close();
+  });
 
   it("the sign-in page has no serious or critical axe violation", async () => {
     await browser.page.goto(`${world().baseUrl}/console/`);
@@ -82,12 +108,13 @@ describe("every page: accessible, and in a screenshot", () => {
     await screenshot(page, `page-${file}`);
   });
 
-  it("detail pages (service, incident, request) have no serious or critical axe violation", async () => {
+  it("detail pages (service, incident, request, webhook) have no serious or critical axe violation", async () => {
     const { page } = browser;
     for (const [list, link, file] of [
       ["Services", "Default", "service"],
       ["Incidents", "Grafana - Replication lag on db-2", "incident"],
       ["Requests", "Request from Jenkins", "request"],
+      ["Webhooks", receiverUrl, "webhook"],
     ] as const) {
       await openPage(page, list);
       await page.getByRole("link", { name: link }).first().click();
@@ -128,6 +155,13 @@ describe("every page: accessible, and in a screenshot", () => {
     expect(opened).toMatch(/[\u0600-\u06FF\u200F]/);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "page-incidents-ar");
+    await openPage(page, "خطافات الويب");
+    await page.waitForLoadState("networkidle");
+    // The URL reads left to right inside the right-to-left page.
+    const url = page.getByRole("link", { name: receiverUrl });
+    expect(await url.evaluate((link) => getComputedStyle(link).direction)).toBe("ltr");
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "page-webhooks-ar");
     await page.getByLabel("لغة وحدة التحكم").selectOption("en");
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe("ltr");
   });

@@ -31,7 +31,12 @@ export default async function setup(project: TestProject) {
     uri,
     dbName,
     logFile: join(scratch, "service.log"),
-    env: { VALIDATE_RESPONSES: "true" },
+    // The webhook tests' receivers listen on 127.0.0.1, over plain http.
+    env: {
+      VALIDATE_RESPONSES: "true",
+      WEBHOOK_ALLOW_HTTP: "true",
+      WEBHOOK_ALLOWED_CIDRS: "127.0.0.0/8",
+    },
   });
 
   const screenshots = join(repoRoot, "test-results", "screenshots");
