@@ -75,10 +75,17 @@ const UNREAD_BODY_LINGER_MS = 1_000;
 
 function closeUnreadBody(req: IncomingMessage): void {
   if (req.complete) return;
-  const timer = setTimeout(() => req.socket.destroy(), UNREAD_BODY_LINGER_MS);
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), UNREAD_BODY_LINGER_MS);
   timer.unref();
-  req.once("end", () => clearTimeout(timer));
-  req.socket.once("close", () => clearTimeout(timer));
+  // A kept-alive socket serves many requests: leave no listener on it once this one is over.
+  const stop = (): void => {
+    clearTimeout(timer);
+    req.off("end", stop);
+    socket.off("close", stop);
+  };
+  req.once("end", stop);
+  socket.once("close", stop);
 }
 
 /** Requests being served now (received, not yet answered). */
