@@ -70,7 +70,13 @@ export async function freePort(): Promise<number> {
 }
 
 export interface StartOptions {
+  /** Its pid file, and with the SQLite backend its databases. */
   dataDir: string;
+  /**
+   * A PostgreSQL connection string: FerretDB's `postgresql` backend (see postgresql.ts for a
+   * throwaway server) instead of SQLite files in dataDir.
+   */
+  postgresqlUrl?: string;
   port?: number;
   /** Keep running after this process exits (for `pnpm start`); tests leave it attached. */
   detached?: boolean;
@@ -84,7 +90,9 @@ export async function startFerretDB(options: StartOptions): Promise<RunningDatab
   const child = spawn(
     binary,
     [
-      `--sqlite-url=file:${options.dataDir}/`,
+      ...(options.postgresqlUrl
+        ? ["--handler=postgresql", `--postgresql-url=${options.postgresqlUrl}`]
+        : [`--sqlite-url=file:${options.dataDir}/`]),
       `--listen-addr=127.0.0.1:${port}`,
       "--log-level=error",
     ],
