@@ -12,6 +12,8 @@ export interface LoadOptions {
   token: string;
   /** Unique per run and database; makes every body unique. */
   nextId: () => string;
+  /** A response not there by then is a timeout (an error); default 10 s. */
+  timeoutSeconds?: number;
 }
 
 export interface LoadOutcome {
@@ -57,7 +59,7 @@ export async function drive(options: LoadOptions): Promise<LoadOutcome> {
     connections: options.connections,
     duration: options.seconds,
     pipelining: 1,
-    timeout: 10,
+    timeout: options.timeoutSeconds ?? 10,
     requests,
   });
   // Every response, whatever its status (autocannon's own histogram keeps 2xx only, in whole ms).

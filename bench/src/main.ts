@@ -8,27 +8,53 @@ import { createRequire } from "node:module";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startFerretDB } from "@sqibs/testing";
+import { freePort, startFerretDB, startPostgreSQL } from "@sqibs/testing";
 import { MongoClient } from "mongodb";
 import { type CensusProxy, censusDelta, commandRows, startCensusProxy } from "./census.js";
 import { configureService } from "./configure.js";
+import {
+  type AllocationSummary,
+  allocatingFunctionsTable,
+  allocationsTable,
+  type LevelAllocations,
+  watchAllocations,
+} from "./inspector.js";
 import { drive, idSource, type LoadOptions, stopActiveLoads } from "./load.js";
-import { byteLength, type PayloadTemplate, payloadTemplates } from "./payloads.js";
+import {
+  byteLength,
+  type LargeScenario,
+  largeTemplates,
+  type PayloadTemplate,
+  parseLargeScenarios,
+  payloadTemplates,
+} from "./payloads.js";
 import {
   Cleanup,
+  childrenOf,
+  cpuSecondsBetween,
   cpuSecondsOf,
+  cpuSecondsOfEach,
   memoryOf,
   quiesce,
   type Server,
   startServer,
   watchRss,
 } from "./processes.js";
-import { summarizeProfile, topTable, type Window } from "./profile.js";
+import {
+  type LevelProfile,
+  layersTable,
+  loadProfiles,
+  type ProfileSummary,
+  summarizeProfile,
+  topTable,
+  type Window,
+} from "./profile.js";
 import {
   checkTargets,
   commandsTable,
   type LevelResult,
   latencySummary,
+  MIX,
   ratios,
   ratiosTable,
   resultsTable,
@@ -46,15 +72,30 @@ const serviceScript = join(
 const floorScript = join(here, "floor.js");
 const UNREACHED_LIMIT = "1000000000";
 
+type Backend = "sqlite" | "postgresql";
+
 interface Settings {
+  /** The throwaway FerretDB's backend (without MONGODB_URI). */
+  backend: Backend;
   seconds: number;
   warmupSeconds: number;
   connections: number[];
   targets: Target[];
   profile: boolean;
   commands: boolean;
+  /** The service's JS heap allocations and memory peaks per level, through its inspector. */
+  allocations: boolean;
   /** Extra `node` flags for the service (e.g. `--trace-gc`, which NODE_OPTIONS refuses). */
   serviceNodeArgs: string[];
+  /** Large-payload scenarios, after the mix, each at `largeConnections`. */
+  large: LargeScenario[];
+  largeConnections: number;
+  /**
+   * A large body takes seconds to answer at 64 connections, and they are answered in bursts:
+   * a longer warm-up and window than the mix's, so that the window holds several bursts.
+   */
+  largeSeconds: number;
+  largeWarmupSeconds: number;
   /** The outgoing webhooks' part (webhooks.ts): off with BENCH_WEBHOOKS=0. */
   webhooks: boolean;
   webhookConnections: number[];
@@ -75,18 +116,35 @@ function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     return values;
   };
   const connections = levels("BENCH_CONNECTIONS", "1,16,64,256");
+  const backend = env.BENCH_BACKEND || "sqlite";
+  if (backend !== "sqlite" && backend !== "postgresql") {
+    throw new Error("BENCH_BACKEND must be sqlite or postgresql");
+  }
+  if (env.BENCH_BACKEND && env.MONGODB_URI) {
+    throw new Error("BENCH_BACKEND chooses the throwaway FerretDB's backend: unset MONGODB_URI");
+  }
+  const largeConnections = number("BENCH_LARGE_CONNECTIONS", 64);
+  if (!Number.isInteger(largeConnections) || largeConnections < 1) {
+    throw new Error("BENCH_LARGE_CONNECTIONS must be a positive integer");
+  }
   const targets = (env.BENCH_TARGETS || "floor,service").split(",").map((text) => text.trim());
   if (!targets.every((target): target is Target => target === "floor" || target === "service")) {
     throw new Error("BENCH_TARGETS must list floor and/or service");
   }
   return {
+    backend,
     targets,
     seconds: number("BENCH_SECONDS", 10),
     warmupSeconds: number("BENCH_WARMUP_SECONDS", 3),
     connections,
     profile: env.BENCH_PROFILE === "1" || env.BENCH_PROFILE === "true",
     commands: env.BENCH_COMMANDS === "1" || env.BENCH_COMMANDS === "true",
+    allocations: env.BENCH_ALLOCATIONS === "1" || env.BENCH_ALLOCATIONS === "true",
     serviceNodeArgs: (env.BENCH_SERVICE_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
+    large: parseLargeScenarios(env.BENCH_LARGE_PAYLOADS ?? "100k,1m"),
+    largeConnections,
+    largeSeconds: number("BENCH_LARGE_SECONDS", 30),
+    largeWarmupSeconds: number("BENCH_LARGE_WARMUP_SECONDS", 10),
     webhooks: env.BENCH_WEBHOOKS !== "0" && env.BENCH_WEBHOOKS !== "false",
     webhookConnections: levels("BENCH_WEBHOOK_CONNECTIONS", "16,64"),
     deliveries: number("BENCH_DELIVERIES", 2000),
@@ -122,23 +180,38 @@ async function run(settings: Settings, cleanup: Cleanup) {
   // 1. One database for the run.
   let uri = process.env.MONGODB_URI;
   let database = "MONGODB_URI";
-  let databasePid: number | undefined;
+  /** The database's processes, when the bench started them (their CPU, and when they are idle). */
+  let databasePids: () => number[] = () => [];
   if (!uri) {
     const dataDir = mkdtempSync(join(tmpdir(), "sqibs-bench-"));
     cleanup.add("remove the FerretDB data directory", () =>
       rmSync(dataDir, { recursive: true, force: true }),
     );
-    log("starting a throwaway FerretDB");
-    const ferret = await startFerretDB({ dataDir });
+    let postgresql: { url: string; pid: number } | undefined;
+    if (settings.backend === "postgresql") {
+      log("starting a throwaway PostgreSQL");
+      const server = await startPostgreSQL();
+      cleanup.add("stop PostgreSQL and remove its cluster", () => server.stop());
+      postgresql = server;
+    }
+    log(`starting a throwaway FerretDB (${settings.backend} backend)`);
+    const ferret = await startFerretDB({
+      dataDir,
+      ...(postgresql ? { postgresqlUrl: postgresql.url } : {}),
+    });
     cleanup.add("stop FerretDB", () => ferret.stop());
     uri = ferret.uri;
-    databasePid = ferret.pid;
-    database = "throwaway FerretDB (SQLite backend)";
+    const server = postgresql?.pid;
+    databasePids = () => [ferret.pid, ...(server ? [server, ...childrenOf(server)] : [])];
+    database = postgresql
+      ? "throwaway FerretDB (PostgreSQL backend, on a throwaway PostgreSQL)"
+      : "throwaway FerretDB (SQLite backend)";
   }
+  const embedded = !process.env.MONGODB_URI && settings.backend === "sqlite";
   const serviceDb = `bench_${runTag}`;
   const floorDb = `bench_floor_${runTag}`;
   const mongoUri = uri;
-  if (databasePid === undefined) {
+  if (databasePids().length === 0) {
     // Someone else's database: leave nothing behind. (A throwaway FerretDB goes whole; a
     // dropDatabase there can crash it while it still finishes abandoned commands.)
     cleanup.add("drop the bench databases", async () => {
@@ -192,12 +265,14 @@ async function run(settings: Settings, cleanup: Cleanup) {
       "service",
       async () => {
         const port = await freePort();
-        return startServer({
+        const inspectPort = settings.allocations ? await freePort() : undefined;
+        const server = await startServer({
           name: "service",
           script: serviceScript,
           nodeArgs: [
             ...settings.serviceNodeArgs,
             ...(settings.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+            ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
           ],
           env: {
             ...common,
@@ -221,6 +296,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
           timeoutMs: 30_000,
           logFile: join(resultsDir, `${stamp}-service.log`),
         });
+        return inspectPort ? { ...server, inspectPort } : server;
       },
       cleanup,
     ),
@@ -228,45 +304,88 @@ async function run(settings: Settings, cleanup: Cleanup) {
   cleanup.add("stop the load", stopActiveLoads);
 
   const templates = payloadTemplates();
+  const scenarios: Scenario[] = [
+    {
+      name: MIX,
+      templates,
+      connections: settings.connections,
+      timeoutSeconds: MIX_TIMEOUT_S,
+      seconds: settings.seconds,
+      warmupSeconds: settings.warmupSeconds,
+    },
+    ...settings.large.map((large) => ({
+      name: large.name,
+      templates: largeTemplates(large.bytes),
+      connections: [settings.largeConnections],
+      timeoutSeconds: LARGE_TIMEOUT_S,
+      seconds: settings.largeSeconds,
+      warmupSeconds: settings.largeWarmupSeconds,
+    })),
+  ];
   const nextId = idSource(runTag);
-  const total = settings.connections.length * 2 * (settings.seconds + settings.warmupSeconds);
-  log(
-    `database: ${database}; ${settings.connections.length} levels x 2 targets x (${settings.warmupSeconds} s warm-up + ${settings.seconds} s) ~ ${Math.round(total)} s`,
+  const total = scenarios.reduce(
+    (sum, scenario) =>
+      sum +
+      scenario.connections.length *
+        settings.targets.length *
+        (scenario.seconds + scenario.warmupSeconds),
+    0,
   );
-  log(`payload mix (each connection rotates 1:1:1): ${describeMix(templates)}`);
+  log(
+    `database: ${database}; ${scenarios.map((scenario) => `${scenario.name}: ${scenario.connections.length} levels x ${settings.targets.length} targets x (${scenario.warmupSeconds} s warm-up + ${scenario.seconds} s)`).join("; ")} ~ ${Math.round(total)} s`,
+  );
+  for (const scenario of scenarios) {
+    log(
+      `payloads, ${scenario.name} (each connection rotates them): ${describeMix(scenario.templates)}`,
+    );
+  }
 
-  // 4. Each level: the floor, then the service, each from a settled state (see settle).
+  // 4. Each scenario and level: the floor, then the service, each from a settled state (see
+  // settle). The mix first: its whole-run peak RSS is read before the large bodies come.
   const results: LevelResult[] = [];
   const notes: string[] = [];
-  const measuredWindows: Record<Target, Window[]> = { floor: [], service: [] };
-  const pids = () => [
-    runners.floor.child.pid,
-    runners.service.child.pid,
-    ...(databasePid ? [databasePid] : []),
-  ];
+  const measuredWindows: Record<Target, MeasuredWindow[]> = { floor: [], service: [] };
+  const pids = () => [runners.floor.child.pid, runners.service.child.pid, ...databasePids()];
+  let mixHwm: Record<Target, number> | undefined;
   await quiesce(pids(), { maxMs: DRAIN_MS });
   try {
-    for (const connections of settings.connections) {
-      for (const target of (["floor", "service"] as const).filter((name) =>
-        settings.targets.includes(name),
-      )) {
-        const child = runners[target].child;
-        const load = { url: child.url, path: "/v1/process", connections, templates, token, nextId };
-        results.push(
-          await measure({
-            child,
-            target,
-            load,
-            settings,
-            databasePid,
-            windows: measuredWindows[target],
-            census: proxies[target],
-          }),
-        );
-        if (await settle(runners[target], pids)) {
-          notes.push(
-            `${target} restarted after ${connections} connections: it or the database was still busy ${SETTLE_MS / 1000} s after the clients stopped (requests they had given up on)`,
+    for (const scenario of scenarios) {
+      if (scenario.name !== MIX) {
+        mixHwm ??= { floor: runners.floor.peakHwm(), service: runners.service.peakHwm() };
+      }
+      for (const connections of scenario.connections) {
+        for (const target of (["floor", "service"] as const).filter((name) =>
+          settings.targets.includes(name),
+        )) {
+          const child = runners[target].child;
+          const load = {
+            url: child.url,
+            path: "/v1/process",
+            connections,
+            templates: scenario.templates,
+            token,
+            nextId,
+            timeoutSeconds: scenario.timeoutSeconds,
+          };
+          results.push(
+            await measure({
+              scenario: scenario.name,
+              seconds: scenario.seconds,
+              warmupSeconds: scenario.warmupSeconds,
+              child,
+              target,
+              load,
+              databasePids,
+              allocations: settings.allocations && target === "service",
+              windows: measuredWindows[target],
+              census: proxies[target],
+            }),
           );
+          if (await settle(runners[target], pids)) {
+            notes.push(
+              `${target} restarted after ${scenario.name === MIX ? "" : `${scenario.name} bodies at `}${connections} connections: it or the database was still busy ${SETTLE_MS / 1000} s after the clients stopped (requests they had given up on)`,
+            );
+          }
         }
       }
     }
@@ -281,6 +400,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
     floor: runners.floor.peakHwm(),
     service: runners.service.peakHwm(),
   };
+  mixHwm ??= peakHwm;
 
   await runners.service.child.stop();
   await runners.floor.child.stop();
@@ -300,7 +420,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
         deliveries: settings.deliveries,
         templates,
         nextId,
-        otherPids: databasePid ? [databasePid] : [],
+        otherPids: databasePids(),
         cleanup,
         log,
       });
@@ -314,23 +434,28 @@ async function run(settings: Settings, cleanup: Cleanup) {
 
   // 6. The table, the ratios, the targets; the same as JSON.
   const ratioRows = ratios(results);
-  const checks = checkTargets(results);
+  const checks = checkTargets(results, { embedded, serviceMixPeakMiB: mixHwm.service });
   const profile = settings.profile
     ? summarizeProfiles(profileDir, measuredWindows.service)
     : undefined;
 
   const mix = describeMix(templates);
+  const large = scenarios.filter((scenario) => scenario.name !== MIX);
   const output = [
     "",
     `sqibs bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, database: ${database}`,
-    `${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per target and level; POST /v1/process; latencies of every response`,
+    `${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per target and level (large payloads: ${settings.largeWarmupSeconds} s + ${settings.largeSeconds} s); POST /v1/process; latencies of every response`,
     `payload mix, rotated 1:1:1 on every connection, every body unique: ${mix}`,
+    ...large.map(
+      (scenario) =>
+        `large payloads, ${scenario.name}, rotated 1:1, every body unique, client timeout ${scenario.timeoutSeconds} s: ${describeMix(scenario.templates)}`,
+    ),
     "",
     resultsTable(results),
     "",
     ratiosTable(ratioRows),
     "",
-    `peak RSS over the whole run (VmHWM): floor ${peakHwm.floor.toFixed(0)} MiB, service ${peakHwm.service.toFixed(0)} MiB`,
+    `peak RSS over the payload mix (VmHWM): floor ${mixHwm.floor.toFixed(0)} MiB, service ${mixHwm.service.toFixed(0)} MiB${large.length ? `; over the whole run with the large payloads: floor ${peakHwm.floor.toFixed(0)} MiB, service ${peakHwm.service.toFixed(0)} MiB` : ""}`,
     `service status codes: ${statusLine(results.filter((r) => r.target === "service"))}; floor: ${statusLine(results.filter((r) => r.target === "floor"))}`,
     ...notes.map((note) => `note: ${note}`),
     "",
@@ -347,12 +472,30 @@ async function run(settings: Settings, cleanup: Cleanup) {
       );
     }
   }
+  const allocationLevels = measuredWindows.service.flatMap((entry): LevelAllocations[] =>
+    entry.allocations
+      ? [{ label: entry.label, responses: entry.responses, summary: entry.allocations }]
+      : [],
+  );
+  if (allocationLevels.length) {
+    output.push(
+      "",
+      "service JS heap allocations by layer, per level (BENCH_ALLOCATIONS=1: V8's sampling heap profiler, collected objects included; Buffer contents are off the JS heap, see the peaks)",
+      "",
+      allocationsTable(allocationLevels),
+      ...allocationLevels.flatMap((level) => ["", allocatingFunctionsTable(level)]),
+    );
+  }
   if (profile) {
     output.push(
       "",
-      `service CPU profile, measured windows only (warm-ups and start-up left out): ${profile.file}`,
+      `service CPU profile of the payload mix, measured windows only (warm-ups and start-up left out): ${profile.mix.file}`,
       "",
-      topTable(profile),
+      topTable(profile.mix),
+      "",
+      "service CPU by layer, main thread, per level (BENCH_PROFILE=1; see README.md for the layers)",
+      "",
+      layersTable(profile.levels),
     );
   }
   process.stdout.write(`${output.join("\n")}\n`);
@@ -367,20 +510,24 @@ async function run(settings: Settings, cleanup: Cleanup) {
         cpus: cpus().length,
         database,
         settings,
-        payloads: templates.map((template) => ({
-          name: template.name,
-          contentType: template.contentType,
-          bytes: byteLength(template),
-          serviceOutcome: template.serviceOutcome,
-        })),
+        payloads: scenarios.flatMap((scenario) =>
+          scenario.templates.map((template) => ({
+            scenario: scenario.name,
+            name: template.name,
+            contentType: template.contentType,
+            bytes: byteLength(template),
+            serviceOutcome: template.serviceOutcome,
+          })),
+        ),
         mix: "rotated 1:1:1 on every connection; every body carries a unique id (groupKey / text)",
         results,
         ratios: ratioRows,
-        peakHwmMiB: peakHwm,
+        peakHwmMiB: { mix: mixHwm, run: peakHwm },
         notes,
         targets: checks,
         ...(webhooks ? { webhooks } : {}),
-        ...(profile ? { profile } : {}),
+        ...(profile ? { profile: { mix: profile.mix, levels: profile.levels } } : {}),
+        ...(allocationLevels.length ? { allocations: allocationLevels } : {}),
       },
       null,
       2,
@@ -389,45 +536,87 @@ async function run(settings: Settings, cleanup: Cleanup) {
   log(`wrote ${file}`);
 }
 
+/** One set of payloads and its levels. */
+interface Scenario {
+  name: string;
+  templates: PayloadTemplate[];
+  connections: number[];
+  timeoutSeconds: number;
+  seconds: number;
+  warmupSeconds: number;
+}
+
+/** The standard mix's client timeout, and the large payloads' (the service's own request timeout). */
+const MIX_TIMEOUT_S = 10;
+const LARGE_TIMEOUT_S = 30;
+
+interface MeasuredWindow {
+  scenario: string;
+  label: string;
+  window: Window;
+  responses: number;
+  allocations?: AllocationSummary;
+}
+
 interface Measurement {
+  scenario: string;
+  seconds: number;
+  warmupSeconds: number;
   child: Server;
   target: Target;
   load: Omit<LoadOptions, "seconds">;
-  settings: Settings;
-  databasePid: number | undefined;
+  databasePids: () => number[];
+  /** BENCH_ALLOCATIONS=1: sample the service's allocations during the window. */
+  allocations: boolean;
   /** Where the measured window is recorded (to select profile samples). */
-  windows: Window[];
+  windows: MeasuredWindow[];
   census: CensusProxy | undefined;
 }
 
 async function measure({
+  scenario,
+  seconds,
+  warmupSeconds,
   child,
   target,
   load,
-  settings,
-  databasePid,
+  databasePids,
+  allocations,
   windows,
   census,
 }: Measurement): Promise<LevelResult> {
   const { connections } = load;
-  const rss = watchRss(child.pid);
-  if (settings.warmupSeconds > 0) await drive({ ...load, seconds: settings.warmupSeconds });
+  // Large payloads: the peak since this level began, not since the service started.
+  const rss = watchRss(child.pid, { exact: scenario !== MIX });
+  if (warmupSeconds > 0) await drive({ ...load, seconds: warmupSeconds });
+  const sampling =
+    allocations && child.inspectPort ? await watchAllocations(child.inspectPort) : undefined;
   const from = monotonicUs();
   const commandsBefore = census?.snapshot();
   const cpuBefore = cpuSecondsOf(child.pid);
-  const dbCpuBefore = databasePid ? cpuSecondsOf(databasePid) : null;
-  const outcome = await drive({ ...load, seconds: settings.seconds });
+  const dbCpuBefore = cpuSecondsOfEach(databasePids());
+  const outcome = await drive({ ...load, seconds });
   const cpuAfter = cpuSecondsOf(child.pid);
   const commandsAfter = census?.snapshot();
-  windows.push([from, monotonicUs()]);
-  const dbCpuAfter = databasePid ? cpuSecondsOf(databasePid) : null;
+  const to = monotonicUs();
+  const allocated = await sampling?.stop().catch((error: unknown) => {
+    log(`could not read the service's allocation profile: ${String(error)}`);
+    return undefined;
+  });
+  windows.push({
+    scenario,
+    label: `${scenario === MIX ? "" : `${scenario}, `}${connections} conns`,
+    window: [from, to],
+    responses: outcome.responses,
+    ...(allocated ? { allocations: allocated } : {}),
+  });
+  const dbCpuAfter = cpuSecondsOfEach(databasePids());
   const peakRssMiB = rss.stop();
-  const perRequest = (before: number | null, after: number | null) =>
-    before === null || after === null || outcome.responses === 0
-      ? Number.NaN
-      : ((after - before) * 1000) / outcome.responses;
+  const perRequest = (seconds: number | null) =>
+    seconds === null || outcome.responses === 0 ? Number.NaN : (seconds * 1000) / outcome.responses;
   const errors = outcome.non2xx + outcome.timeouts + outcome.otherErrors;
   const result: LevelResult = {
+    scenario,
     connections,
     target,
     seconds: outcome.seconds,
@@ -445,11 +634,14 @@ async function measure({
     ...(commandsBefore && commandsAfter
       ? { commands: commandRows(censusDelta(commandsBefore, commandsAfter), outcome.responses) }
       : {}),
-    cpuMsPerRequest: perRequest(cpuBefore, cpuAfter),
-    dbCpuMsPerRequest: databasePid ? perRequest(dbCpuBefore, dbCpuAfter) : null,
+    cpuMsPerRequest: perRequest(
+      cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+    ),
+    dbCpuMsPerRequest:
+      dbCpuAfter.size > 0 ? perRequest(cpuSecondsBetween(dbCpuBefore, dbCpuAfter)) : null,
   };
   log(
-    `${String(connections).padStart(3)} connections, ${target.padEnd(7)}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${errors} errors, peak RSS ${peakRssMiB.toFixed(0)} MiB`,
+    `${scenario === MIX ? "" : `${scenario} bodies, `}${String(connections).padStart(3)} connections, ${target.padEnd(7)}: ${result.requestsPerSecond.toFixed(1)} req/s, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${errors} errors, peak RSS ${peakRssMiB.toFixed(0)} MiB`,
   );
   return result;
 }
@@ -478,8 +670,14 @@ function statusLine(results: LevelResult[]): string {
   );
 }
 
-/** Every .cpuprofile the service wrote (one per process: a restart starts a new one). */
-function summarizeProfiles(dir: string, windows: Window[]) {
+/**
+ * Every .cpuprofile the service wrote (one per process: a restart starts a new one): the mix's
+ * measured windows together, and each level's window by layer.
+ */
+function summarizeProfiles(
+  dir: string,
+  windows: MeasuredWindow[],
+): { mix: ProfileSummary; levels: LevelProfile[] } | undefined {
   try {
     const files = readdirSync(dir)
       .filter((name) => name.endsWith(".cpuprofile"))
@@ -488,7 +686,19 @@ function summarizeProfiles(dir: string, windows: Window[]) {
       log(`no .cpuprofile was written in ${dir}`);
       return undefined;
     }
-    return summarizeProfile(files, windows);
+    const profiles = loadProfiles(files);
+    const mixWindows = windows.filter((entry) => entry.scenario === MIX);
+    return {
+      mix: summarizeProfile(
+        profiles,
+        mixWindows.map((entry) => entry.window),
+      ),
+      levels: windows.map((entry) => ({
+        label: entry.label,
+        responses: entry.responses,
+        summary: summarizeProfile(profiles, [entry.window]),
+      })),
+    };
   } catch (error) {
     log(`could not read the CPU profile: ${String(error)}`);
     return undefined;

@@ -78,8 +78,12 @@ function alert(index: number) {
   };
 }
 
-/** A firing Alertmanager v4 group of `alerts` alerts; the groupKey holds the unique id. */
-export function alertmanagerBody(alerts: number): string {
+/**
+ * A firing Alertmanager v4 group of `alerts` alerts; the groupKey holds the unique id. Without
+ * `commonAnnotations.description` (`describe: false`), the service's description is the whole
+ * payload text.
+ */
+export function alertmanagerBody(alerts: number, describe = true): string {
   return JSON.stringify({
     receiver: "sqibs-intake",
     status: "firing",
@@ -93,7 +97,11 @@ export function alertmanagerBody(alerts: number): string {
     },
     commonAnnotations: {
       summary: "High request latency on the API gateway",
-      description: `${alerts} instance(s) of the API gateway answer above 500 ms at the 99th percentile.`,
+      ...(describe
+        ? {
+            description: `${alerts} instance(s) of the API gateway answer above 500 ms at the 99th percentile.`,
+          }
+        : {}),
     },
     externalURL: "http://alertmanager-0.monitoring.svc:9093",
     version: "4",
@@ -134,6 +142,61 @@ export function payloadTemplates(): PayloadTemplate[] {
       alertmanagerBody(24),
     ),
   ];
+}
+
+/** A large-payload scenario: bodies of about `bytes` bytes, on `connections` connections. */
+export interface LargeScenario {
+  name: string;
+  bytes: number;
+}
+
+/** `100k` or `1m` (decimal: 100,000 and 1,000,000 bytes), comma-separated; `none` or empty: none. */
+export function parseLargeScenarios(text: string): LargeScenario[] {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === "" || trimmed === "none") return [];
+  return trimmed.split(",").map((item) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(k|m)?b?$/.exec(item.trim());
+    if (!match) throw new Error(`'${item}' is not a size such as 100k or 1m`);
+    const bytes = Math.round(
+      Number(match[1]) * (match[2] === "m" ? 1e6 : match[2] === "k" ? 1e3 : 1),
+    );
+    if (bytes < 1_000) throw new Error(`'${item}': large payloads start at 1k`);
+    return { name: sizeName(bytes), bytes };
+  });
+}
+
+function sizeName(bytes: number): string {
+  return bytes >= 1e6 ? `${+(bytes / 1e6).toFixed(2)} MB` : `${+(bytes / 1e3).toFixed(1)} KB`;
+}
+
+/**
+ * Bodies of about `bytes` (never more) for a large-payload scenario, rotated 1:1: an
+ * Alertmanager group big enough, once with `commonAnnotations.description` (a short
+ * description; the payload is stored once) and once without (the description is the whole
+ * payload). Both open a new incident (201).
+ */
+export function largeTemplates(bytes: number): PayloadTemplate[] {
+  const name = sizeName(bytes).replace(" ", "").toLowerCase();
+  return [true, false].map((describe) => {
+    const alerts = alertsWithin(bytes, describe);
+    return template(
+      `alertmanager-${name}${describe ? "" : "-nodesc"}`,
+      "application/json",
+      `firing group of ${alerts} alerts, ${describe ? "short description" : "the description is the whole payload"}: a new incident (201)`,
+      alertmanagerBody(alerts, describe),
+    );
+  });
+}
+
+/** The most alerts whose group stays within `bytes` (at least one). */
+function alertsWithin(bytes: number, describe: boolean): number {
+  const size = (alerts: number) =>
+    Buffer.byteLength(alertmanagerBody(alerts, describe)) - ID_PLACEHOLDER.length + ID_LENGTH;
+  const perAlert = size(2) - size(1);
+  let alerts = Math.max(1, Math.floor((bytes - size(0)) / perAlert));
+  while (alerts > 1 && size(alerts) > bytes) alerts -= 1;
+  while (size(alerts + 1) <= bytes) alerts += 1;
+  return alerts;
 }
 
 /** Fixed-length, unique within a run (runTag) and across runs on one database (random tag). */

@@ -1,11 +1,13 @@
 /** Child processes (the floor and the service), their readiness, RSS, and the run's clean-up. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type Child, startChild, waitForHttp } from "@sqibs/testing";
 
 /** A server the bench started (the floor or the service), ready to take load. */
 export interface Server extends Child {
   name: string;
   url: string;
+  /** Its inspector's port, when it runs with `--inspect` (BENCH_ALLOCATIONS=1). */
+  inspectPort?: number;
 }
 
 export interface StartServerOptions {
@@ -65,6 +67,56 @@ export function cpuSecondsOf(pid: number): number | null {
   }
 }
 
+/** CPU seconds of each process (those /proc no longer shows are left out). */
+export function cpuSecondsOfEach(pids: number[]): Map<number, number> {
+  const each = new Map<number, number>();
+  for (const pid of pids) {
+    const seconds = cpuSecondsOf(pid);
+    if (seconds !== null) each.set(pid, seconds);
+  }
+  return each;
+}
+
+/**
+ * CPU seconds the processes used between two readings; one that appeared in between counts
+ * whole, one that exited in between is lost (PostgreSQL's backends live as long as FerretDB's
+ * connections, so this is rare).
+ */
+export function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** The direct children of a process (Linux /proc), e.g. PostgreSQL's backends. */
+export function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent === pid) children.push(Number(entry));
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  return children;
+}
+
+/**
+ * Resets the process's VmHWM to its current RSS (Linux: `5` into /proc/<pid>/clear_refs), so
+ * the next reading is the peak since now. False where that is not allowed.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** USER_HZ: 100 on every Linux architecture Node supports. */
 const CLOCK_TICKS = 100;
 
@@ -93,8 +145,15 @@ export async function quiesce(
   }
 }
 
-/** Polls VmRSS every 100 ms until stopped; returns the peak seen. */
-export function watchRss(pid: number, intervalMs = 100): { stop(): number } {
+/**
+ * Polls VmRSS every 100 ms until stopped; returns the peak seen. With `exact`, VmHWM is reset
+ * first and read at the end too, so a peak between two polls is not missed.
+ */
+export function watchRss(
+  pid: number,
+  { intervalMs = 100, exact = false } = {},
+): { stop(): number } {
+  const reset = exact && resetPeakRss(pid);
   let peak = memoryOf(pid)?.rssMiB ?? 0;
   const timer = setInterval(() => {
     const rss = memoryOf(pid)?.rssMiB;
@@ -103,9 +162,9 @@ export function watchRss(pid: number, intervalMs = 100): { stop(): number } {
   return {
     stop() {
       clearInterval(timer);
-      const rss = memoryOf(pid)?.rssMiB;
-      if (rss !== undefined && rss > peak) peak = rss;
-      return peak;
+      const memory = memoryOf(pid);
+      const last = Math.max(memory?.rssMiB ?? 0, reset ? (memory?.hwmMiB ?? 0) : 0);
+      return Math.max(peak, last);
     },
   };
 }

@@ -2,7 +2,12 @@
 
 export type Target = "floor" | "service";
 
+/** The standard payload mix's scenario name; large-payload scenarios are named by size. */
+export const MIX = "mix";
+
 export interface LevelResult {
+  /** MIX, or a large-payload scenario ("100 KB", "1 MB"). */
+  scenario: string;
   connections: number;
   target: Target;
   /** Seconds of the measured window (after the warm-up). */
@@ -33,18 +38,22 @@ export interface CommandRow {
 }
 
 export interface Ratio {
+  scenario: string;
   connections: number;
   /** service requests/s ÷ floor requests/s (higher is better; 1 = as fast as the floor). */
   throughput: number;
   /** service p99 ÷ floor p99 (lower is better; 1 = as fast as the floor). */
   p99: number;
+  /** service CPU ms per request ÷ the floor's (lower is better; the machine cancels out). */
+  cpu: number;
 }
 
 export interface TargetCheck {
   name: string;
   value: string;
   goal: string;
-  pass: boolean;
+  /** undefined: not judged on this run (e.g. a target stated for another database). */
+  pass: boolean | undefined;
 }
 
 /** Nearest-rank percentile of an ascending array (0 when empty). */
@@ -67,63 +76,153 @@ export function latencySummary(latenciesMs: number[]): LevelResult["latencyMs"] 
   };
 }
 
-/** service ÷ floor at every level where both ran. */
+/** service ÷ floor at every scenario and level where both ran. */
 export function ratios(results: LevelResult[]): Ratio[] {
-  const levels = [...new Set(results.map((result) => result.connections))].sort((a, b) => a - b);
   const out: Ratio[] = [];
-  for (const connections of levels) {
-    const floor = results.find((r) => r.connections === connections && r.target === "floor");
-    const service = results.find((r) => r.connections === connections && r.target === "service");
+  for (const { scenario, connections } of levelsOf(results)) {
+    const of = (target: Target) =>
+      results.find(
+        (r) => r.scenario === scenario && r.connections === connections && r.target === target,
+      );
+    const floor = of("floor");
+    const service = of("service");
     if (!floor || !service) continue;
     const answered = service.responses > 0 && floor.responses > 0;
     out.push({
+      scenario,
       connections,
       throughput: divide(service.requestsPerSecond, floor.requestsPerSecond),
       // Without responses there is no latency to compare (the errors column says why).
       p99: answered ? divide(service.latencyMs.p99, floor.latencyMs.p99) : Number.NaN,
+      cpu: divide(service.cpuMsPerRequest, floor.cpuMsPerRequest),
     });
   }
   return out;
 }
 
-function divide(a: number, b: number): number {
-  return b > 0 ? a / b : Number.NaN;
+/** Every (scenario, connections) measured, the mix first, in the order they ran. */
+function levelsOf(results: LevelResult[]): Array<{ scenario: string; connections: number }> {
+  const seen = new Map<string, { scenario: string; connections: number }>();
+  for (const { scenario, connections } of results) {
+    seen.set(`${scenario}\n${connections}`, { scenario, connections });
+  }
+  return [...seen.values()].sort(
+    (a, b) =>
+      Number(b.scenario === MIX) - Number(a.scenario === MIX) || a.connections - b.connections,
+  );
 }
 
+function divide(a: number, b: number): number {
+  return b > 0 && Number.isFinite(a) ? a / b : Number.NaN;
+}
+
+/** Issue 17's targets (they replace issue 9's, which they tighten). */
 export const TARGETS = {
+  /** Where throughput, p99 and CPU per request are judged for the mix. */
   connections: 64,
-  minThroughputRatio: 0.8,
-  maxP99Ratio: 1.5,
-  maxServiceRssMiB: 200,
+  maxServiceCpuMsPerRequest: 0.6,
+  /** Judged on the embedded FerretDB (SQLite) only: the database the targets were set on. */
+  minThroughputRatio: 1.0,
+  maxP99Ratio: 1.0,
+  singleConnection: 1,
+  minSingleConnectionThroughputRatio: 0.5,
+  /** The mix, over the whole run (VmHWM). */
+  maxServiceRssMiB: 150,
+  /** Each large-payload scenario, at its connections. */
+  minLargeThroughputRatio: 0.8,
+  /** With the largest bodies (1 MB): 64 of them at once. */
+  maxLargeServiceRssMiB: 300,
 };
 
-/** Issue 9's targets, judged on this run. */
-export function checkTargets(results: LevelResult[]): TargetCheck[] {
-  const at = ratios(results).find((ratio) => ratio.connections === TARGETS.connections);
+export interface TargetContext {
+  /** The embedded FerretDB (SQLite backend), which the throughput and p99 targets are for. */
+  embedded: boolean;
+  /** The service's VmHWM over the mix (whole run); else the highest peak of its mix levels. */
+  serviceMixPeakMiB?: number;
+}
+
+/** Issue 17's targets, judged on this run. */
+export function checkTargets(results: LevelResult[], context: TargetContext): TargetCheck[] {
+  const all = ratios(results);
+  const ratioAt = (scenario: string, connections: number) =>
+    all.find((ratio) => ratio.scenario === scenario && ratio.connections === connections);
+  const at = ratioAt(MIX, TARGETS.connections);
+  const single = ratioAt(MIX, TARGETS.singleConnection);
   const service = results.filter((result) => result.target === "service");
-  const peak = Math.max(0, ...service.map((result) => result.peakRssMiB));
+  const serviceMix = service.filter((result) => result.scenario === MIX);
+  const cpuLevel = serviceMix.find((result) => result.connections === TARGETS.connections);
+  const mixPeak =
+    context.serviceMixPeakMiB ?? Math.max(0, ...serviceMix.map((result) => result.peakRssMiB));
   const errors = results.reduce((total, result) => total + result.errors, 0);
-  return [
+  const embeddedOnly = (pass: boolean) => (context.embedded ? pass : undefined);
+  const checks: TargetCheck[] = [
     {
-      name: `throughput ratio at ${TARGETS.connections} connections`,
-      value: at ? at.throughput.toFixed(2) : "not measured",
-      goal: `>= ${TARGETS.minThroughputRatio}`,
-      pass: at !== undefined && at.throughput >= TARGETS.minThroughputRatio,
+      name: `service CPU per request at ${TARGETS.connections} connections`,
+      value: cpuLevel ? `${formatCpu(cpuLevel.cpuMsPerRequest)} ms` : "not measured",
+      goal: `<= ${TARGETS.maxServiceCpuMsPerRequest} ms`,
+      pass: cpuLevel !== undefined && cpuLevel.cpuMsPerRequest <= TARGETS.maxServiceCpuMsPerRequest,
     },
     {
-      name: `p99 ratio at ${TARGETS.connections} connections`,
+      name: `throughput ratio at ${TARGETS.connections} connections (embedded FerretDB)`,
+      value: at ? formatRatio(at.throughput) : "not measured",
+      goal: `>= ${TARGETS.minThroughputRatio.toFixed(1)}`,
+      pass: embeddedOnly(at !== undefined && at.throughput >= TARGETS.minThroughputRatio),
+    },
+    {
+      name: `p99 ratio at ${TARGETS.connections} connections (embedded FerretDB)`,
       value: at ? formatRatio(at.p99) : "not measured",
-      goal: `<= ${TARGETS.maxP99Ratio}`,
-      pass: at !== undefined && at.p99 <= TARGETS.maxP99Ratio,
+      goal: `<= ${TARGETS.maxP99Ratio.toFixed(1)}`,
+      pass: embeddedOnly(at !== undefined && at.p99 <= TARGETS.maxP99Ratio),
     },
     {
-      name: "service peak RSS",
-      value: `${peak.toFixed(0)} MiB`,
-      goal: `< ${TARGETS.maxServiceRssMiB} MiB`,
-      pass: service.length > 0 && peak < TARGETS.maxServiceRssMiB,
+      name: `throughput ratio at ${TARGETS.singleConnection} connection`,
+      value: single ? formatRatio(single.throughput) : "not measured",
+      goal: `>= ${TARGETS.minSingleConnectionThroughputRatio}`,
+      pass: single !== undefined && single.throughput >= TARGETS.minSingleConnectionThroughputRatio,
     },
-    { name: "errors (both targets)", value: String(errors), goal: "0", pass: errors === 0 },
+    {
+      name: "service peak RSS, payload mix (whole run)",
+      value: serviceMix.length ? `${mixPeak.toFixed(0)} MiB` : "not measured",
+      goal: `<= ${TARGETS.maxServiceRssMiB} MiB`,
+      pass: serviceMix.length > 0 && mixPeak <= TARGETS.maxServiceRssMiB,
+    },
   ];
+  const large = levelsOf(results).filter((level) => level.scenario !== MIX);
+  for (const { scenario, connections } of large) {
+    const ratio = ratioAt(scenario, connections);
+    checks.push({
+      name: `throughput ratio, ${scenario} bodies at ${connections} connections`,
+      value: ratio ? formatRatio(ratio.throughput) : "not measured",
+      goal: `>= ${TARGETS.minLargeThroughputRatio}`,
+      pass: ratio !== undefined && ratio.throughput >= TARGETS.minLargeThroughputRatio,
+    });
+  }
+  const largest = service
+    .filter((result) => result.scenario !== MIX)
+    .sort(
+      (a, b) => largeBytes(b.scenario) - largeBytes(a.scenario) || b.connections - a.connections,
+    )[0];
+  if (largest) {
+    checks.push({
+      name: `service peak RSS, ${largest.scenario} bodies at ${largest.connections} connections`,
+      value: `${largest.peakRssMiB.toFixed(0)} MiB`,
+      goal: `<= ${TARGETS.maxLargeServiceRssMiB} MiB`,
+      pass: largest.peakRssMiB <= TARGETS.maxLargeServiceRssMiB,
+    });
+  }
+  checks.push({
+    name: "errors (every level, both targets)",
+    value: String(errors),
+    goal: "0",
+    pass: errors === 0,
+  });
+  return checks;
+}
+
+/** The byte size a scenario name stands for ("100 KB", "1 MB"); 0 for the mix. */
+function largeBytes(scenario: string): number {
+  const match = /^([\d.]+) (KB|MB)$/.exec(scenario);
+  return match ? Number(match[1]) * (match[2] === "MB" ? 1e6 : 1e3) : 0;
 }
 
 function formatMs(ms: number): string {
@@ -160,11 +259,15 @@ export function textTable(header: string[], rows: string[][], leftColumns = 2): 
 }
 
 export function resultsTable(results: LevelResult[]): string {
-  const sorted = [...results].sort(
-    (a, b) => a.connections - b.connections || a.target.localeCompare(b.target),
-  );
+  const order = levelsOf(results);
+  const rank = (result: LevelResult) =>
+    order.findIndex(
+      (level) => level.scenario === result.scenario && level.connections === result.connections,
+    );
+  const sorted = [...results].sort((a, b) => rank(a) - rank(b) || a.target.localeCompare(b.target));
   return textTable(
     [
+      "payload",
       "conns",
       "target",
       "req/s",
@@ -177,9 +280,10 @@ export function resultsTable(results: LevelResult[]): string {
       "db cpu ms/req",
     ],
     sorted.map((result) => [
+      result.scenario,
       String(result.connections),
       result.target,
-      result.requestsPerSecond.toFixed(0),
+      result.requestsPerSecond.toFixed(result.requestsPerSecond < 100 ? 1 : 0),
       formatMs(result.latencyMs.p50),
       formatMs(result.latencyMs.p99),
       formatMs(result.latencyMs.p999),
@@ -188,25 +292,34 @@ export function resultsTable(results: LevelResult[]): string {
       formatCpu(result.cpuMsPerRequest),
       result.dbCpuMsPerRequest === null ? "-" : formatCpu(result.dbCpuMsPerRequest),
     ]),
+    3,
   );
 }
 
 export function ratiosTable(values: Ratio[]): string {
   return textTable(
-    ["conns", "ratio", "throughput", "p99"],
+    ["payload", "conns", "ratio", "throughput", "p99", "cpu/req"],
     values.map((ratio) => [
+      ratio.scenario,
       String(ratio.connections),
       "service/floor",
       formatRatio(ratio.throughput),
       formatRatio(ratio.p99),
+      formatRatio(ratio.cpu),
     ]),
+    3,
   );
 }
 
 export function targetsTable(checks: TargetCheck[]): string {
   return textTable(
-    ["target (issue 9)", "result", "value", "goal"],
-    checks.map((check) => [check.name, check.pass ? "PASS" : "MISS", check.value, check.goal]),
+    ["target (issue 17)", "result", "value", "goal"],
+    checks.map((check) => [
+      check.name,
+      check.pass === undefined ? "-" : check.pass ? "PASS" : "FAIL",
+      check.value,
+      check.goal,
+    ]),
   );
 }
 
@@ -220,8 +333,10 @@ export function commandsTable(results: LevelResult[]): string {
     result.commands?.find((row) => row.command === name);
   const total = (result: LevelResult) =>
     (result.commands ?? []).reduce((sum, row) => sum + row.perRequest, 0);
+  const label = (result: LevelResult) =>
+    `${result.scenario === MIX ? "" : `${result.scenario}, `}${result.connections} conns`;
   return textTable(
-    ["command", ...levels.map((result) => `${result.connections} conns: n/resp  avg ms  err/resp`)],
+    ["command", ...levels.map((result) => `${label(result)}: n/resp  avg ms  err/resp`)],
     [
       ...names.map((name) => [
         name,

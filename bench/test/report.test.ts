@@ -2,18 +2,23 @@ import { describe, expect, it } from "vitest";
 import {
   ALERTMANAGER_FILTER,
   byteLength,
+  largeTemplates,
   makeId,
+  parseLargeScenarios,
   payloadTemplates,
   render,
 } from "../src/payloads.js";
-import { analyze, packageOf } from "../src/profile.js";
+import { analyze, LAYERS, layerOf, layersTable, packageOf } from "../src/profile.js";
 import {
   checkTargets,
   type LevelResult,
   latencySummary,
+  MIX,
   percentile,
   ratios,
+  ratiosTable,
   resultsTable,
+  targetsTable,
 } from "../src/report.js";
 
 function level(
@@ -24,6 +29,7 @@ function level(
   extra: Partial<LevelResult> = {},
 ): LevelResult {
   return {
+    scenario: MIX,
     connections,
     target,
     seconds: 10,
@@ -61,33 +67,111 @@ describe("ratios and targets", () => {
   const results = [
     level(1, "floor", 1000, 1),
     level(1, "service", 500, 2),
-    level(64, "service", 850, 30),
+    level(64, "service", 1050, 24, { cpuMsPerRequest: 0.55 }),
     level(64, "floor", 1000, 25),
     level(256, "floor", 1000, 100),
   ];
+  const large = (scenario: string, target: "floor" | "service", rps: number, rss: number) =>
+    level(64, target, rps, 4000, { scenario, peakRssMiB: rss });
+  const passes = (checks: ReturnType<typeof checkTargets>) =>
+    Object.fromEntries(checks.map((check) => [check.name, check.pass]));
 
-  it("divides the service by the floor at each level where both ran", () => {
+  it("divides the service by the floor at each scenario and level where both ran", () => {
     expect(ratios(results)).toEqual([
-      { connections: 1, throughput: 0.5, p99: 2 },
-      { connections: 64, throughput: 0.85, p99: 1.2 },
+      { scenario: MIX, connections: 1, throughput: 0.5, p99: 2, cpu: 1 },
+      { scenario: MIX, connections: 64, throughput: 1.05, p99: 0.96, cpu: 1.1 },
+    ]);
+    const withLarge = [
+      ...results,
+      large("1 MB", "service", 12, 280),
+      large("1 MB", "floor", 15, 200),
+    ];
+    expect(ratios(withLarge).map((ratio) => [ratio.scenario, ratio.throughput])).toEqual([
+      [MIX, 0.5],
+      [MIX, 1.05],
+      ["1 MB", 0.8],
     ]);
   });
 
-  it("judges issue 9's targets at 64 connections", () => {
-    expect(checkTargets(results).map((check) => check.pass)).toEqual([true, true, true, true]);
-    const slow = [level(64, "floor", 1000, 10), level(64, "service", 500, 40, { errors: 3 })];
-    expect(checkTargets(slow).map((check) => check.pass)).toEqual([false, false, true, false]);
-    const fat = [level(64, "floor", 1000, 10), level(64, "service", 900, 11, { peakRssMiB: 250 })];
-    expect(checkTargets(fat).map((check) => check.pass)).toEqual([true, true, false, true]);
+  it("judges issue 17's targets: CPU, ratios at 64 and 1 connections, RSS, errors", () => {
+    const checks = checkTargets(results, { embedded: true, serviceMixPeakMiB: 140 });
+    expect(checks.map((check) => check.pass)).toEqual([true, true, true, true, true, true]);
+    const slow = [
+      level(1, "floor", 1000, 1),
+      level(1, "service", 400, 2),
+      level(64, "floor", 1000, 10),
+      level(64, "service", 900, 40, { errors: 3, cpuMsPerRequest: 0.8 }),
+    ];
+    expect(passes(checkTargets(slow, { embedded: true, serviceMixPeakMiB: 151 }))).toEqual({
+      "service CPU per request at 64 connections": false,
+      "throughput ratio at 64 connections (embedded FerretDB)": false,
+      "p99 ratio at 64 connections (embedded FerretDB)": false,
+      "throughput ratio at 1 connection": false,
+      "service peak RSS, payload mix (whole run)": false,
+      "errors (every level, both targets)": false,
+    });
   });
 
-  it("prints one row per level and target, floor first", () => {
-    const lines = resultsTable(results).split("\n");
-    expect(lines[0]).toMatch(/^conns\s+target\s+req\/s\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+errors/);
-    expect(lines).toHaveLength(2 + results.length);
-    expect(lines[2]).toMatch(/^1\s+floor\s+1000\s+0\.50\s+1\.00\s+1\.50\s+0\s+60\s+0\.50\s+-$/);
-    expect(lines[3]).toMatch(/^1\s+service\s+500/);
-    expect(lines[4]).toMatch(/^64\s+floor/);
+  it("judges the 64-connection ratios on the embedded FerretDB only, and RSS over the run", () => {
+    const elsewhere = passes(checkTargets(results, { embedded: false }));
+    expect(elsewhere["throughput ratio at 64 connections (embedded FerretDB)"]).toBeUndefined();
+    expect(elsewhere["p99 ratio at 64 connections (embedded FerretDB)"]).toBeUndefined();
+    expect(elsewhere["service CPU per request at 64 connections"]).toBe(true);
+    // Without the run's VmHWM, the highest peak of the service's mix levels counts.
+    const fat = [...results, level(16, "service", 900, 11, { peakRssMiB: 160 })];
+    expect(passes(checkTargets(fat, { embedded: true }))).toMatchObject({
+      "service peak RSS, payload mix (whole run)": false,
+    });
+    expect(targetsTable(checkTargets(results, { embedded: false }))).toMatch(
+      /p99 ratio at 64 connections \(embedded FerretDB\)\s+-\s+0\.96\s+<= 1\.0/,
+    );
+  });
+
+  it("judges each large payload's ratio, and RSS at the largest bodies", () => {
+    const run = [
+      ...results,
+      large("100 KB", "floor", 140, 150),
+      large("100 KB", "service", 120, 420),
+      large("1 MB", "floor", 15, 230),
+      large("1 MB", "service", 11, 290),
+    ];
+    const checks = checkTargets(run, { embedded: true, serviceMixPeakMiB: 140 });
+    expect(passes(checks)).toMatchObject({
+      "throughput ratio, 100 KB bodies at 64 connections": true,
+      "throughput ratio, 1 MB bodies at 64 connections": false,
+      "service peak RSS, 1 MB bodies at 64 connections": true,
+      "service peak RSS, payload mix (whole run)": true,
+    });
+    expect(checks.at(-1)?.name).toBe("errors (every level, both targets)");
+    const missing = checkTargets([...results, large("1 MB", "service", 11, 310)], {
+      embedded: true,
+    });
+    expect(passes(missing)).toMatchObject({
+      "throughput ratio, 1 MB bodies at 64 connections": false,
+      "service peak RSS, 1 MB bodies at 64 connections": false,
+    });
+    expect(missing.find((check) => check.name.startsWith("throughput ratio, 1 MB"))?.value).toBe(
+      "not measured",
+    );
+  });
+
+  it("prints one row per scenario, level and target, the mix first, floor first", () => {
+    const run = [large("1 MB", "service", 11, 290), ...results, large("1 MB", "floor", 15, 230)];
+    const lines = resultsTable(run).split("\n");
+    expect(lines[0]).toMatch(
+      /^payload\s+conns\s+target\s+req\/s\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+errors/,
+    );
+    expect(lines).toHaveLength(2 + run.length);
+    expect(lines[2]).toMatch(
+      /^mix\s+1\s+floor\s+1000\s+0\.50\s+1\.00\s+1\.50\s+0\s+60\s+0\.50\s+-$/,
+    );
+    expect(lines[3]).toMatch(/^mix\s+1\s+service\s+500/);
+    expect(lines[4]).toMatch(/^mix\s+64\s+floor/);
+    expect(lines[7]).toMatch(/^1 MB\s+64\s+floor\s+15\.0\s/);
+    expect(lines[8]).toMatch(/^1 MB\s+64\s+service\s+11\.0\s/);
+    expect(ratiosTable(ratios(run)).split("\n")[4]).toMatch(
+      /^1 MB\s+64\s+service\/floor\s+0\.73\s+1\.00\s+1\.00$/,
+    );
   });
 });
 
@@ -110,6 +194,41 @@ describe("payload mix", () => {
     expect(parsed.groupKey).toContain(makeId("abc123", 1));
     expect(parsed.commonAnnotations.summary).toBeTruthy();
     expect(ALERTMANAGER_FILTER.triggers[0]?.correlationKey).toBe("groupKey");
+  });
+});
+
+describe("large payloads", () => {
+  it("reads sizes as 100k and 1m, and none", () => {
+    expect(parseLargeScenarios("100k,1m")).toEqual([
+      { name: "100 KB", bytes: 100_000 },
+      { name: "1 MB", bytes: 1_000_000 },
+    ]);
+    expect(parseLargeScenarios(" 250KB , 2.5m")).toEqual([
+      { name: "250 KB", bytes: 250_000 },
+      { name: "2.5 MB", bytes: 2_500_000 },
+    ]);
+    expect(parseLargeScenarios("none")).toEqual([]);
+    expect(parseLargeScenarios("")).toEqual([]);
+    expect(() => parseLargeScenarios("big")).toThrow(/not a size/);
+  });
+
+  it("fills each size with an Alertmanager group, with and without a description key", () => {
+    const [described, whole] = largeTemplates(100_000);
+    if (!described || !whole) throw new Error("two templates expected");
+    for (const template of [described, whole]) {
+      expect(byteLength(template)).toBeLessThanOrEqual(100_000);
+      expect(byteLength(template)).toBeGreaterThan(98_000);
+      const body = render(template, makeId("abc123", 7)).body;
+      expect(Buffer.byteLength(body)).toBe(byteLength(template));
+      expect(JSON.parse(body).groupKey).toContain(makeId("abc123", 7));
+    }
+    const parsed = (template: typeof described) =>
+      JSON.parse(render(template, makeId("a", 1)).body);
+    expect(parsed(described).commonAnnotations.description).toBeTruthy();
+    expect(parsed(whole).commonAnnotations.description).toBeUndefined();
+    expect(parsed(whole).commonAnnotations.summary).toBeTruthy();
+    const [megabyte] = largeTemplates(1_000_000);
+    expect(byteLength(megabyte ?? described)).toBeGreaterThan(990_000);
   });
 });
 
@@ -148,5 +267,89 @@ describe("profile summary", () => {
     expect(early.packagesSelf.map((share) => share.name)).toEqual(["ajv"]);
     expect(packageOf(frame("x", "file:///w/services/intake/dist/app.js"))).toBe("@sqibs/intake");
     expect(packageOf(frame("x", "node:internal/streams/readable"))).toBe("node:streams");
+  });
+});
+
+describe("layers", () => {
+  const at = (functionName: string, url: string) => ({
+    functionName,
+    url,
+    lineNumber: 0,
+    columnNumber: 0,
+  });
+  const intake = (path: string) => `file:///w/services/intake/dist/${path}`;
+  const modules = (path: string) => `file:///w/node_modules/.pnpm/x@1/node_modules/${path}`;
+
+  it("gives a sample to the innermost frame a rule names", () => {
+    // Leaf first: a hash in the auth code is auth; the driver's work is the driver's.
+    expect(
+      layerOf([
+        at("digest", "node:internal/crypto/hash"),
+        at("hashSecret", intake("usecases/secrets.js")),
+        at("authenticate", intake("usecases/authenticate.js")),
+        at("handle", modules("router/index.js")),
+      ]),
+    ).toBe(LAYERS.auth);
+    expect(
+      layerOf([
+        at("serializeInto", modules("bson/lib/bson.cjs")),
+        at("insertMany", modules("mongodb/lib/collection.js")),
+        at("insertBatch", intake("repositories/insert-batches.js")),
+      ]),
+    ).toBe(LAYERS.driver);
+    expect(layerOf([at("toNewDoc", intake("repositories/incidents.js"))])).toBe(
+      LAYERS.repositories,
+    );
+    expect(layerOf([at("deliveryKey", intake("usecases/ingest.js"))])).toBe(LAYERS.ingest);
+  });
+
+  it("passes frames no rule names (natives, builtins, small helpers) to their caller", () => {
+    expect(
+      layerOf([
+        at("validate12", ""),
+        at("match", modules("path-to-regexp/dist/index.js")),
+        at("lookupRoute", modules("express-openapi-validator/dist/middlewares/x.js")),
+      ]),
+    ).toBe(LAYERS.validator);
+    expect(
+      layerOf([
+        at("writev", ""),
+        at("writeGeneric", "node:internal/stream_base_commons"),
+        at("end", "node:_http_outgoing"),
+        at("send", modules("express/lib/response.js")),
+        at("json", modules("express/lib/response.js")),
+      ]),
+    ).toBe(LAYERS.response);
+    expect(
+      layerOf([at("parserOnHeadersComplete", "node:_http_common"), at("emit", "node:events")]),
+    ).toBe(LAYERS.http);
+    expect(layerOf([at("(garbage collector)", "")])).toBe(LAYERS.gc);
+    expect(layerOf([at("runMicrotasks", "")])).toBe(LAYERS.other);
+  });
+
+  it("prints ms per request by layer, one column per level", () => {
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: at("(root)", ""), children: [2, 3, 4] },
+        { id: 2, callFrame: at("readPayload", "file:///w/packages/domain/dist/payload.js") },
+        { id: 3, callFrame: at("(garbage collector)", "") },
+        { id: 4, callFrame: at("(idle)", "") },
+      ],
+      startTime: 0,
+      endTime: 4_000,
+      samples: [2, 2, 3, 4],
+      timeDeltas: [1_000, 1_000, 1_000, 1_000],
+    };
+    const summary = analyze(profile);
+    expect(summary.layers).toEqual([
+      { name: LAYERS.domain, ms: 2, percent: 200 / 3 },
+      { name: LAYERS.gc, ms: 1, percent: 100 / 3 },
+    ]);
+    const lines = layersTable([{ label: "64 conns", summary, responses: 4 }]).split("\n");
+    expect(lines[0]).toMatch(/^layer\s+64 conns: ms\/req\s+share$/);
+    expect(lines[2]).toMatch(/^filters\/domain \(parse, decide\)\s+0\.500\s+66\.7%$/);
+    expect(lines[3]).toMatch(/^garbage collector \(main thread\)\s+0\.250\s+33\.3%$/);
+    expect(lines[4]).toMatch(/^all busy time \(main thread\)\s+0\.750\s+100\.0%$/);
+    expect(lines[5]).toMatch(/^idle\s+25% of the window$/);
   });
 });
