@@ -108,7 +108,7 @@ describe("ratios and targets", () => {
       "p99 ratio at 64 connections (embedded FerretDB)": false,
       "throughput ratio at 1 connection": false,
       "service peak RSS, payload mix (whole run)": false,
-      "errors (every level, both targets)": false,
+      "service errors (every level)": false,
     });
   });
 
@@ -142,7 +142,12 @@ describe("ratios and targets", () => {
       "service peak RSS, 1 MB bodies at 64 connections": true,
       "service peak RSS, payload mix (whole run)": true,
     });
-    expect(checks.at(-1)?.name).toBe("errors (every level, both targets)");
+    expect(checks.at(-1)?.name).toBe("service errors (every level)");
+    // The floor's own errors (a database timeout under load) are printed, not judged.
+    const floorErrors = [...run, level(16, "floor", 900, 11, { errors: 2 })];
+    expect(passes(checkTargets(floorErrors, { embedded: true }))).toMatchObject({
+      "service errors (every level)": true,
+    });
     const missing = checkTargets([...results, large("1 MB", "service", 11, 310)], {
       embedded: true,
     });
