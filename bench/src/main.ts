@@ -39,6 +39,7 @@ import {
   memoryOf,
   quiesce,
   type Server,
+  servesDatabase,
   startServer,
   watchRss,
 } from "./processes.js";
@@ -184,6 +185,8 @@ async function run(settings: Settings, cleanup: Cleanup) {
   let database = "MONGODB_URI";
   /** The database's processes, when the bench started them (their CPU, and when they are idle). */
   let databasePids: () => number[] = () => [];
+  /** Those whose work is the targets' commands (see settle): PostgreSQL's own chores are not. */
+  let databaseWorkerPids: () => number[] = () => [];
   if (!uri) {
     const dataDir = mkdtempSync(join(tmpdir(), "sqibs-bench-"));
     cleanup.add("remove the FerretDB data directory", () =>
@@ -205,6 +208,10 @@ async function run(settings: Settings, cleanup: Cleanup) {
     uri = ferret.uri;
     const server = postgresql?.pid;
     databasePids = () => [ferret.pid, ...(server ? [server, ...childrenOf(server)] : [])];
+    databaseWorkerPids = () => [
+      ferret.pid,
+      ...(server ? childrenOf(server).filter((pid) => servesDatabase(pid, "ferretdb")) : []),
+    ];
     database = postgresql
       ? "throwaway FerretDB (PostgreSQL backend, on a throwaway PostgreSQL)"
       : "throwaway FerretDB (SQLite backend)";
@@ -349,7 +356,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
   const results: LevelResult[] = [];
   const notes: string[] = [];
   const measuredWindows: Record<Target, MeasuredWindow[]> = { floor: [], service: [] };
-  const pids = () => [runners.floor.child.pid, runners.service.child.pid, ...databasePids()];
+  const pids = () => [runners.floor.child.pid, runners.service.child.pid, ...databaseWorkerPids()];
   let mixHwm: Record<Target, number> | undefined;
   await quiesce(pids(), { maxMs: DRAIN_MS });
   try {

@@ -105,6 +105,20 @@ export function childrenOf(pid: number): number[] {
 }
 
 /**
+ * Whether a PostgreSQL process is a backend serving a client of `database` (its title reads
+ * `postgres: <user> <database> <client> <state>`), not a chore such as the checkpointer or
+ * autovacuum, which go on for seconds after a burst of writes.
+ */
+export function servesDatabase(pid: number, database: string): boolean {
+  try {
+    const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    return title.startsWith("postgres: ") && title.split(" ")[2] === database;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Resets the process's VmHWM to its current RSS (Linux: `5` into /proc/<pid>/clear_refs), so
  * the next reading is the peak since now. False where that is not allowed.
  */
