@@ -37,6 +37,12 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).default(256),
+  // Bytes of request bodies held at once (http/limits.ts bodyBytesLimit); more wait unread.
+  BODY_BYTES_IN_FLIGHT: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
   // Concurrent body reads per client address (the proxy's X-Forwarded-For with TRUST_PROXY).
   MAX_BODY_READS_PER_CLIENT: z.coerce.number().int().min(0).default(64),
   // Express's "trust proxy": the hops (a number) or addresses (e.g. "loopback, 10.0.0.0/8")
@@ -98,11 +104,22 @@ const EnvSchema = z.object({
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
 });
 
+/** Rules between settings, checked after each is read. */
+const ConfigSchema = EnvSchema.superRefine((config, context) => {
+  if (config.BODY_BYTES_IN_FLIGHT < config.BODY_LIMIT_BYTES) {
+    context.addIssue({
+      code: "custom",
+      path: ["BODY_BYTES_IN_FLIGHT"],
+      message: `must be at least BODY_LIMIT_BYTES (${config.BODY_LIMIT_BYTES}): one body of the largest size must fit`,
+    });
+  }
+});
+
 export type Config = z.infer<typeof EnvSchema>;
 
 /** Parses the environment once at start-up; throws one readable error listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join(".")}: ${issue.message}`,

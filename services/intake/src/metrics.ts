@@ -9,6 +9,8 @@ export interface Metrics {
   httpRequests: Counter<"method" | "route" | "status">;
   httpDuration: Histogram<"method" | "route" | "status">;
   httpInFlight: Gauge;
+  bodyBytesInFlight: Gauge;
+  bodiesWaiting: Gauge;
   incidents: Counter<"action">;
   ingestCalls: Counter<"endpoint" | "outcome">;
   databaseErrors: Counter<"kind">;
@@ -42,6 +44,16 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     httpInFlight: new Gauge({
       name: "sqibs_http_requests_in_flight",
       help: "Requests being served now.",
+      registers,
+    }),
+    bodyBytesInFlight: new Gauge({
+      name: "sqibs_body_bytes_in_flight",
+      help: "Bytes of request bodies admitted and not yet answered (BODY_BYTES_IN_FLIGHT caps it).",
+      registers,
+    }),
+    bodiesWaiting: new Gauge({
+      name: "sqibs_bodies_waiting",
+      help: "Requests waiting, their bodies unread, for room under BODY_BYTES_IN_FLIGHT.",
       registers,
     }),
     incidents: new Counter({

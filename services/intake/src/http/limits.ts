@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from "express";
+import type { Gauge } from "prom-client";
 import { HEALTH_PATH } from "./paths.js";
 import { sendProblem } from "./problem.js";
 
@@ -125,4 +126,63 @@ export function concurrencyLimit(max: number, retryAfterSeconds: number): Reques
     });
     next();
   };
+}
+
+/**
+ * At most `budget` bytes of request bodies held at once, counted before a body is read: a
+ * body declared by its Content-Length (and not compressed) reserves that many bytes, any other
+ * (chunked, or compressed: it may inflate up to the limit) reserves `bodyLimit`. A request that
+ * does not fit waits, unread, in arrival order until earlier ones are answered (its sender's
+ * TCP window fills meanwhile); the request timeout still ends a wait that lasts too long.
+ * Memory is then bounded by the budget rather than by MAX_CONCURRENT_REQUESTS ×
+ * BODY_LIMIT_BYTES (README "Operations").
+ */
+export function bodyBytesLimit(
+  budget: number,
+  bodyLimit: number,
+  gauges: { bytes: Gauge; waiting: Gauge },
+): RequestHandler {
+  let inFlight = 0;
+  const waiting: Array<{ bytes: number; admit: () => void }> = [];
+  const admitWaiting = () => {
+    for (let next = waiting[0]; next; next = waiting[0]) {
+      if (inFlight > 0 && inFlight + next.bytes > budget) break;
+      waiting.shift();
+      next.admit();
+    }
+    gauges.waiting.set(waiting.length);
+  };
+  return (req, res, next) => {
+    if (!hasBody(req)) return next();
+    const entry = {
+      bytes: reservedBytes(req, bodyLimit),
+      admit: () => {
+        inFlight += entry.bytes;
+        gauges.bytes.set(inFlight);
+        onceDone(undefined, res, () => {
+          inFlight -= entry.bytes;
+          gauges.bytes.set(inFlight);
+          admitWaiting();
+        });
+        next();
+      },
+    };
+    res.once("close", () => {
+      const index = waiting.indexOf(entry);
+      if (index < 0) return;
+      waiting.splice(index, 1);
+      admitWaiting();
+    });
+    waiting.push(entry);
+    admitWaiting();
+  };
+}
+
+function reservedBytes(req: Request, bodyLimit: number): number {
+  const encoding = req.get("content-encoding")?.trim().toLowerCase();
+  const length = Number(req.get("content-length"));
+  const plain = encoding === undefined || encoding === "" || encoding === "identity";
+  return plain && Number.isSafeInteger(length) && length >= 0
+    ? Math.min(length, bodyLimit)
+    : bodyLimit;
 }
