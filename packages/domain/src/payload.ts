@@ -16,16 +16,21 @@ const utf8 = new TextDecoder("utf-8");
 
 /** Decodes a body when its content type is a text type; any other type is an empty payload. */
 export function readPayload(body: Uint8Array, contentType: string | undefined): Payload {
-  const [mediaType = "", ...parameters] = (contentType ?? "").split(";");
-  const type = mediaType.trim().toLowerCase();
-  if (type !== "" && !TEXT_MEDIA_TYPE.test(type)) return emptyPayload();
-  const text = decoderFor(charsetOf(parameters)).decode(body);
+  const text = payloadText(body, contentType);
   const json = parseJsonContainer(text);
   return { text, json, isJson: json !== undefined };
 }
 
-function emptyPayload(): Payload {
-  return { text: "", json: undefined, isJson: false };
+/**
+ * A payload's text as readPayload reads it, without parsing it: a text type decoded by its
+ * charset, any other type empty. (A description that is the whole payload is stored as the
+ * payload alone and read back with this.)
+ */
+export function payloadText(body: Uint8Array, contentType: string | null | undefined): string {
+  const [mediaType = "", ...parameters] = (contentType ?? "").split(";");
+  const type = mediaType.trim().toLowerCase();
+  if (type !== "" && !TEXT_MEDIA_TYPE.test(type)) return "";
+  return decoderFor(charsetOf(parameters)).decode(body);
 }
 
 /** A payload built from text that is already decoded (e.g. tests, or a stored raw body). */

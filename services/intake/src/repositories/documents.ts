@@ -69,10 +69,12 @@ export interface IncidentEventFields extends Omit<IncidentEvent, "callId"> {
  * transitions, which a version claim serializes; events are inserted, never pushed.
  */
 export interface IncidentDoc
-  extends Omit<StoredIncident, "id" | "accountId" | "serviceId" | "payload"> {
+  extends Omit<StoredIncident, "id" | "accountId" | "serviceId" | "payload" | "description"> {
   _id: ObjectId;
   accountId: ObjectId;
   serviceId: ObjectId;
+  /** Absent when it is the whole payload's text: the payload is stored once, and read as it. */
+  description?: string;
   payload: PayloadDoc;
   /** Count of lifecycle transitions; transition n+1 is claimed by inserting event "<id>:v<n+1>". */
   version: number;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type IncidentStatus, OPEN_STATUSES } from "@sqibs/domain";
+import { type IncidentStatus, OPEN_STATUSES, payloadText } from "@sqibs/domain";
 import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { DatabaseClock } from "./database-clock.js";
@@ -49,8 +49,13 @@ interface MigrationDoc {
 }
 
 export interface NewIncident
-  extends Omit<StoredIncident, "id" | "number" | "acknowledgedAt" | "resolvedAt" | "status"> {
+  extends Omit<
+    StoredIncident,
+    "id" | "number" | "acknowledgedAt" | "resolvedAt" | "status" | "description"
+  > {
   status: "triggered";
+  /** Absent: the description is the whole payload's text (stored once, as the payload). */
+  description?: string;
   /** The delivery that opens it: a retried delivery finds it instead of opening another. */
   deliveryId: string;
 }
@@ -665,7 +670,8 @@ function toStoredIncident(doc: IncidentDoc): StoredIncident {
     contentType: doc.payload.contentType,
     body: bytesOf(doc.payload.body),
   };
-  return { ...toHead(doc), description: doc.description, payload };
+  const description = doc.description ?? payloadText(payload.body, payload.contentType);
+  return { ...toHead(doc), description, payload };
 }
 
 /** Also for documents read without description and payload. */

@@ -5,6 +5,7 @@ import {
   readPayload,
   requestText,
   type ServiceDecision,
+  type TriggerDecision,
 } from "@sqibs/domain";
 import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
@@ -152,17 +153,28 @@ export async function createRequestCall(
   });
 }
 
-function decideAll(call: IngestCall, services: Service[], now: Date): ServiceDecision[] {
+/**
+ * A trigger whose description is the whole payload text carries none (no copy of it waits
+ * for the database): the incident stores the payload once and reads it back as the description.
+ */
+type Decision =
+  | Exclude<ServiceDecision, TriggerDecision>
+  | (Omit<TriggerDecision, "description"> & { description?: string });
+
+function decideAll(call: IngestCall, services: Service[], now: Date): Decision[] {
   const payload = readPayload(call.body, call.contentType);
-  return services.map((service) =>
-    decideForService({
+  return services.map((service) => {
+    const decision = decideForService({
       service: rulesOf(service),
       payload,
       from: call.source,
       language: call.caller.account.language,
       now,
-    }),
-  );
+    });
+    if (decision.kind !== "trigger" || decision.description !== payload.text) return decision;
+    const { description: _wholePayload, ...withoutCopy } = decision;
+    return withoutCopy;
+  });
 }
 
 /**
@@ -226,7 +238,7 @@ function deliveryKey(call: IngestCall, endpoint: Endpoint): string {
 async function persistDecisions(
   deps: AppDeps,
   call: IngestCall,
-  decisions: ServiceDecision[],
+  decisions: Decision[],
   now: Date,
   deliveryId: string,
 ): Promise<{ status: number; answer: ProcessAnswer }> {
@@ -246,7 +258,7 @@ async function persistDecisions(
           accountId,
           serviceId: decision.serviceId,
           title: decision.title,
-          description: decision.description,
+          ...(decision.description !== undefined ? { description: decision.description } : {}),
           urgency: decision.urgency,
           status: "triggered",
           ...(decision.correlation !== undefined ? { correlationKey: decision.correlation } : {}),
@@ -310,7 +322,7 @@ async function logCall(
   call: IngestCall,
   endpoint: string,
   callId: string,
-  decisions: ServiceDecision[],
+  decisions: Decision[],
   touched: TouchedIncident[],
   status: number,
 ): Promise<void> {
@@ -388,7 +400,7 @@ function statusOf(
   return 202;
 }
 
-function reasonOf(decisions: ServiceDecision[]): NothingReason {
+function reasonOf(decisions: Decision[]): NothingReason {
   if (decisions.some((decision) => decision.kind === "suppressed")) return "maintenance";
   const active = decisions.some(
     (decision) => !(decision.kind === "skipped" && decision.reason === "disabled"),

@@ -1,0 +1,80 @@
+import { ObjectId } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestService, type TestService } from "../harness.js";
+import { raw } from "../management/support.js";
+import { bearer, post, storedBytes } from "./support.js";
+
+describe("a payload that is the whole description is stored once", () => {
+  let service: TestService;
+  let account: Awaited<ReturnType<TestService["account"]>>;
+
+  beforeAll(async () => {
+    service = await startTestService("stored-once");
+    account = await service.account({ descriptionKey: "description" });
+  });
+  afterAll(() => service.close());
+
+  const ingest = (body: string | Uint8Array, contentType: string) =>
+    post(service, {
+      body,
+      headers: { "content-type": contentType, ...bearer(account.globalToken.secret) },
+    });
+
+  const documentOf = (id: string) =>
+    service.deps.repositories.database.db
+      .collection("incidents")
+      .findOne({ _id: new ObjectId(id) });
+
+  async function detailOf(id: string) {
+    const answer = await raw(service, "GET", `/v1/incidents/${id}`, {
+      headers: bearer(account.adminToken.secret),
+    });
+    expect(answer.status).toBe(200);
+    return answer.json as { description: string; payload: { body?: string } };
+  }
+
+  it("writes the bytes once, and every read shows them as the description", async () => {
+    const body = JSON.stringify({ status: "firing", alerts: ["x".repeat(10_000)] });
+    const answer = await ingest(body, "application/json");
+    expect(answer.status).toBe(201);
+    const id = answer.json.incidents[0].id as string;
+
+    const document = await documentOf(id);
+    expect(document).not.toHaveProperty("description");
+    expect(storedBytes(document).toString("utf8")).toBe(body);
+
+    const detail = await detailOf(id);
+    expect(detail.description).toBe(body);
+    expect(detail.payload.body).toBe(body);
+  });
+
+  it("reads the description back by the payload's charset, the bytes kept as sent", async () => {
+    const bytes = Buffer.from("caf\xe9 au lait: disk full", "latin1");
+    const answer = await ingest(bytes, "text/plain; charset=iso-8859-1");
+    expect(answer.status).toBe(201);
+    const id = answer.json.incidents[0].id as string;
+
+    expect(await documentOf(id)).not.toHaveProperty("description");
+    expect(storedBytes(await documentOf(id)).equals(bytes)).toBe(true);
+    expect((await detailOf(id)).description).toBe("café au lait: disk full");
+  });
+
+  it("still stores a description read from the payload's description key", async () => {
+    const body = JSON.stringify({ description: "disk full on db-1", host: "db-1" });
+    const answer = await ingest(body, "application/json");
+    expect(answer.status).toBe(201);
+    const id = answer.json.incidents[0].id as string;
+
+    expect(await documentOf(id)).toMatchObject({ description: "disk full on db-1" });
+    expect((await detailOf(id)).description).toBe("disk full on db-1");
+  });
+
+  it("answers a retried delivery as the first, and the incident reads the same", async () => {
+    const body = "backup failed: exit code 2";
+    const first = await ingest(body, "text/plain");
+    const retry = await ingest(body, "text/plain");
+    expect(first.status).toBe(201);
+    expect(retry.json).toEqual({ ...first.json, replayed: true });
+    expect((await detailOf(first.json.incidents[0].id)).description).toBe(body);
+  });
+});
