@@ -7,8 +7,9 @@ type WithRaw = Request & { [RAW]?: Buffer };
 
 /**
  * Captures the ingest body as bytes before anything parses it: malformed JSON is a text
- * payload, never a 400. The validator is then handed the text, which is what the OpenAPI
- * document describes for every accepted media type.
+ * payload, never a 400. The validator is then handed the text where the OpenAPI document's
+ * schema checks one (TextPayload); the other media types take any payload (AnyPayload: `{}`),
+ * so a second copy of a large body is not made for a check that cannot fail.
  */
 export function captureRawBody(limitBytes: number): RequestHandler {
   // `Content-Encoding: gzip`, `deflate` or `br` is decompressed as a stream, and `limit`
@@ -23,10 +24,22 @@ export function captureRawBody(limitBytes: number): RequestHandler {
       if (error) return next(bodyError(error, req, limitBytes));
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       (req as WithRaw)[RAW] = bytes;
-      req.body = bytes.length ? bytes.toString("utf8") : undefined;
+      req.body = bytes.length && checksText(req) ? bytes.toString("utf8") : undefined;
       next();
     });
   };
+}
+
+/** The media types whose ingest schema is TextPayload (openapi/components/requestBodies/IngestPayload.yaml). */
+const TEXT_PAYLOAD_TYPES = new Set([
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "application/xml",
+]);
+
+function checksText(req: Request): boolean {
+  const type = req.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+  return type !== undefined && TEXT_PAYLOAD_TYPES.has(type);
 }
 
 export function rawBodyOf(req: Request): Buffer {
