@@ -79,6 +79,23 @@ describe("insert batches (group commit)", () => {
     expect(await collection.countDocuments()).toBe(100);
   });
 
+  it("sends large documents a few at a time: at most 8 MiB a command, one document at least", async () => {
+    const batches = insertBatches();
+    const mib = "x".repeat(1024 * 1024);
+    const commands = await insertCommands((db) => {
+      const collection = db.collection<{ _id: string; body: string }>("batched_large");
+      return Promise.all([
+        batches.insert(collection, { _id: "huge", body: mib.repeat(9) }),
+        ...Array.from({ length: 12 }, (_, n) =>
+          batches.insert(collection, { _id: `mib-${n}`, body: mib }),
+        ),
+      ]);
+    });
+    // The 9 MiB one alone, then the twelve 1 MiB ones by seven at most (7 MiB and a bit).
+    expect(commands).toEqual([1, 7, 5]);
+    expect(await database.db.collection("batched_large").countDocuments()).toBe(13);
+  });
+
   it("rejects only the documents whose key is taken, inside one batch and against the stored", async () => {
     const batches = insertBatches();
     const collection = database.db.collection<{ _id: string; writer: number }>("claims");

@@ -1,4 +1,5 @@
 import {
+  BSON,
   type Collection,
   type Document,
   MongoBulkWriteError,
@@ -36,6 +37,12 @@ interface PendingInsert {
 
 /** Documents per command: bounds a batch's latency; the driver splits by message size. */
 const MAX_BATCH = 256;
+/**
+ * Bytes per command (one document may exceed it): the driver holds a batch twice while it
+ * sends it (each document serialized, then the whole message), so large payloads are sent a
+ * few at a time rather than 48 MB at once.
+ */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 export function insertBatches(): InsertBatches {
   const queues = new Map<Collection<Document>, PendingInsert[]>();
@@ -46,7 +53,7 @@ export function insertBatches(): InsertBatches {
     try {
       while (queues.size > 0) {
         for (const [collection, queue] of [...queues]) {
-          const batch = queue.splice(0, MAX_BATCH);
+          const batch = queue.splice(0, batchLength(queue));
           if (queue.length === 0) queues.delete(collection);
           const outage = await insertBatch(collection, batch);
           if (outage) {
@@ -79,6 +86,19 @@ export function insertBatches(): InsertBatches {
       });
     },
   };
+}
+
+/** How many of the queue's first documents fit one command. */
+function batchLength(queue: PendingInsert[]): number {
+  let bytes = 0;
+  let length = 0;
+  for (const pending of queue) {
+    if (length === MAX_BATCH) break;
+    bytes += BSON.calculateObjectSize(pending.doc);
+    if (length > 0 && bytes > MAX_BATCH_BYTES) break;
+    length += 1;
+  }
+  return length;
 }
 
 /** Sends one batch and settles its callers; returns the error when the database is unreachable. */
