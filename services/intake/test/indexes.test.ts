@@ -5,6 +5,7 @@ import type { Db, Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startSweeper } from "../src/jobs/sweeper.js";
 import { type Database, openDatabase } from "../src/repositories/database.js";
+import { PAYLOAD_APART_BYTES } from "../src/repositories/incidents.js";
 import {
   createRepositories,
   ensureIndexes,
@@ -98,6 +99,9 @@ describe("the shard-key rule, read from the database (ADR 0002)", () => {
         body.status === "firing" && !body.again ? 201 : 200,
       );
     }
+    // A payload large enough to be stored apart from its incident (incident_payloads).
+    const large = { id: "large", status: "firing", text: "x".repeat(PAYLOAD_APART_BYTES) };
+    expect((await post(service, { body: JSON.stringify(large), headers: json })).status).toBe(201);
     const request = await post(service, { path: "/v1/request", body: "r", headers: json });
     expect(request.status).toBe(201);
     await startSweeper(service.deps, 60_000).runOnce();

@@ -59,6 +59,16 @@ export interface PayloadDoc {
   body: Binary;
 }
 
+/**
+ * An incident's payload above PAYLOAD_APART_BYTES, stored in `incident_payloads` under the
+ * incident's `deliveryId`: a collection with no index but `_id`, so that the database does
+ * not evaluate the incidents' indexes over a megabyte document.
+ */
+export interface PayloadApartDoc extends PayloadDoc {
+  _id: string;
+  accountId: ObjectId;
+}
+
 export interface IncidentEventFields extends Omit<IncidentEvent, "callId"> {
   callId?: ObjectId;
 }
@@ -75,7 +85,8 @@ export interface IncidentDoc
   serviceId: ObjectId;
   /** Absent when it is the whole payload's text: the payload is stored once, and read as it. */
   description?: string;
-  payload: PayloadDoc;
+  /** The payload, or (`apart`) where to find it: `incident_payloads` under `deliveryId`. */
+  payload: PayloadDoc | { contentType: string | null; apart: true };
   /** Count of lifecycle transitions; transition n+1 is claimed by inserting event "<id>:v<n+1>". */
   version: number;
   /** The delivery that opened it: a retried delivery finds this incident instead of opening another. */

@@ -3,7 +3,13 @@ import { type IncidentStatus, OPEN_STATUSES, payloadText } from "@sqibs/domain";
 import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { DatabaseClock } from "./database-clock.js";
-import type { IncidentDoc, IncidentEventDoc, IncidentEventFields } from "./documents.js";
+import type {
+  IncidentDoc,
+  IncidentEventDoc,
+  IncidentEventFields,
+  PayloadApartDoc,
+  PayloadDoc,
+} from "./documents.js";
 import type {
   Incident,
   IncidentEvent,
@@ -107,6 +113,11 @@ export interface IncidentListQuery {
   limit: number;
 }
 
+/**
+ * Payloads larger than this are stored apart from their incident (PayloadApartDoc). The
+ * smaller ones, nearly all, stay inside it: one insert, one read.
+ */
+export const PAYLOAD_APART_BYTES = 64 * 1024;
 /** A claim whose incident never appeared (its writer died) is taken over after this. */
 export const DEFAULT_ORPHAN_CLAIM_MS = 10_000;
 const WAIT_STEP_MS = 25;
@@ -126,6 +137,7 @@ export function incidentsRepository(
   const claims = db.collection<OpenClaimDoc>("open_incidents");
   const due = db.collection<AutoResolveDueDoc>("auto_resolve_due");
   const migrations = db.collection<MigrationDoc>("migrations");
+  const payloads = db.collection<PayloadApartDoc>("incident_payloads");
 
   /** The last number this process handed out, per account (read once from the incidents). */
   const lastNumbers = new Map<string, Promise<{ last: number }>>();
@@ -194,9 +206,11 @@ export function incidentsRepository(
   /**
    * Inserts once per delivery, with its opening event inside (one write): a retry of a
    * delivery that was stored gets the stored incident; a number taken by another instance
-   * is skipped.
+   * is skipped. A payload stored apart is written first, under the delivery's id, so an
+   * incident never names a payload that is not there, and a retry writes it once.
    */
-  async function insertNew(id: ObjectId, input: Omit<IncidentDoc, "_id" | "number" | "version">) {
+  async function insertNew(id: ObjectId, { input, apart }: NewDocs) {
+    if (apart) await insertOnce(() => batches.insert(payloads, apart));
     for (;;) {
       const doc: IncidentDoc = {
         _id: id,
@@ -240,7 +254,20 @@ export function incidentsRepository(
     const shown = latest.reverse().map(toEvent);
     // The opening event is in the incident itself, and the oldest of all.
     if (stored < LATEST_EVENTS) shown.unshift(openingEvent(incident));
-    return { ...toStoredIncident(incident), events: shown, eventCount: stored + 1, lastEventAt };
+    const payload = await payloadOf(incident);
+    return {
+      ...toStoredIncident(incident, payload),
+      events: shown,
+      eventCount: stored + 1,
+      lastEventAt,
+    };
+  }
+
+  async function payloadOf(incident: IncidentDoc): Promise<StoredPayload> {
+    const { contentType } = incident.payload;
+    if ("body" in incident.payload) return { contentType, body: bytesOf(incident.payload.body) };
+    const apart = await payloads.findOne({ _id: incident.deliveryId });
+    return { contentType, body: apart ? bytesOf(apart.body) : new Uint8Array(0) };
   }
 
   /**
@@ -445,11 +472,11 @@ export function incidentsRepository(
     ): Promise<OpenOutcome> {
       const id = new ObjectId();
       const accountId = toObjectId(input.accountId);
-      const doc = toNewDoc(input, event);
+      const doc = toNewDocs(input, event);
       if (input.correlationKey === undefined) {
         return { action: "created", incident: toHead(await insertNew(id, doc)) };
       }
-      const claimId = claimKey(doc.serviceId, input.correlationKey);
+      const claimId = claimKey(doc.input.serviceId, input.correlationKey);
       for (;;) {
         try {
           const createdAt = await clock.now();
@@ -631,18 +658,26 @@ async function insertOnce(insert: () => Promise<void>): Promise<boolean> {
   }
 }
 
-function toNewDoc(
-  input: NewIncident,
-  event: IncidentEvent,
-): Omit<IncidentDoc, "_id" | "number" | "version"> {
+/** A new incident's document, and its payload's when that is stored apart. */
+interface NewDocs {
+  input: Omit<IncidentDoc, "_id" | "number" | "version">;
+  apart?: PayloadApartDoc;
+}
+
+function toNewDocs(input: NewIncident, event: IncidentEvent): NewDocs {
   const { accountId, serviceId, payload, ...fields } = input;
-  return {
+  const stored: PayloadDoc = { contentType: payload.contentType, body: toBinary(payload.body) };
+  const apart = payload.body.byteLength > PAYLOAD_APART_BYTES;
+  const doc = {
     ...fields,
     accountId: toObjectId(accountId),
     serviceId: toObjectId(serviceId),
-    payload: { contentType: payload.contentType, body: toBinary(payload.body) },
+    payload: apart ? { contentType: payload.contentType, apart: true as const } : stored,
     openedBy: { actor: event.actor, ...(event.callId ? { callId: toObjectId(event.callId) } : {}) },
   };
+  return apart
+    ? { input: doc, apart: { _id: input.deliveryId, accountId: doc.accountId, ...stored } }
+    : { input: doc };
 }
 
 function toEventFields(event: IncidentEvent): IncidentEventFields {
@@ -665,11 +700,7 @@ function openingEvent(incident: IncidentDoc): IncidentEvent {
   return toEvent({ at: incident.createdAt, type: "triggered", ...incident.openedBy });
 }
 
-function toStoredIncident(doc: IncidentDoc): StoredIncident {
-  const payload: StoredPayload = {
-    contentType: doc.payload.contentType,
-    body: bytesOf(doc.payload.body),
-  };
+function toStoredIncident(doc: IncidentDoc, payload: StoredPayload): StoredIncident {
   const description = doc.description ?? payloadText(payload.body, payload.contentType);
   return { ...toHead(doc), description, payload };
 }

@@ -76,6 +76,7 @@ export const SHARD_KEYS = {
   token_secrets: { _id: "hashed" },
   incidents: { accountId: 1 },
   incident_events: { incidentId: "hashed" },
+  incident_payloads: { _id: "hashed" },
   open_incidents: { _id: "hashed" },
   auto_resolve_due: { _id: "hashed" },
   requests: { accountId: 1 },

@@ -1,8 +1,9 @@
-import { ObjectId } from "mongodb";
+import { Binary, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PAYLOAD_APART_BYTES } from "../../src/repositories/incidents.js";
 import { startTestService, type TestService } from "../harness.js";
 import { raw } from "../management/support.js";
-import { bearer, post, storedBytes } from "./support.js";
+import { bearer, payloadBytes, post, storedBytes } from "./support.js";
 
 describe("a payload that is the whole description is stored once", () => {
   let service: TestService;
@@ -76,5 +77,86 @@ describe("a payload that is the whole description is stored once", () => {
     expect(first.status).toBe(201);
     expect(retry.json).toEqual({ ...first.json, replayed: true });
     expect((await detailOf(first.json.incidents[0].id)).description).toBe(body);
+  });
+});
+
+describe("a payload above 64 KiB is stored apart from its incident", () => {
+  let service: TestService;
+  let account: Awaited<ReturnType<TestService["account"]>>;
+
+  beforeAll(async () => {
+    service = await startTestService("stored-apart");
+    account = await service.account();
+  });
+  afterAll(() => service.close());
+
+  const collection = (name: string) => service.deps.repositories.database.db.collection(name);
+  const big = (mark: string) =>
+    JSON.stringify({ status: "firing", mark, alerts: ["y".repeat(PAYLOAD_APART_BYTES)] });
+
+  it("keeps the incident small, the payload whole under its delivery, and reads both back", async () => {
+    const body = big("apart");
+    const send = () =>
+      post(service, {
+        body,
+        headers: { "content-type": "application/json", ...bearer(account.globalToken.secret) },
+      });
+    const answer = await send();
+    expect(answer.status).toBe(201);
+    const id = answer.json.incidents[0].id as string;
+
+    const document = await collection("incidents").findOne({ _id: new ObjectId(id) });
+    expect(document?.payload).toEqual({ contentType: "application/json", apart: true });
+    expect(document).not.toHaveProperty("description");
+    const apart = await collection("incident_payloads").findOne({ _id: document?.deliveryId });
+    expect(apart?.accountId).toEqual(document?.accountId);
+    expect((await payloadBytes(service, document)).toString("utf8")).toBe(body);
+
+    const detail = await raw(service, "GET", `/v1/incidents/${id}`, {
+      headers: bearer(account.adminToken.secret),
+    });
+    expect(detail.json).toMatchObject({ description: body, payload: { body } });
+
+    // A retried delivery is answered as the first and writes the payload no second time.
+    const retry = await send();
+    expect(retry.json).toEqual({ ...answer.json, replayed: true });
+    expect(
+      await collection("incident_payloads").countDocuments({ accountId: document?.accountId }),
+    ).toBe(1);
+  });
+
+  it("completes a delivery whose first attempt stored the payload and died before the incident", async () => {
+    const { incidents } = service.deps.repositories;
+    const body = Buffer.from(big("crashed"));
+    const input = {
+      accountId: account.account.id,
+      serviceId: account.service.id,
+      title: "crashed first attempt",
+      urgency: "high" as const,
+      status: "triggered" as const,
+      payload: { contentType: "application/json", body },
+      createdAt: new Date(),
+      updatedAt: new Date(),
+      deliveryId: `${new ObjectId().toHexString()}:${account.service.id}`,
+    };
+    // What the first attempt left: its payload, under the delivery's id, and no incident.
+    await collection("incident_payloads").insertOne({
+      _id: input.deliveryId as unknown as ObjectId,
+      accountId: new ObjectId(account.account.id),
+      contentType: "application/json",
+      body: new Binary(body),
+    });
+    const event = { at: new Date(), type: "triggered" as const, actor: "test" };
+    const retried = await incidents.openOrAppend(input, event, async () => {});
+    expect(retried.action).toBe("created");
+
+    const stored = await incidents.findInAccount(account.account.id, retried.incident.id);
+    expect(Buffer.from(stored?.payload.body ?? []).equals(body)).toBe(true);
+    expect(stored?.description).toBe(body.toString("utf8"));
+    expect(
+      await collection("incident_payloads").countDocuments({
+        _id: input.deliveryId as unknown as ObjectId,
+      }),
+    ).toBe(1);
   });
 });

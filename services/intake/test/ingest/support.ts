@@ -46,8 +46,18 @@ export async function storedIncident(service: TestService, accountId: string, id
 /** The payload bytes of a document read straight from the database. */
 export function storedBytes(doc: Document | null): Buffer {
   const payload = doc?.payload as { body: Binary } | undefined;
-  if (!payload) throw new Error("the document has no payload");
+  if (!payload?.body) throw new Error("the document has no payload");
   return Buffer.from(payload.body.buffer);
+}
+
+/** The same, also when an incident's payload is stored apart (incident_payloads). */
+export async function payloadBytes(service: TestService, doc: Document | null): Promise<Buffer> {
+  if (!(doc?.payload as { apart?: true } | undefined)?.apart) return storedBytes(doc);
+  const apart = await service.deps.repositories.database.db
+    .collection<{ _id: string; body: Binary }>("incident_payloads")
+    .findOne({ _id: String(doc?.deliveryId) });
+  if (!apart) throw new Error("the incident's payload is not stored");
+  return Buffer.from(apart.body.buffer);
 }
 
 export async function countIncidents(service: TestService): Promise<number> {
