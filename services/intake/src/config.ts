@@ -42,7 +42,7 @@ const EnvSchema = z.object({
     .number()
     .int()
     .positive()
-    .default(32 * 1024 * 1024),
+    .default(16 * 1024 * 1024),
   // Concurrent body reads per client address (the proxy's X-Forwarded-For with TRUST_PROXY).
   MAX_BODY_READS_PER_CLIENT: z.coerce.number().int().min(0).default(64),
   // Express's "trust proxy": the hops (a number) or addresses (e.g. "loopback, 10.0.0.0/8")
