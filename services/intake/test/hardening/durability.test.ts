@@ -1,6 +1,7 @@
 import { freePort } from "@sqibs/testing";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { storedBytes } from "../ingest/support.js";
 import { type ChildService, killService, seedDatabase, sleep, spawnService } from "./support.js";
 
 /** About 10 ingest calls a second get stored on the test database (FerretDB on SQLite). */
@@ -106,15 +107,17 @@ describe("durability: every acknowledged event is stored, through SIGKILLs", () 
     figures.acknowledged = acknowledged.size;
 
     const incidents = await seed.repositories.database.db
-      .collection<{ description: string }>("incidents")
+      .collection<{ description?: string }>("incidents")
       .find(
         { accountId: new ObjectId(seed.account.account.id) },
-        { projection: { description: 1 } },
+        { projection: { description: 1, payload: 1 } },
       )
       .toArray();
     figures.storedIncidents = incidents.length;
     for (const incident of incidents) {
-      const id = Number(/^durability event #(\d+)#$/.exec(incident.description)?.[1] ?? -1);
+      // The description is the whole (text) payload: stored once, as the payload.
+      const text = incident.description ?? storedBytes(incident).toString("utf8");
+      const id = Number(/^durability event #(\d+)#$/.exec(text)?.[1] ?? -1);
       stored.set(id, (stored.get(id) ?? 0) + 1);
     }
     figures.storedIds = [...stored.keys()].filter((id) => id >= 0).length;

@@ -1,5 +1,7 @@
 import { connect } from "node:net";
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { storedBytes } from "../ingest/support.js";
 import {
   type ChildService,
   killService,
@@ -75,10 +77,15 @@ describe("graceful shutdown on SIGTERM", () => {
     expect(Date.now() - signalledAt).toBeLessThan(5_000);
     expect(service.output()).toContain('"msg":"stopped"');
 
-    const stored = await seed.repositories.database.db
-      .collection("incidents")
-      .countDocuments({ description: body });
-    expect(stored).toBe(1);
+    // Stored once, its payload the whole body (and so its description: read back from it).
+    const id = new ObjectId(JSON.parse(answer.body).incidents[0].id);
+    const stored = await seed.repositories.database.db.collection("incidents").findOne({ _id: id });
+    expect(storedBytes(stored).toString("utf8")).toBe(body);
+    expect(
+      await seed.repositories.database.db
+        .collection("incidents")
+        .countDocuments({ deliveryId: stored?.deliveryId }),
+    ).toBe(1);
   });
 
   it("exits anyway (code 1) once SHUTDOWN_TIMEOUT_MS passes with a request still unfinished", async () => {
