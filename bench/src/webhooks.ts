@@ -4,11 +4,12 @@
  * deliveries per second the dispatcher gets through, with one and two instances.
  */
 import { freePort, type Receiver, startReceiver, waitFor } from "@sqibs/testing";
+import { type CensusProxy, censusDelta, commandRows, startCensusProxy } from "./census.js";
 import { type Configured, configureService } from "./configure.js";
 import { drive, type LoadOptions } from "./load.js";
 import type { PayloadTemplate } from "./payloads.js";
 import { type Cleanup, quiesce, type Server, startServer } from "./processes.js";
-import { textTable } from "./report.js";
+import { type CommandRow, textTable } from "./report.js";
 
 export interface WebhookBenchOptions {
   uri: string;
@@ -24,6 +25,8 @@ export interface WebhookBenchOptions {
   nextId: () => string;
   /** Pids besides the services' whose CPU must settle between measurements (the database). */
   otherPids: number[];
+  /** BENCH_COMMANDS=1: count each ingest service's database commands (census.ts). */
+  commands: boolean;
   cleanup: Cleanup;
   log: (message: string) => void;
 }
@@ -38,6 +41,10 @@ export interface IngestComparison {
   withErrors: number;
   /** Deliveries the receiver got during the measured window with the webhook. */
   deliveredDuringWindow: number;
+  /** That window's length. */
+  withSeconds: number;
+  /** With BENCH_COMMANDS: each service's database commands in the window, per second. */
+  commandsPerSecond?: { without: CommandRow[]; with: CommandRow[] };
 }
 
 export interface DispatchRun {
@@ -83,12 +90,12 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
   options.cleanup.add("close the webhook receiver", () => receiver.close());
   const target = `${receiver.origin}/bench`;
 
-  const start = async (name: string, dbName: string, extra: NodeJS.ProcessEnv = {}) => {
+  const start = async (name: string, dbName: string, census?: CensusProxy) => {
     const port = await freePort();
     const server = await startServer({
       name,
       script: options.serviceScript,
-      env: webhookEnv(options.uri, dbName, port, extra),
+      env: webhookEnv(census?.uri ?? options.uri, dbName, port),
       port,
       readyPath: "/readyz",
       timeoutMs: 30_000,
@@ -103,14 +110,24 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
   const hookedDb = `bench_hooked_${options.runTag}`;
   const plain = await configureService(options.uri, plainDb);
   const hooked = await configureService(options.uri, hookedDb, { webhooks: [target] });
+  const census = async (name: string) => {
+    if (!options.commands) return undefined;
+    const proxy = await startCensusProxy(options.uri);
+    options.cleanup.add(`close the command proxy of the ${name}`, () => proxy.close());
+    return proxy;
+  };
+  const proxies = {
+    without: await census("service without webhooks"),
+    with: await census("service with a webhook"),
+  };
   const services = {
-    without: await start("service without webhooks", plainDb),
-    with: await start("service with a webhook", hookedDb),
+    without: await start("service without webhooks", plainDb, proxies.without),
+    with: await start("service with a webhook", hookedDb, proxies.with),
   };
   const pids = () => [services.without.pid, services.with.pid, ...options.otherPids];
   const ingest: IngestComparison[] = [];
   for (const connections of options.connections) {
-    const run = async (server: Server, configured: Configured) => {
+    const run = async (server: Server, configured: Configured, proxy?: CensusProxy) => {
       const load: Omit<LoadOptions, "seconds"> = {
         url: server.url,
         path: "/v1/process",
@@ -122,15 +139,22 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
       await quiesce(pids(), { maxMs: 30_000 });
       if (options.warmupSeconds > 0) await drive({ ...load, seconds: options.warmupSeconds });
       const before = received;
+      const commandsBefore = proxy?.snapshot();
       const outcome = await drive({ ...load, seconds: options.seconds });
+      const commandsAfter = proxy?.snapshot();
       return {
         rps: outcome.seconds > 0 ? outcome.responses / outcome.seconds : 0,
         errors: outcome.non2xx + outcome.timeouts + outcome.otherErrors,
         delivered: received - before,
+        seconds: outcome.seconds,
+        commands:
+          commandsBefore && commandsAfter
+            ? commandRows(censusDelta(commandsBefore, commandsAfter), outcome.seconds)
+            : [],
       };
     };
-    const without = await run(services.without, plain);
-    const withHook = await run(services.with, hooked);
+    const without = await run(services.without, plain, proxies.without);
+    const withHook = await run(services.with, hooked, proxies.with);
     const comparison: IngestComparison = {
       connections,
       withoutRps: without.rps,
@@ -139,6 +163,10 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
       withoutErrors: without.errors,
       withErrors: withHook.errors,
       deliveredDuringWindow: withHook.delivered,
+      withSeconds: withHook.seconds,
+      ...(options.commands
+        ? { commandsPerSecond: { without: without.commands, with: withHook.commands } }
+        : {}),
     };
     ingest.push(comparison);
     options.log(
@@ -219,6 +247,9 @@ export function webhookReport(result: WebhookBenchResult): string[] {
     2,
   );
   const goal = result.ingest.find((row) => row.connections === GOAL_CONNECTIONS);
+  const commands = result.ingest.flatMap((row) =>
+    row.commandsPerSecond ? ["", commandsPerSecondTable(row)] : [],
+  );
   return [
     "outgoing webhooks: POST /v1/process without a webhook and with one subscribed to incident.triggered (a local receiver answering 204; the dispatcher sends while the load runs)",
     "",
@@ -227,9 +258,42 @@ export function webhookReport(result: WebhookBenchResult): string[] {
     goal
       ? `with/without at ${GOAL_CONNECTIONS} connections: ${goal.ratio.toFixed(2)} (goal: at least ${RATIO_GOAL}) ${goal.ratio >= RATIO_GOAL ? "met" : "NOT met"}`
       : `with/without: not measured at ${GOAL_CONNECTIONS} connections`,
+    ...commands,
     "",
     "the dispatcher: deliveries queued while no instance ran, then sent to a local receiver (4 in flight per webhook and instance)",
     "",
     dispatch,
   ];
+}
+
+/**
+ * BENCH_COMMANDS=1: each command per second of the window without and with the webhook, and
+ * per delivery made meanwhile (what the dispatcher and the outbox add).
+ */
+export function commandsPerSecondTable(row: IngestComparison): string {
+  const counted = row.commandsPerSecond ?? { without: [], with: [] };
+  const names = [...new Set([...counted.with, ...counted.without].map((item) => item.command))];
+  const rate = (rows: CommandRow[], name: string) =>
+    rows.find((item) => item.command === name)?.perRequest ?? 0;
+  const perDelivery = (perSecond: number) =>
+    row.deliveredDuringWindow > 0
+      ? ((perSecond * row.withSeconds) / row.deliveredDuringWindow).toFixed(3)
+      : "-";
+  const lines = names
+    .map((name) => ({ name, without: rate(counted.without, name), with: rate(counted.with, name) }))
+    .sort((a, b) => b.with - a.with);
+  const sum = (key: "without" | "with") => lines.reduce((total, line) => total + line[key], 0);
+  return textTable(
+    [`${row.connections} conns: command`, "without /s", "with /s", "with per delivery"],
+    [
+      ...lines.map((line) => [
+        line.name,
+        line.without.toFixed(1),
+        line.with.toFixed(1),
+        line.name.includes(" webhook_") ? perDelivery(line.with) : "",
+      ]),
+      ["all", sum("without").toFixed(1), sum("with").toFixed(1), ""],
+    ],
+    1,
+  );
 }
