@@ -3,8 +3,9 @@ export const DEFAULT_IN_FLIGHT_PER_ENDPOINT = 4;
 /**
  * At most `limit` deliveries in flight per endpoint, within one process: a slow receiver fills
  * its own slots and no one else's. Nothing waits here: a dispatcher asks for a slot before it
- * claims a delivery, and leaves the delivery due (for itself later, or another instance) when
- * there is none, so a queue never builds up in memory behind a slow endpoint.
+ * sends, and claims ahead only what the endpoint's slots get through soon at its recent pace,
+ * leaving the rest due (for itself later, or another instance), so a queue never builds up in
+ * memory behind a slow endpoint.
  */
 export class EndpointLimiter {
   private readonly inFlightByKey = new Map<string, number>();

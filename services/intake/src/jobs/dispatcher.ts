@@ -1,144 +1,260 @@
 import { EndpointLimiter } from "@sqibs/webhooks";
 import type { AppDeps } from "../container.js";
-import { countDue, type DueWork, deliverRound, findDueWork } from "../usecases/dispatch.js";
+import {
+  type ClaimedWork,
+  claimRounds,
+  countDue,
+  type DueWork,
+  findDueWork,
+  recordRounds,
+  releaseRounds,
+  type SentRound,
+  sendRound,
+} from "../usecases/dispatch.js";
 
 export interface Dispatcher {
-  /** Looks for due deliveries now (also done on every enqueue, freed slot and poll). */
+  /** Looks for due deliveries soon (also done on every enqueue, ended attempt and poll). */
   wake(): void;
-  /** Stops looking for work; resolves when the attempts in flight have ended (or `timeoutMs`). */
+  /**
+   * Stops looking for work; resolves when the attempts in flight have ended and been recorded,
+   * and the rounds claimed but not sent given back (or after `timeoutMs`).
+   */
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** Queue entries read per scan: the ones not sent at once wait in memory for a free slot. */
-const SCAN_BATCH = 256;
-/** Entries kept waiting in memory at most (older ones first). */
+/** Queue entries read per tick at most. */
+const SCAN_BATCH = 512;
+/** Rounds claimed per webhook and not yet ended, at most (in flight and waiting for a slot). */
+const MAX_CLAIMED_PER_WEBHOOK = 512;
+/** Rounds claimed and waiting for a slot at most, every webhook together. */
 const MAX_WAITING = 1_024;
-/** Deliveries under way at most: sent or being sent, with their outcomes still being written. */
-const MAX_UNDER_WAY = 256;
+/** Attempts in flight at most, every webhook together. */
+const MAX_IN_FLIGHT = 256;
 /** A disabled webhook's entries are left out of the scans this long (enabling it wakes us). */
 const PAUSE_MS = 5_000;
 /** The queue's depth is counted for the metric at most this often. */
 const COUNT_EVERY_MS = 5_000;
 /**
- * Scans start at most this often. Every stored event wakes the dispatcher, and on a database
- * that reads whole collections (FerretDB) a scan per event would take the time ingest needs.
+ * Ticks start at least this far apart, and further the more rounds the last one claimed (up
+ * to the most): under load the dispatcher makes a few commands a second (a scan, an insert of
+ * claims, an insert of attempts, a delete of finished entries), however many deliveries they
+ * carry. On FerretDB every write command waits for the one before it, ingest's included.
  */
-const MIN_SCAN_GAP_MS = 200;
+const MIN_TICK_GAP_MS = 200;
+const TICK_GAP_PER_ROUND_MS = 2;
+const MAX_TICK_GAP_MS = 1_000;
+/**
+ * A round waiting for a slot is sent only while its lease has the attempt's timeout and this
+ * much left (to record the outcome); otherwise it is given back.
+ */
+const RECORD_MARGIN_MS = 10_000;
 
 /**
- * Sends outgoing webhooks (docs/webhooks.md), in every instance: scans the queue for due
- * deliveries (usecases/dispatch.ts claims each round by an insert, so several instances share
- * the work and each round is sent once), with at most WEBHOOK_MAX_IN_FLIGHT attempts in
- * flight per webhook in this instance. A webhook at its limit is left out of the scan, so a
- * slow receiver never holds back another's deliveries. Woken by the outbox when it stores
- * something, by every freed slot, and every WEBHOOK_POLL_INTERVAL_MS.
+ * Sends outgoing webhooks (docs/webhooks.md), in every instance, in ticks: each tick records
+ * the outcomes of the attempts made since the last one (one insert; finished entries leave
+ * the queue in one delete), reads the due queue entries (one scan), and claims the rounds it
+ * will send (one insert: usecases/dispatch.ts, so several instances share the work and each
+ * round is sent once). At most WEBHOOK_MAX_IN_FLIGHT attempts are in flight per webhook in
+ * this instance; a webhook claims ahead only as many rounds as its slots get through before
+ * the next tick at its receiver's recent pace, so a slow receiver holds only its own slots'
+ * rounds and never holds back another's deliveries. Woken by the outbox when it stores
+ * something, by every ended attempt, and every WEBHOOK_POLL_INTERVAL_MS.
  */
 export function startDispatcher(deps: AppDeps): Dispatcher {
-  const limiter = new EndpointLimiter(deps.config.WEBHOOK_MAX_IN_FLIGHT);
-  /** The attempts in flight, by delivery id, with their webhook. */
-  const inFlight = new Map<string, { webhookId: string; attempt: Promise<void> }>();
+  const limit = deps.config.WEBHOOK_MAX_IN_FLIGHT;
+  const limiter = new EndpointLimiter(limit);
+  const timeoutMs = deps.config.WEBHOOK_TIMEOUT_MS;
+  /** Rounds claimed and waiting for a slot, by webhook, oldest first. */
+  const claimed = new Map<string, ClaimedWork[]>();
+  /** Every delivery this instance is busy with (claimed, in flight, or to be recorded). */
+  const busy = new Set<string>();
+  /** Every webhook this instance has claimed rounds of. */
+  const known = new Set<string>();
+  /** The attempts in flight. */
+  const inFlight = new Set<Promise<void>>();
+  /** Ended attempts, and rounds given back, to be written by the next tick. */
+  let sent: SentRound[] = [];
+  let unsent: ClaimedWork[] = [];
+  /** Each webhook's recent attempt latency (a slow attempt counts at once, fast ones slowly). */
+  const paceMs = new Map<string, number>();
   const pausedUntil = new Map<string, number>();
-  let waiting: DueWork[] = [];
-  let scanning: Promise<void> | undefined;
-  let scanAgain = false;
+  let ticking: Promise<void> | undefined;
+  let tickAgain = false;
   let stopped = false;
   let countedAt = 0;
-  let scannedAt = 0;
+  let tickedAt = 0;
+  let gapMs = MIN_TICK_GAP_MS;
 
-  /** Starts what the slots allow from the entries read by the last scan. */
-  function sendWaiting(): void {
-    const left: DueWork[] = [];
-    for (const work of waiting) {
-      if (stopped || inFlight.has(work.entry.deliveryId)) continue;
-      if (inFlight.size >= MAX_UNDER_WAY) {
-        left.push(work);
-        continue;
-      }
-      const release = limiter.tryAcquire(work.webhook.id);
-      if (!release) {
-        left.push(work);
-        continue;
-      }
-      const { deliveryId } = work.entry;
-      // The slot is free once the request is (its outcome is written meanwhile); the delivery
-      // is left out of the scans until then.
-      const attempt = deliverRound(deps, work, release)
-        .catch((error: unknown) => {
-          deps.logger.warn({ err: error, deliveryId }, "webhook delivery failed; it stays queued");
-        })
-        .finally(() => {
-          release();
-          inFlight.delete(deliveryId);
-        });
-      inFlight.set(deliveryId, { webhookId: work.webhook.id, attempt });
-    }
-    waiting = left;
+  function claimedBy(webhookId: string): number {
+    return (claimed.get(webhookId)?.length ?? 0) + limiter.inFlight(webhookId);
   }
 
-  async function scanOnce(): Promise<void> {
+  /**
+   * How many more rounds of a webhook this tick may claim: its free slots, or, for a receiver
+   * known to be fast, what its slots get through until the next tick at the latest.
+   */
+  function budgetOf(webhookId: string): number {
+    const pace = paceMs.get(webhookId);
+    const ahead =
+      pace === undefined
+        ? limit
+        : Math.min(
+            MAX_CLAIMED_PER_WEBHOOK,
+            Math.max(limit, Math.ceil((limit * MAX_TICK_GAP_MS) / Math.max(pace, 1))),
+          );
+    return ahead - claimedBy(webhookId);
+  }
+
+  function observePace(webhookId: string, latencyMs: number): void {
+    const pace = paceMs.get(webhookId);
+    paceMs.set(
+      webhookId,
+      pace === undefined || latencyMs > pace ? latencyMs : pace * 0.9 + latencyMs * 0.1,
+    );
+  }
+
+  /** Starts the claimed rounds that free slots allow. */
+  function sendClaimed(): void {
+    for (const [webhookId, rounds] of claimed) {
+      while (rounds.length > 0 && !stopped && inFlight.size < MAX_IN_FLIGHT) {
+        const release = limiter.tryAcquire(webhookId);
+        if (!release) break;
+        const work = rounds.shift() as ClaimedWork;
+        const attempt = attemptClaimed(work)
+          .catch((error: unknown) => {
+            const { deliveryId } = work.entry;
+            deps.logger.warn(
+              { err: error, deliveryId },
+              "webhook delivery failed; it stays queued",
+            );
+          })
+          .finally(() => {
+            release();
+            inFlight.delete(attempt);
+            wake();
+          });
+        inFlight.add(attempt);
+      }
+      if (rounds.length === 0) claimed.delete(webhookId);
+    }
+  }
+
+  /** Sends a claimed round, unless its lease has too little left: then it is given back. */
+  async function attemptClaimed(work: ClaimedWork): Promise<void> {
+    const now = await deps.repositories.webhookDeliveries.now();
+    if (work.leaseUntil.getTime() - now.getTime() < timeoutMs + RECORD_MARGIN_MS) {
+      unsent.push(work);
+      return;
+    }
+    const attempt = await sendRound(deps, work);
+    observePace(work.webhook.id, attempt.latencyMs);
+    sent.push({ work, attempt });
+  }
+
+  /** Writes what ended since the last tick: the attempts made, the rounds given back. */
+  async function recordEnded(): Promise<void> {
+    const rounds = sent;
+    const givenBack = unsent;
+    sent = [];
+    unsent = [];
+    try {
+      await Promise.all([
+        rounds.length > 0 ? recordRounds(deps, rounds) : undefined,
+        givenBack.length > 0 ? releaseRounds(deps, givenBack) : undefined,
+      ]);
+    } catch (error) {
+      // The claims stay: once their leases run out, any instance takes the rounds over.
+      deps.logger.warn({ err: error }, "webhook outcomes not recorded; the deliveries stay queued");
+    }
+    for (const { work } of [...rounds, ...givenBack.map((work) => ({ work }))]) {
+      busy.delete(work.entry.deliveryId);
+    }
+  }
+
+  async function tick(): Promise<void> {
+    await recordEnded();
+    if (stopped) return;
     const now = Date.now();
     for (const [id, until] of pausedUntil) if (until <= now) pausedUntil.delete(id);
+    // A webhook without budget (its slots taken, or rounds enough claimed) is not read.
+    const full = [...known].filter((id) => budgetOf(id) <= 0);
     const { work, paused } = await findDueWork(
       deps,
-      { webhookIds: [...busyWebhooks(), ...pausedUntil.keys()], deliveryIds: [...inFlight.keys()] },
+      { webhookIds: [...full, ...pausedUntil.keys()], deliveryIds: [...busy] },
       SCAN_BATCH,
     );
     for (const id of paused) pausedUntil.set(id, now + PAUSE_MS);
-    // Added to what waits already (a scan leaves out the webhooks whose slots are taken: what
-    // waits for them stays), in another order than other instances', which read the same
-    // entries: fewer lost claims.
-    const known = new Set(waiting.map((item) => item.entry.deliveryId));
-    const added = work.filter((item) => !known.has(item.entry.deliveryId));
-    waiting = [...waiting, ...shuffled(added)].slice(0, MAX_WAITING);
-    sendWaiting();
+    // In another order than other instances', which read the same entries: fewer lost claims.
+    const chosen = withinBudgets(shuffled(work.filter((item) => !busy.has(item.entry.deliveryId))));
+    for (const item of chosen) busy.add(item.entry.deliveryId);
+    let won: ClaimedWork[] = [];
+    try {
+      won = await claimRounds(deps, chosen);
+    } finally {
+      const wonIds = new Set(won.map((item) => item.entry.deliveryId));
+      for (const item of chosen)
+        if (!wonIds.has(item.entry.deliveryId)) busy.delete(item.entry.deliveryId);
+    }
+    for (const item of won) {
+      known.add(item.webhook.id);
+      const rounds = claimed.get(item.webhook.id) ?? [];
+      claimed.set(item.webhook.id, rounds);
+      rounds.push(item);
+    }
+    gapMs = Math.min(MAX_TICK_GAP_MS, MIN_TICK_GAP_MS + TICK_GAP_PER_ROUND_MS * chosen.length);
+    sendClaimed();
     if (now - countedAt >= COUNT_EVERY_MS) {
       countedAt = now;
       deps.metrics.webhookDue.set(await countDue(deps));
     }
   }
 
-  /** Webhooks whose slots are all taken in this instance: their entries are not read. */
-  function busyWebhooks(): string[] {
-    const ids = new Set([...inFlight.values()].map((flight) => flight.webhookId));
-    return [...ids].filter((id) => limiter.inFlight(id) >= limiter.limit);
+  /** The entries each webhook's budget allows this tick, in the order given. */
+  function withinBudgets(work: DueWork[]): DueWork[] {
+    const left = new Map<string, number>();
+    let waiting = [...claimed.values()].reduce((sum, rounds) => sum + rounds.length, 0);
+    return work.filter((item) => {
+      const id = item.webhook.id;
+      const budget = left.get(id) ?? budgetOf(id);
+      left.set(id, budget - 1);
+      if (budget <= 0 || waiting >= MAX_WAITING) return false;
+      waiting += 1;
+      return true;
+    });
   }
 
   function wake(): void {
     if (stopped) return;
-    if (scanning) {
-      scanAgain = true;
+    if (ticking) {
+      tickAgain = true;
       return;
     }
-    scanning = (async () => {
+    ticking = (async () => {
       do {
-        scanAgain = false;
-        const gap = scannedAt + MIN_SCAN_GAP_MS - Date.now();
-        if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
+        tickAgain = false;
+        const wait = tickedAt + gapMs - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (stopped) return;
-        scannedAt = Date.now();
+        tickedAt = Date.now();
         try {
-          await scanOnce();
+          await tick();
         } catch (error) {
           deps.logger.warn(
             { err: error },
-            "webhook dispatcher scan failed; retrying on the next poll",
+            "webhook dispatcher tick failed; retrying on the next poll",
           );
           return;
         }
-      } while (scanAgain && !stopped);
+      } while (tickAgain && !stopped);
     })().finally(() => {
-      scanning = undefined;
+      ticking = undefined;
     });
   }
 
-  const stopFreed = limiter.onFreed(() => {
-    sendWaiting();
-    if (waiting.length === 0) wake();
-  });
-  // What was stored waits for the entries read already (they are older), or for the poll.
+  const stopFreed = limiter.onFreed(sendClaimed);
   const stopQueued = deps.webhooks.queued.listen(() => {
     pausedUntil.clear();
-    if (waiting.length === 0) wake();
+    wake();
   });
   const timer = setInterval(wake, deps.config.WEBHOOK_POLL_INTERVAL_MS);
   timer.unref();
@@ -152,10 +268,13 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
       stopFreed();
       stopQueued();
       const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-      await Promise.race([
-        Promise.allSettled([scanning, ...[...inFlight.values()].map((flight) => flight.attempt)]),
-        deadline,
-      ]);
+      const drained = (async () => {
+        await Promise.allSettled([ticking, ...inFlight]);
+        for (const rounds of claimed.values()) unsent.push(...rounds);
+        claimed.clear();
+        await recordEnded();
+      })();
+      await Promise.race([drained, deadline]);
     },
   };
 }

@@ -16,7 +16,8 @@ import type { InsertBatches } from "./insert-batches.js";
 //   webhook_queue       what is still to be sent: one entry per pending delivery with its body
 //                       (a scan reads it, so sending needs no read per delivery), `_id` the
 //                       delivery's, scanned by `dueAt`, deleted when the delivery is done.
-//   webhook_claims      `<delivery>:<round>`: whoever inserts it sends that round's attempt.
+//   webhook_claims      `<delivery>:<round>`: whoever inserts it sends that round's attempt (or
+//                       releases the round unsent: moves the entry on to its next round).
 //   webhook_attempts    `<delivery>:<round>`: the attempt's outcome; whoever inserts it ends the
 //                       round (deletes the queue entry, or moves it to its next round).
 
@@ -158,13 +159,24 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     countDue: async () => queue.countDocuments({ dueAt: { $lte: await clock.now() } }),
 
     /**
-     * Becomes the one sender of this round of the entry for `leaseMs`; false when somebody
-     * else is.
+     * Becomes the one sender of these entries' rounds for `leaseMs`: one claim each, inserted
+     * together (group commit: one command for a tick's claims). `won[i]` is false where
+     * somebody else holds entry i's round.
      */
-    async claim(entry: QueuedDelivery, leaseMs: number): Promise<boolean> {
+    async claimRounds(
+      entries: QueuedDelivery[],
+      leaseMs: number,
+    ): Promise<{ won: boolean[]; leaseUntil: Date }> {
       const leaseUntil = new Date((await clock.now()).getTime() + leaseMs);
-      const doc = { _id: roundId(entry.deliveryId, entry.round), leaseUntil };
-      return insertOnce((claim) => batches.insert(claims, claim), doc);
+      const won = await Promise.all(
+        entries.map((entry) =>
+          insertOnce((claim) => batches.insert(claims, claim), {
+            _id: roundId(entry.deliveryId, entry.round),
+            leaseUntil,
+          }),
+        ),
+      );
+      return { won, leaseUntil };
     },
 
     /** Why a round could not be claimed: done, in flight, or its claimant gone silent. */
@@ -198,6 +210,25 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     /** Moves the entry from its round to the next (a retry), unless it moved on meanwhile. */
     async reschedule(entry: QueuedDelivery, next: QueueChange): Promise<void> {
       await queue.updateOne({ _id: entry.deliveryId, round: entry.round }, { $set: next });
+    },
+
+    /**
+     * Gives up rounds claimed but not sent (the claimant stops, or could not send them in
+     * time): each entry moves on to its next round, due now, as untried, so anyone claims it
+     * at once; one command for them all. An entry that moved on meanwhile is left alone.
+     */
+    async releaseRounds(entries: QueuedDelivery[]): Promise<void> {
+      if (entries.length === 0) return;
+      const now = await clock.now();
+      await queue.bulkWrite(
+        entries.map((entry) => ({
+          updateOne: {
+            filter: { _id: entry.deliveryId, round: entry.round },
+            update: { $set: { round: entry.round + 1, dueAt: now } },
+          },
+        })),
+        { ordered: false },
+      );
     },
 
     /**

@@ -63,47 +63,95 @@ export async function countDue(deps: AppDeps): Promise<number> {
   return deps.repositories.webhookDeliveries.countDue();
 }
 
+/** A round this instance holds, until `leaseUntil` (the database's time). */
+export interface ClaimedWork extends DueWork {
+  leaseUntil: Date;
+}
+
+/** What an attempt ended with, to be recorded. */
+export interface SentRound {
+  work: DueWork;
+  attempt: WebhookAttempt;
+}
+
+/** How long a claim holds a round: the attempt's timeout plus a margin. */
+export function leaseMsOf(deps: Pick<AppDeps, "config">): number {
+  return deps.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS;
+}
+
 /**
- * Sends the entry's round, unless another instance holds it; then ends the round. A round
- * another instance finished (its queue entry still there) or abandoned is ended here.
- * `sent` is called as soon as no request is in flight for it any more (before the outcome is
- * written), so the caller can give its slot to the next attempt.
+ * Claims the rounds of these entries together (one insert of many claims: ADR 0001's group
+ * commit). Returns the ones won; a round another instance holds is left to it, or ended here
+ * when that instance finished or abandoned it.
  */
-export async function deliverRound(
-  deps: AppDeps,
-  work: DueWork,
-  sent: () => void = () => {},
-): Promise<void> {
-  const { entry } = work;
+export async function claimRounds(deps: AppDeps, works: DueWork[]): Promise<ClaimedWork[]> {
+  if (works.length === 0) return [];
   const outbox = deps.repositories.webhookDeliveries;
-  const leaseMs = deps.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS;
-  if (!(await outbox.claim(entry, leaseMs))) {
-    sent();
-    // Claimed (after it was due) less than a lease ago: another instance has it. Only an
-    // entry due for longer can have been left behind.
-    if ((await outbox.now()).getTime() - entry.dueAt.getTime() < leaseMs) return;
-    const round = await outbox.roundState(entry);
-    if (round.state === "done") await finishRound(deps, work, round.attempt);
-    if (round.state !== "abandoned") return;
-    const interrupted: WebhookAttempt = {
-      ...attemptKey(entry),
-      at: deps.clock(),
-      succeeded: false,
-      reason: "interrupted",
-      detail: "The instance that claimed this attempt stopped before it recorded the outcome.",
-      latencyMs: 0,
-      trigger: entry.trigger,
-    };
-    if (await outbox.recordAttempt(interrupted)) await finishRound(deps, work, interrupted);
-    return;
+  const { won, leaseUntil } = await outbox.claimRounds(
+    works.map((work) => work.entry),
+    leaseMsOf(deps),
+  );
+  const lost = works.filter((_, index) => !won[index]);
+  if (lost.length > 0) {
+    const now = await outbox.now();
+    await Promise.all(lost.map((work) => settleLostClaim(deps, work, now)));
   }
+  return works.filter((_, index) => won[index]).map((work) => ({ ...work, leaseUntil }));
+}
+
+/**
+ * A round claimed (after it was due) less than a lease ago: another instance has it. Only an
+ * entry due for longer can have been left behind: finished (its queue entry still there) or
+ * abandoned, and then it is ended here.
+ */
+async function settleLostClaim(deps: AppDeps, work: DueWork, now: Date): Promise<void> {
+  const { entry } = work;
+  if (now.getTime() - entry.dueAt.getTime() < leaseMsOf(deps)) return;
+  const outbox = deps.repositories.webhookDeliveries;
+  const round = await outbox.roundState(entry);
+  if (round.state === "done") await finishRound(deps, work, round.attempt);
+  if (round.state !== "abandoned") return;
+  const interrupted: WebhookAttempt = {
+    ...attemptKey(entry),
+    at: deps.clock(),
+    succeeded: false,
+    reason: "interrupted",
+    detail: "The instance that claimed this attempt stopped before it recorded the outcome.",
+    latencyMs: 0,
+    trigger: entry.trigger,
+  };
+  if (await outbox.recordAttempt(interrupted)) await finishRound(deps, work, interrupted);
+}
+
+/** Sends a claimed round (counted in the in-flight metric); its outcome, not yet recorded. */
+export async function sendRound(deps: AppDeps, work: DueWork): Promise<WebhookAttempt> {
   deps.metrics.webhookInFlight.inc();
-  const attempt = await attemptNow(deps, work.webhook, entry, entry.trigger).finally(() => {
+  try {
+    return await attemptNow(deps, work.webhook, work.entry, work.entry.trigger);
+  } finally {
     deps.metrics.webhookInFlight.dec();
-    sent();
-  });
-  // False: the lease ran out and another instance ended the round meanwhile.
-  if (await outbox.recordAttempt(attempt)) await finishRound(deps, work, attempt);
+  }
+}
+
+/**
+ * Records the outcomes of sent rounds together (one insert of many attempts), then ends each
+ * recorded round: the finished entries leave the queue together (delete-batches.ts), the
+ * failed ones move on to their retry. A round whose lease ran out meanwhile was ended by
+ * another instance (as interrupted): its attempt is not recorded here.
+ */
+export async function recordRounds(deps: AppDeps, rounds: SentRound[]): Promise<void> {
+  const outbox = deps.repositories.webhookDeliveries;
+  const recorded = await Promise.all(rounds.map(({ attempt }) => outbox.recordAttempt(attempt)));
+  await Promise.all(
+    rounds
+      .filter((_, index) => recorded[index])
+      .map(({ work, attempt }) => finishRound(deps, work, attempt)),
+  );
+}
+
+/** Gives back rounds claimed but not sent: due again at once, for any instance. */
+export async function releaseRounds(deps: AppDeps, works: DueWork[]): Promise<void> {
+  await deps.repositories.webhookDeliveries.releaseRounds(works.map((work) => work.entry));
 }
 
 /**

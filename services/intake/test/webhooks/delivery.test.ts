@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import {
   getWebhook,
@@ -8,6 +9,7 @@ import {
 import { type Receiver, startReceiver, waitFor } from "@sqibs/testing";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
+import { startDispatcher } from "../../src/jobs/dispatcher.js";
 import { createLogger } from "../../src/logging.js";
 import type { TestService } from "../harness.js";
 import { newAccount, type TestAccount, trigger } from "../management/support.js";
@@ -255,6 +257,63 @@ describe("endpoints", () => {
       /^hooks\.loopback\.example resolves to 127\.0\.0\.1 is in 127\.0\.0\.0\/8 \(loopback\)/,
     );
     expect(receiver.connections).toBe(0);
+  });
+});
+
+describe("claiming ahead", () => {
+  it("gives back at a graceful stop the rounds it claimed and did not send: the next instance sends them at once, none interrupted", async () => {
+    const held: ServerResponse[] = [];
+    let holding = false;
+    const receiver = await startReceiver((_request, response) => {
+      if (holding) held.push(response);
+      else response.writeHead(204).end();
+    });
+    started.push(receiver);
+    // The dispatchers are started here, one after the other, as two instances would be.
+    const service = await webhookService("webhook-give-back", { dispatcher: false });
+    started.push(service);
+    const acme = await newAccount(service);
+    const hook = await newWebhook(acme.admin, {
+      scope: "global",
+      url: `${receiver.origin}/`,
+      events: ["incident.triggered"],
+    });
+    const db = service.deps.repositories.database.db;
+    const first = startDispatcher(service.deps);
+    // A receiver seen answering fast: the rounds its slots get through soon are claimed ahead.
+    await Promise.all(Array.from({ length: 8 }, () => trigger(acme.ingest)));
+    await receivedAtLeast(receiver.received, 8);
+    holding = true;
+    await Promise.all(Array.from({ length: 40 }, () => trigger(acme.ingest)));
+    await waitFor("48 rounds claimed", async () =>
+      (await db.collection("webhook_claims").countDocuments()) >= 48 ? true : undefined,
+    );
+    await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
+    const stopping = first.stop(10_000);
+    for (const response of held.splice(0)) response.writeHead(204).end();
+    await stopping;
+    // The 4 in flight ended and were recorded; the other 36 are due again, in their next
+    // round, not counted as attempts.
+    expect(held).toHaveLength(0);
+    expect(receiver.received).toHaveLength(12);
+    expect(await db.collection("webhook_attempts").countDocuments()).toBe(12);
+    const queue = await db.collection("webhook_queue").find().toArray();
+    expect(queue).toHaveLength(36);
+    for (const entry of queue) expect(entry).toMatchObject({ round: 2, attempts: 0 });
+
+    holding = false;
+    const second = startDispatcher(service.deps);
+    started.push({ close: () => second.stop(5_000) });
+    // At once: a round still claimed would wait for its lease (the timeout plus 20 s).
+    await receivedAtLeast(receiver.received, 48, () => true, 10_000);
+    const ids = receiver.received.map((message) => verified(message, hook.secret).id);
+    expect(new Set(ids).size).toBe(48);
+    await waitFor("the queue to empty", async () =>
+      (await db.collection("webhook_queue").countDocuments()) === 0 ? true : undefined,
+    );
+    expect(await db.collection("webhook_attempts").countDocuments({ reason: "interrupted" })).toBe(
+      0,
+    );
   });
 });
 
