@@ -9,6 +9,7 @@ import {
   isDuplicateKey,
   openDatabase,
 } from "../src/repositories/database.js";
+import { deleteBatches } from "../src/repositories/delete-batches.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
 import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
@@ -167,6 +168,28 @@ describe("insert batches (group commit)", () => {
       expect(sent.map((spy) => spy.mock.calls.length)).toEqual([1, 0]);
       proxy.thaw();
     }));
+});
+
+describe("delete batches", () => {
+  it("sends concurrent deletes as one command and deletes each document only if it matches its own filter", async () => {
+    type Entry = { _id: string; round: number };
+    const ids = Array.from({ length: 30 }, (_, n) => `entry-${n}`);
+    await database.db
+      .collection<Entry>("batched_deletes")
+      .insertMany(ids.map((_id, n) => ({ _id, round: n % 3 === 0 ? 2 : 1 })));
+    const deletes = deleteBatches();
+    // Asked for in rounds 2, 1 and 3 in turn: the entries asked for in round 3 are in round
+    // 1 (another round than the caller's) and stay.
+    const seen = await watchCommands((db) => {
+      const collection = db.collection<Entry>("batched_deletes");
+      return Promise.all(
+        ids.map((_id, n) => deletes.delete(collection, { _id, round: [2, 1, 3][n % 3] })),
+      );
+    });
+    expect(seen.filter((event) => event.commandName === "delete")).toHaveLength(1);
+    const left = await database.db.collection<Entry>("batched_deletes").find().toArray();
+    expect(left.map((entry) => entry._id).sort()).toEqual(ids.filter((_, n) => n % 3 === 2).sort());
+  });
 });
 
 describe("incident numbers across instances", () => {

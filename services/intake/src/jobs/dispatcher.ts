@@ -201,7 +201,13 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
       claimed.set(item.webhook.id, rounds);
       rounds.push(item);
     }
-    gapMs = Math.min(MAX_TICK_GAP_MS, MIN_TICK_GAP_MS + TICK_GAP_PER_ROUND_MS * chosen.length);
+    // More is due than this tick claimed (or not read: webhooks without budget, paused): the
+    // scan reads the whole queue on FerretDB, so the next waits for the longest gap, and the
+    // budgets cover it.
+    const behind = full.length > 0 || pausedUntil.size > 0 || work.length > chosen.length;
+    gapMs = behind
+      ? MAX_TICK_GAP_MS
+      : Math.min(MAX_TICK_GAP_MS, MIN_TICK_GAP_MS + TICK_GAP_PER_ROUND_MS * chosen.length);
     sendClaimed();
     if (now - countedAt >= COUNT_EVERY_MS) {
       countedAt = now;

@@ -1,11 +1,14 @@
-import type { Collection, Document, Filter } from "mongodb";
+import { BSON, type Collection, type Document, type Filter, ObjectId } from "mongodb";
 
 /**
  * Group commit for deletes of single documents: those that arrive while a delete is in flight,
- * or within `lingerMs` of the previous one, go out together as one `deleteMany` with an `$or`
- * of their filters. FerretDB (ADR 0001) runs every delete as a scan of the collection, one
- * command at a time, so N deletes cost N scans, or one. Each caller waits for the command
- * that carried its filter.
+ * or within `lingerMs` of the previous one, go out together in one command. FerretDB (ADR
+ * 0001) runs every delete whose filter is more than an `_id` as a scan of the collection, one
+ * command at a time, and evaluates the filter on each document: N deletes cost N scans, and
+ * one `$or` of N filters one scan evaluating N filters per document (measured: 0.8 s for 160
+ * filters on a queue of a few thousand). So filters alike but for their `_id` become one
+ * filter with an `$in` of the ids: one scan, one cheap test per document. Each caller waits
+ * for the command that carried its filter.
  */
 export interface DeleteBatches {
   delete<T extends Document>(collection: Collection<T>, filter: Filter<T>): Promise<void>;
@@ -35,11 +38,14 @@ export function deleteBatches(options: { lingerMs?: number } = {}): DeleteBatche
         const batch = queue.splice(0, MAX_BATCH);
         if (batch.length === 0) return;
         try {
-          await collection.deleteMany(
-            batch.length === 1
-              ? (batch[0]?.filter ?? {})
-              : { $or: batch.map((item) => item.filter) },
-          );
+          const filters = mergedFilters(batch.map((item) => item.filter));
+          if (filters.length === 1) await collection.deleteMany(filters[0] ?? {});
+          else {
+            await collection.bulkWrite(
+              filters.map((filter) => ({ deleteMany: { filter } })),
+              { ordered: false },
+            );
+          }
           for (const item of batch) item.resolve();
         } catch (error) {
           for (const item of batch) item.reject(error);
@@ -64,4 +70,36 @@ export function deleteBatches(options: { lingerMs?: number } = {}): DeleteBatche
       });
     },
   };
+}
+
+/**
+ * The same documents, matched by fewer filters: those equal but for a single `_id` value
+ * become one filter with `_id: { $in: ids }` (a lone one keeps its `_id`, which FerretDB
+ * looks up without a scan); any other filter is kept as it is.
+ */
+export function mergedFilters(filters: Filter<Document>[]): Filter<Document>[] {
+  const alike = new Map<string, { rest: Document; ids: unknown[] }>();
+  const kept: Filter<Document>[] = [];
+  for (const filter of filters) {
+    const { _id: id, ...rest } = filter;
+    if (!isSingleValue(id)) {
+      kept.push(filter);
+      continue;
+    }
+    const key = BSON.EJSON.stringify(rest, { relaxed: false });
+    const group = alike.get(key) ?? { rest, ids: [] };
+    alike.set(key, group);
+    group.ids.push(id);
+  }
+  const merged = [...alike.values()].map(
+    ({ rest, ids }) =>
+      (ids.length === 1
+        ? { ...rest, _id: ids[0] }
+        : { ...rest, _id: { $in: ids } }) as Filter<Document>,
+  );
+  return [...merged, ...kept];
+}
+
+function isSingleValue(value: unknown): boolean {
+  return typeof value === "string" || typeof value === "number" || value instanceof ObjectId;
 }
