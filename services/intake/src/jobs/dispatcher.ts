@@ -32,6 +32,11 @@ const MAX_WAITING = 1_024;
 const MAX_IN_FLIGHT = 256;
 /** A disabled webhook's entries are left out of the scans this long (enabling it wakes us). */
 const PAUSE_MS = 5_000;
+/**
+ * A round another instance claimed first is left out of the scans this long: it is likely sent
+ * by then (or, if that instance died, taken over once its lease runs out).
+ */
+const ELSEWHERE_MS = 3_000;
 /** The queue's depth is counted for the metric at most this often. */
 const COUNT_EVERY_MS = 5_000;
 /**
@@ -68,6 +73,8 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   const claimed = new Map<string, ClaimedWork[]>();
   /** Every delivery this instance is busy with (claimed, in flight, or to be recorded). */
   const busy = new Set<string>();
+  /** Rounds another instance claimed first, left out of the scans for a while (by delivery). */
+  const claimedElsewhere = new Map<string, number>();
   /** Every webhook this instance has claimed rounds of. */
   const known = new Set<string>();
   /** The attempts in flight. */
@@ -176,11 +183,15 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     if (stopped) return;
     const now = Date.now();
     for (const [id, until] of pausedUntil) if (until <= now) pausedUntil.delete(id);
+    for (const [id, until] of claimedElsewhere) if (until <= now) claimedElsewhere.delete(id);
     // A webhook without budget (its slots taken, or rounds enough claimed) is not read.
     const full = [...known].filter((id) => budgetOf(id) <= 0);
     const { work, paused } = await findDueWork(
       deps,
-      { webhookIds: [...full, ...pausedUntil.keys()], deliveryIds: [...busy] },
+      {
+        webhookIds: [...full, ...pausedUntil.keys()],
+        deliveryIds: [...busy, ...claimedElsewhere.keys()],
+      },
       SCAN_BATCH,
     );
     for (const id of paused) pausedUntil.set(id, now + PAUSE_MS);
@@ -192,8 +203,11 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
       won = await claimRounds(deps, chosen);
     } finally {
       const wonIds = new Set(won.map((item) => item.entry.deliveryId));
-      for (const item of chosen)
-        if (!wonIds.has(item.entry.deliveryId)) busy.delete(item.entry.deliveryId);
+      for (const { entry } of chosen) {
+        if (wonIds.has(entry.deliveryId)) continue;
+        busy.delete(entry.deliveryId);
+        claimedElsewhere.set(entry.deliveryId, now + ELSEWHERE_MS);
+      }
     }
     for (const item of won) {
       known.add(item.webhook.id);
