@@ -436,6 +436,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
         templates,
         nextId,
         otherPids: databasePids(),
+        databasePids: databasePids(),
         commands: settings.commands,
         cleanup,
         log,

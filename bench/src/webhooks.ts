@@ -8,7 +8,7 @@ import { type CensusProxy, censusDelta, commandRows, startCensusProxy } from "./
 import { type Configured, configureService } from "./configure.js";
 import { drive, type LoadOptions } from "./load.js";
 import type { PayloadTemplate } from "./payloads.js";
-import { type Cleanup, quiesce, type Server, startServer } from "./processes.js";
+import { type Cleanup, cpuSecondsOf, quiesce, type Server, startServer } from "./processes.js";
 import { type CommandRow, textTable } from "./report.js";
 
 export interface WebhookBenchOptions {
@@ -25,6 +25,8 @@ export interface WebhookBenchOptions {
   nextId: () => string;
   /** Pids besides the services' whose CPU must settle between measurements (the database). */
   otherPids: number[];
+  /** The database's processes, when the bench started them: their CPU per request is reported. */
+  databasePids: number[];
   /** BENCH_COMMANDS=1: count each ingest service's database commands (census.ts). */
   commands: boolean;
   cleanup: Cleanup;
@@ -43,8 +45,16 @@ export interface IngestComparison {
   deliveredDuringWindow: number;
   /** That window's length. */
   withSeconds: number;
+  /** CPU time per response in the window: the service's, the database's (when known), the bench's (load and receiver). */
+  cpuMsPerRequest: { without: CpuPerRequest; with: CpuPerRequest };
   /** With BENCH_COMMANDS: each service's database commands in the window, per second. */
   commandsPerSecond?: { without: CommandRow[]; with: CommandRow[] };
+}
+
+export interface CpuPerRequest {
+  service: number;
+  database: number | null;
+  bench: number;
 }
 
 export interface DispatchRun {
@@ -125,6 +135,14 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
     with: await start("service with a webhook", hookedDb, proxies.with),
   };
   const pids = () => [services.without.pid, services.with.pid, ...options.otherPids];
+  const cpuNow = (servicePid: number) => {
+    const usage = process.cpuUsage();
+    return {
+      service: cpuSecondsOf(servicePid),
+      database: options.databasePids.length > 0 ? sumCpuSeconds(options.databasePids) : null,
+      bench: (usage.user + usage.system) / 1e6,
+    };
+  };
   const ingest: IngestComparison[] = [];
   for (const connections of options.connections) {
     const run = async (server: Server, configured: Configured, proxy?: CensusProxy) => {
@@ -140,9 +158,23 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
       if (options.warmupSeconds > 0) await drive({ ...load, seconds: options.warmupSeconds });
       const before = received;
       const commandsBefore = proxy?.snapshot();
+      const cpuBefore = cpuNow(server.pid);
       const outcome = await drive({ ...load, seconds: options.seconds });
+      const cpuAfter = cpuNow(server.pid);
       const commandsAfter = proxy?.snapshot();
+      const perRequest = (from: number | null, to: number | null) =>
+        from === null || to === null || outcome.responses === 0
+          ? Number.NaN
+          : ((to - from) * 1000) / outcome.responses;
       return {
+        cpu: {
+          service: perRequest(cpuBefore.service, cpuAfter.service),
+          database:
+            options.databasePids.length > 0
+              ? perRequest(cpuBefore.database, cpuAfter.database)
+              : null,
+          bench: perRequest(cpuBefore.bench, cpuAfter.bench),
+        },
         rps: outcome.seconds > 0 ? outcome.responses / outcome.seconds : 0,
         errors: outcome.non2xx + outcome.timeouts + outcome.otherErrors,
         delivered: received - before,
@@ -164,6 +196,7 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
       withErrors: withHook.errors,
       deliveredDuringWindow: withHook.delivered,
       withSeconds: withHook.seconds,
+      cpuMsPerRequest: { without: without.cpu, with: withHook.cpu },
       ...(options.commands
         ? { commandsPerSecond: { without: without.commands, with: withHook.commands } }
         : {}),
@@ -224,15 +257,34 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
 /** The two tables and the goal's line. */
 export function webhookReport(result: WebhookBenchResult): string[] {
   const ingest = textTable(
-    ["conns", "without req/s", "with req/s", "with/without", "errors", "delivered meanwhile"],
-    result.ingest.map((row) => [
-      String(row.connections),
-      row.withoutRps.toFixed(0),
-      row.withRps.toFixed(0),
-      row.ratio.toFixed(2),
-      `${row.withoutErrors} / ${row.withErrors}`,
-      String(row.deliveredDuringWindow),
-    ]),
+    [
+      "conns",
+      "without req/s",
+      "with req/s",
+      "with/without",
+      "errors",
+      "delivered meanwhile",
+      "cpu ms/req service",
+      "db",
+      "bench",
+    ],
+    result.ingest.map((row) => {
+      const cpu = (pick: (usage: CpuPerRequest) => number | null) => {
+        const values = [row.cpuMsPerRequest.without, row.cpuMsPerRequest.with].map(pick);
+        return values.map((value) => (value === null ? "-" : value.toFixed(2))).join(" / ");
+      };
+      return [
+        String(row.connections),
+        row.withoutRps.toFixed(0),
+        row.withRps.toFixed(0),
+        row.ratio.toFixed(2),
+        `${row.withoutErrors} / ${row.withErrors}`,
+        String(row.deliveredDuringWindow),
+        cpu((usage) => usage.service),
+        cpu((usage) => usage.database),
+        cpu((usage) => usage.bench),
+      ];
+    }),
     1,
   );
   const dispatch = textTable(
@@ -296,4 +348,14 @@ export function commandsPerSecondTable(row: IngestComparison): string {
     ],
     1,
   );
+}
+
+function sumCpuSeconds(pids: number[]): number | null {
+  let total = 0;
+  for (const pid of pids) {
+    const seconds = cpuSecondsOf(pid);
+    if (seconds === null) return null;
+    total += seconds;
+  }
+  return total;
 }
