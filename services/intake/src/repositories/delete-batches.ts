@@ -20,22 +20,25 @@ interface PendingDelete {
   reject: (error: unknown) => void;
 }
 
-/** Filters per command: bounds its size and latency. */
+/** Filters per command by default: bounds its size and latency. */
 const MAX_BATCH = 256;
 
-export function deleteBatches(options: { lingerMs?: number } = {}): DeleteBatches {
+export function deleteBatches(
+  options: { lingerMs?: number; maxBatch?: number } = {},
+): DeleteBatches {
   const queues = new Map<Collection<Document>, PendingDelete[]>();
   const draining = new Set<Collection<Document>>();
   const lingerMs = options.lingerMs ?? 0;
+  const maxBatch = options.maxBatch ?? MAX_BATCH;
 
   async function drain(collection: Collection<Document>): Promise<void> {
     try {
       for (;;) {
         const queue = queues.get(collection) ?? [];
-        if (lingerMs > 0 && queue.length > 0 && queue.length < MAX_BATCH) {
+        if (lingerMs > 0 && queue.length > 0 && queue.length < maxBatch) {
           await new Promise((resolve) => setTimeout(resolve, lingerMs));
         }
-        const batch = queue.splice(0, MAX_BATCH);
+        const batch = queue.splice(0, maxBatch);
         if (batch.length === 0) return;
         try {
           const filters = mergedFilters(batch.map((item) => item.filter));

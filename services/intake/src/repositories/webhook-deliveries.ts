@@ -83,8 +83,8 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
   const attempts = db.collection<AttemptDoc>("webhook_attempts");
   // A done entry leaves the queue within a tenth of a second: its instance leaves it out of
   // its scans meanwhile, and another instance's claim on it fails. Every delete scans the
-  // queue on FerretDB: they go out together.
-  const deletes = deleteBatches({ lingerMs: 100 });
+  // queue on FerretDB: they go out together, a dispatcher tick's in one command.
+  const deletes = deleteBatches({ lingerMs: 100, maxBatch: 1_024 });
 
   /** Inserts once: a document already there (same _id) is what was to be stored. */
   async function insertOnce<T extends { _id: unknown }>(
@@ -152,7 +152,12 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
       const filter: Filter<QueueDoc> = { dueAt: { $lte: await clock.now() } };
       if (skip.webhookIds.length) filter.webhookId = { $nin: skip.webhookIds.map(toObjectId) };
       if (skip.deliveryIds.length) filter._id = { $nin: skip.deliveryIds };
-      const docs = await queue.find(filter).sort({ dueAt: 1 }).limit(limit).toArray();
+      const docs = await queue
+        .find(filter)
+        .sort({ dueAt: 1 })
+        .limit(limit)
+        .batchSize(limit)
+        .toArray();
       return docs.map(toQueued);
     },
 
