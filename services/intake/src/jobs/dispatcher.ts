@@ -158,8 +158,11 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     sent.push({ work, attempt });
   }
 
-  /** Writes what ended since the last tick: the attempts made, the rounds given back. */
-  async function recordEnded(): Promise<void> {
+  /**
+   * Writes what ended since the last tick: the attempts made, the rounds given back (until
+   * `until` says to stop: those left wait for their leases).
+   */
+  async function recordEnded(until?: () => boolean): Promise<void> {
     const rounds = sent;
     const givenBack = unsent;
     sent = [];
@@ -167,7 +170,7 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     try {
       await Promise.all([
         rounds.length > 0 ? recordRounds(deps, rounds) : undefined,
-        givenBack.length > 0 ? releaseRounds(deps, givenBack) : undefined,
+        givenBack.length > 0 ? releaseRounds(deps, givenBack, until) : undefined,
       ]);
     } catch (error) {
       // The claims stay: once their leases run out, any instance takes the rounds over.
@@ -287,12 +290,13 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
       clearInterval(timer);
       stopFreed();
       stopQueued();
+      const deadlineAt = Date.now() + timeoutMs;
       const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
       const drained = (async () => {
         await Promise.allSettled([ticking, ...inFlight]);
         for (const rounds of claimed.values()) unsent.push(...rounds);
         claimed.clear();
-        await recordEnded();
+        await recordEnded(() => Date.now() >= deadlineAt);
       })();
       await Promise.race([drained, deadline]);
     },

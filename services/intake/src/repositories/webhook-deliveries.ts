@@ -218,21 +218,15 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     },
 
     /**
-     * Gives up rounds claimed but not sent (the claimant stops, or could not send them in
-     * time): each entry moves on to its next round, due now, as untried, so anyone claims it
-     * at once; one command for them all. An entry that moved on meanwhile is left alone.
+     * Gives up a round claimed but not sent (the claimant stops, or could not send it in
+     * time): the entry moves on to its next round, due now, as untried, so anyone claims it at
+     * once. An entry that moved on meanwhile is left alone.
      */
-    async releaseRounds(entries: QueuedDelivery[]): Promise<void> {
-      if (entries.length === 0) return;
+    async releaseRound(entry: QueuedDelivery): Promise<void> {
       const now = await clock.now();
-      await queue.bulkWrite(
-        entries.map((entry) => ({
-          updateOne: {
-            filter: { _id: entry.deliveryId, round: entry.round },
-            update: { $set: { round: entry.round + 1, dueAt: now } },
-          },
-        })),
-        { ordered: false },
+      await queue.updateOne(
+        { _id: entry.deliveryId, round: entry.round },
+        { $set: { round: entry.round + 1, dueAt: now } },
       );
     },
 

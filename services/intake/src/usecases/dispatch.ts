@@ -142,16 +142,43 @@ export async function sendRound(deps: AppDeps, work: DueWork): Promise<WebhookAt
 export async function recordRounds(deps: AppDeps, rounds: SentRound[]): Promise<void> {
   const outbox = deps.repositories.webhookDeliveries;
   const recorded = await Promise.all(rounds.map(({ attempt }) => outbox.recordAttempt(attempt)));
-  await Promise.all(
-    rounds
-      .filter((_, index) => recorded[index])
-      .map(({ work, attempt }) => finishRound(deps, work, attempt)),
-  );
+  const ended = rounds.filter((_, index) => recorded[index]);
+  const finish = ({ work, attempt }: SentRound) => finishRound(deps, work, attempt);
+  // The successes leave the queue together (one delete); the failures are updated to their
+  // retries a few at a time.
+  await Promise.all([
+    Promise.all(ended.filter(({ attempt }) => attempt.succeeded).map(finish)),
+    inTurns(
+      ended.filter(({ attempt }) => !attempt.succeeded),
+      finish,
+    ),
+  ]);
 }
 
-/** Gives back rounds claimed but not sent: due again at once, for any instance. */
-export async function releaseRounds(deps: AppDeps, works: DueWork[]): Promise<void> {
-  await deps.repositories.webhookDeliveries.releaseRounds(works.map((work) => work.entry));
+/**
+ * Gives back rounds claimed but not sent: due again at once, for any instance. Stops early
+ * (the rest wait for their leases) once `until` says so.
+ */
+export async function releaseRounds(
+  deps: AppDeps,
+  works: DueWork[],
+  until: () => boolean = () => false,
+): Promise<void> {
+  const outbox = deps.repositories.webhookDeliveries;
+  await inTurns(works, (work) => (until() ? Promise.resolve() : outbox.releaseRound(work.entry)));
+}
+
+/**
+ * Updates to run a few at a time. FerretDB holds a SQLite connection for each statement of an
+ * update until the command ends, and another to write: a hundred updates at once (in one
+ * command, or in as many) take its whole pool and wait for it forever.
+ */
+const UPDATES_AT_ONCE = 8;
+
+async function inTurns<T>(items: T[], run: (item: T) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += UPDATES_AT_ONCE) {
+    await Promise.all(items.slice(start, start + UPDATES_AT_ONCE).map(run));
+  }
 }
 
 /**

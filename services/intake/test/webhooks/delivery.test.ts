@@ -284,30 +284,31 @@ describe("claiming ahead", () => {
     await Promise.all(Array.from({ length: 8 }, () => trigger(acme.ingest)));
     await receivedAtLeast(receiver.received, 8);
     holding = true;
-    await Promise.all(Array.from({ length: 40 }, () => trigger(acme.ingest)));
-    await waitFor("48 rounds claimed", async () =>
-      (await db.collection("webhook_claims").countDocuments()) >= 48 ? true : undefined,
+    await Promise.all(Array.from({ length: 120 }, () => trigger(acme.ingest)));
+    await waitFor("128 rounds claimed", async () =>
+      (await db.collection("webhook_claims").countDocuments()) >= 128 ? true : undefined,
     );
     await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
     const stopping = first.stop(10_000);
     for (const response of held.splice(0)) response.writeHead(204).end();
     await stopping;
-    // The 4 in flight ended and were recorded; the other 36 are due again, in their next
-    // round, not counted as attempts.
+    // The 4 in flight ended and were recorded; the other 116 are due again, in their next
+    // round, not counted as attempts (more than FerretDB's 100 connections would allow in
+    // one update command: it holds one per statement).
     expect(held).toHaveLength(0);
     expect(receiver.received).toHaveLength(12);
     expect(await db.collection("webhook_attempts").countDocuments()).toBe(12);
     const queue = await db.collection("webhook_queue").find().toArray();
-    expect(queue).toHaveLength(36);
+    expect(queue).toHaveLength(116);
     for (const entry of queue) expect(entry).toMatchObject({ round: 2, attempts: 0 });
 
     holding = false;
     const second = startDispatcher(service.deps);
     started.push({ close: () => second.stop(5_000) });
     // At once: a round still claimed would wait for its lease (the timeout plus 20 s).
-    await receivedAtLeast(receiver.received, 48, () => true, 10_000);
+    await receivedAtLeast(receiver.received, 128, () => true, 10_000);
     const ids = receiver.received.map((message) => verified(message, hook.secret).id);
-    expect(new Set(ids).size).toBe(48);
+    expect(new Set(ids).size).toBe(128);
     await waitFor("the queue to empty", async () =>
       (await db.collection("webhook_queue").countDocuments()) === 0 ? true : undefined,
     );
