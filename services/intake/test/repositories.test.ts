@@ -9,10 +9,13 @@ import {
   isDuplicateKey,
   openDatabase,
 } from "../src/repositories/database.js";
+import { databaseClock } from "../src/repositories/database-clock.js";
 import { deleteBatches } from "../src/repositories/delete-batches.js";
+import { deliveriesRepository } from "../src/repositories/deliveries.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
 import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
+import { sleep } from "./hardening/support.js";
 
 /** Transitions announce nothing here (outgoing webhooks have tests of their own). */
 const quietly = async () => {};
@@ -189,6 +192,42 @@ describe("delete batches", () => {
     expect(seen.filter((event) => event.commandName === "delete")).toHaveLength(1);
     const left = await database.db.collection<Entry>("batched_deletes").find().toArray();
     expect(left.map((entry) => entry._id).sort()).toEqual(ids.filter((_, n) => n % 3 === 2).sort());
+  });
+});
+
+describe("a delivery's lease", () => {
+  it("renews it one command at a time on a database slower than the renewals, and leaves none queued once stopped", async () => {
+    const proxy = await startTcpProxy(inject("mongodbUri"));
+    // No retried writes: each renewal is one command started.
+    const client = new MongoClient(proxy.uri, { monitorCommands: true, retryWrites: false });
+    const renewals: CommandStartedEvent[] = [];
+    client.on("commandStarted", (event: CommandStartedEvent) => {
+      if (event.commandName === "update" && event.command.update === "deliveries") {
+        renewals.push(event);
+      }
+    });
+    try {
+      const db = client.db(dbName);
+      const leaseMs = 300;
+      const deliveries = deliveriesRepository(db, insertBatches(), databaseClock(db), leaseMs);
+      const claim = await deliveries.claim("slow-renewals", 60_000, "fingerprint");
+      expect(claim.role).toBe("owner");
+      if (claim.role !== "owner") return;
+      // A database that answers nothing for ten renewal intervals: the first renewal hangs.
+      proxy.freeze();
+      const stopRenewing = deliveries.keepLease("slow-renewals", claim);
+      await sleep(10 * (leaseMs / 3));
+      expect(renewals).toHaveLength(1);
+      const stopped = stopRenewing();
+      // The hung renewal's connection is dropped: it fails, and stopping waits for nothing else.
+      proxy.thaw();
+      await stopped;
+      await sleep(3 * (leaseMs / 3));
+      expect(renewals).toHaveLength(1);
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
   });
 });
 

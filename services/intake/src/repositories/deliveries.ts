@@ -135,20 +135,26 @@ export function deliveriesRepository(
     /**
      * Renews the owner's lease while it works (every third of the lease), so that a retry
      * waits for its answer however slow the work is, instead of running the call a second
-     * time. The returned function stops it (and waits for a renewal in flight).
+     * time. One renewal at a time: a tick while one is in flight is skipped, not queued (a
+     * database slower than the interval would otherwise pile renewals up behind each call,
+     * and every call wait for its own pile before it answers). The returned function stops
+     * it; its promise settles when the renewal in flight, if any, has.
      */
     keepLease(key: string, claim: { generation: string }): () => Promise<void> {
-      let renewal: Promise<unknown> = Promise.resolve();
+      let renewal: Promise<void> | undefined;
+      const renew = async () => {
+        const leaseUntil = new Date((await clock.now()).getTime() + leaseMs);
+        await deliveries.updateOne(
+          { _id: key, generation: toObjectId(claim.generation) },
+          { $set: { leaseUntil } },
+        );
+      };
       const timer = setInterval(() => {
-        renewal = renewal
-          .then(async () => {
-            const leaseUntil = new Date((await clock.now()).getTime() + leaseMs);
-            await deliveries.updateOne(
-              { _id: key, generation: toObjectId(claim.generation) },
-              { $set: { leaseUntil } },
-            );
-          })
-          .catch(() => {});
+        renewal ??= renew()
+          .catch(() => {})
+          .finally(() => {
+            renewal = undefined;
+          });
       }, leaseMs / 3);
       return async () => {
         clearInterval(timer);
