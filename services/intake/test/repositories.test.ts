@@ -196,7 +196,7 @@ describe("delete batches", () => {
 });
 
 describe("a delivery's lease", () => {
-  it("renews it one command at a time on a database slower than the renewals, and leaves none queued once stopped", async () => {
+  it("renews it by its `_id`, one command at a time on a database slower than the renewals, and leaves none queued once stopped", async () => {
     const proxy = await startTcpProxy(inject("mongodbUri"));
     // No retried writes: each renewal is one command started.
     const client = new MongoClient(proxy.uri, { monitorCommands: true, retryWrites: false });
@@ -218,6 +218,8 @@ describe("a delivery's lease", () => {
       const stopRenewing = deliveries.keepLease("slow-renewals", claim);
       await sleep(10 * (leaseMs / 3));
       expect(renewals).toHaveLength(1);
+      // By `_id` alone, which FerretDB looks up instead of scanning every delivery.
+      expect(renewals[0]?.command.updates[0].q).toEqual({ _id: "slow-renewals" });
       const stopped = stopRenewing();
       // The hung renewal's connection is dropped: it fails, and stopping waits for nothing else.
       proxy.thaw();

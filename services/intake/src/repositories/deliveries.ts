@@ -1,4 +1,4 @@
-import { type Db, ObjectId } from "mongodb";
+import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { DatabaseClock } from "./database-clock.js";
 import { hex, toObjectId } from "./ids.js";
@@ -25,6 +25,19 @@ interface DeliveryDoc {
    * it over. A live owner renews it (keepLease), however slow its work.
    */
   leaseUntil: Date;
+  /**
+   * The owner's renewals of its lease, by generation (hex): a renewal names its generation in
+   * the field it sets, not in its filter, so that its filter is the `_id` alone, which FerretDB
+   * looks up instead of scanning the collection. A renewal of a generation taken over sets a
+   * field that nobody reads.
+   */
+  renewedUntil?: Record<string, Date>;
+}
+
+/** Where a delivery's lease ends: its owner's last renewal, or the claim's own lease. */
+function leaseEnd(delivery: DeliveryDoc): Date {
+  const renewed = delivery.renewedUntil?.[hex(delivery.generation)];
+  return renewed && renewed > delivery.leaseUntil ? renewed : delivery.leaseUntil;
 }
 
 /**
@@ -57,7 +70,7 @@ export function deliveriesRepository(
   const deliveries = db.collection<DeliveryDoc>("deliveries");
   const answers = db.collection<DeliveryAnswerDoc>("delivery_answers");
 
-  async function takeOver(filter: Partial<DeliveryDoc> & { _id: string }, fresh: DeliveryDoc) {
+  async function takeOver(filter: Filter<DeliveryDoc>, fresh: DeliveryDoc) {
     const { _id, ...fields } = fresh;
     const updated = await deliveries.findOneAndUpdate(
       filter,
@@ -114,10 +127,17 @@ export function deliveriesRepository(
             response: answer.response,
           };
         }
-        if (existing.leaseUntil <= at) {
+        if (leaseEnd(existing) <= at) {
           // Same generation: the new owner finds whatever the crashed one wrote.
+          const renewal = `renewedUntil.${hex(existing.generation)}`;
           const owner = await takeOver(
-            { _id: key, generation: existing.generation, leaseUntil: existing.leaseUntil },
+            {
+              _id: key,
+              generation: existing.generation,
+              leaseUntil: existing.leaseUntil,
+              // Not renewed since it was read (else its owner is alive).
+              [renewal]: existing.renewedUntil?.[hex(existing.generation)] ?? { $exists: false },
+            },
             {
               ...fresh,
               generation: existing.generation,
@@ -145,8 +165,8 @@ export function deliveriesRepository(
       const renew = async () => {
         const leaseUntil = new Date((await clock.now()).getTime() + leaseMs);
         await deliveries.updateOne(
-          { _id: key, generation: toObjectId(claim.generation) },
-          { $set: { leaseUntil } },
+          { _id: key },
+          { $set: { [`renewedUntil.${claim.generation}`]: leaseUntil } },
         );
       };
       const timer = setInterval(() => {
@@ -185,7 +205,10 @@ export function deliveriesRepository(
      * delivery over at once, with the same generation, and completes what was stored.
      */
     async abandon(key: string): Promise<void> {
-      await deliveries.updateOne({ _id: key }, { $set: { leaseUntil: new Date(0) } });
+      await deliveries.updateOne(
+        { _id: key },
+        { $set: { leaseUntil: new Date(0) }, $unset: { renewedUntil: "" } },
+      );
     },
 
     /** An expired delivery is taken over with a new generation anyway: forgetting it is safe. */
