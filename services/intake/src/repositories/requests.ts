@@ -1,8 +1,9 @@
 import { type Db, type Filter, ObjectId } from "mongodb";
+import { accountScopedReads } from "./account-scoped.js";
 import { isDuplicateKey } from "./database.js";
 import type { RequestDoc } from "./documents.js";
 import type { ServiceRequest, ServiceRequestListing, StoredPayload } from "./entities.js";
-import { bytesOf, hex, inAccount, optional, toBinary, toObjectId } from "./ids.js";
+import { bytesOf, hex, optional, toBinary, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
 export interface NewServiceRequest extends Omit<ServiceRequest, "id"> {
@@ -13,6 +14,7 @@ export interface NewServiceRequest extends Omit<ServiceRequest, "id"> {
 export function requestsRepository(db: Db, batches: InsertBatches) {
   const requests = db.collection<RequestDoc>("requests");
   return {
+    ...accountScopedReads(requests, toRequest),
     /** Inserts once per delivery: a retry of a delivery that was stored gets the stored one. */
     async create(input: NewServiceRequest): Promise<ServiceRequest> {
       const { accountId, tokenId, payload, ...fields } = input;
@@ -33,11 +35,6 @@ export function requestsRepository(db: Db, batches: InsertBatches) {
         if (stored) return toRequest(stored);
         throw error;
       }
-    },
-    async findInAccount(accountId: string, id: string): Promise<ServiceRequest | null> {
-      const filter = inAccount(accountId, id);
-      const doc = filter ? await requests.findOne(filter) : null;
-      return doc ? toRequest(doc) : null;
     },
     /** Newest first, without payloads; paging by id keeps pages stable. */
     async listPage(

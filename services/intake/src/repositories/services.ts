@@ -1,5 +1,6 @@
 import type { MaintenanceWindow } from "@sqibs/domain";
 import { type Db, ObjectId } from "mongodb";
+import { accountScopedReads } from "./account-scoped.js";
 import type { ServiceDoc, StoredMaintenance } from "./documents.js";
 import type { Service } from "./entities.js";
 import { defaultTeamIdOf, hex, inAccount, toObjectId } from "./ids.js";
@@ -16,6 +17,7 @@ export function servicesRepository(db: Db) {
   const updateInTurn = oneAtATimePerKey();
 
   return {
+    ...accountScopedReads(services, toService),
     async create(input: NewService, now: Date): Promise<Service> {
       const { accountId, teamId, maintenance, ...fields } = input;
       const doc: ServiceDoc = {
@@ -29,18 +31,6 @@ export function servicesRepository(db: Db) {
       };
       await services.insertOne(doc);
       return toService(doc);
-    },
-    async findInAccount(accountId: string, id: string): Promise<Service | null> {
-      const filter = inAccount(accountId, id);
-      const doc = filter ? await services.findOne(filter) : null;
-      return doc ? toService(doc) : null;
-    },
-    async listByAccount(accountId: string): Promise<Service[]> {
-      const docs = await services
-        .find({ accountId: toObjectId(accountId) })
-        .sort({ _id: 1 })
-        .toArray();
-      return docs.map(toService);
     },
     countInAccount: (accountId: string): Promise<number> =>
       services.countDocuments({ accountId: toObjectId(accountId) }),

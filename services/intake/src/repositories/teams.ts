@@ -1,4 +1,5 @@
 import { type Db, ObjectId } from "mongodb";
+import { accountScopedReads } from "./account-scoped.js";
 import { isDuplicateKey } from "./database.js";
 import type { Team } from "./entities.js";
 import { defaultTeamIdOf, hex, inAccount, toObjectId } from "./ids.js";
@@ -23,6 +24,7 @@ export interface NameTaken {
 
 export function teamsRepository(db: Db) {
   const teams = db.collection<TeamDoc>("teams");
+  const reads = accountScopedReads(teams, toTeam);
 
   async function insert(doc: TeamDoc): Promise<Team | NameTaken> {
     try {
@@ -35,6 +37,7 @@ export function teamsRepository(db: Db) {
   }
 
   return {
+    findInAccount: reads.findInAccount,
     /** The account's default team, created the first time it is asked for (idempotent). */
     async ensureDefault(accountId: string, now: Date): Promise<Team> {
       const _id = toObjectId(defaultTeamIdOf(accountId));
@@ -72,19 +75,10 @@ export function teamsRepository(db: Db) {
     countInAccount: (accountId: string): Promise<number> =>
       teams.countDocuments({ accountId: toObjectId(accountId) }),
 
-    async findInAccount(accountId: string, id: string): Promise<Team | null> {
-      const filter = inAccount(accountId, id);
-      const doc = filter ? await teams.findOne(filter) : null;
-      return doc ? toTeam(doc) : null;
-    },
-
     /** The default team first, then oldest first. */
     async listByAccount(accountId: string): Promise<Team[]> {
-      const docs = await teams
-        .find({ accountId: toObjectId(accountId) })
-        .sort({ _id: 1 })
-        .toArray();
-      return docs.map(toTeam).sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+      const oldestFirst = await reads.listByAccount(accountId);
+      return oldestFirst.sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
     },
 
     async rename(

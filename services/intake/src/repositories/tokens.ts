@@ -1,4 +1,5 @@
 import { type Db, ObjectId } from "mongodb";
+import { accountScopedReads } from "./account-scoped.js";
 import type { TokenDoc, TokenSecretDoc } from "./documents.js";
 import type { Token, TokenScope } from "./entities.js";
 import { hex, inAccount, type Nullable, optional, setOrUnset, toObjectId } from "./ids.js";
@@ -25,6 +26,7 @@ export function tokensRepository(db: Db) {
   const secrets = db.collection<TokenSecretDoc>("token_secrets");
 
   return {
+    ...accountScopedReads(tokens, toToken),
     /** The secret row first: a token is usable only once both writes are acknowledged. */
     async create(input: NewToken, now: Date): Promise<Token> {
       const { secretHash, accountId, teamId, serviceId, ...fields } = input;
@@ -58,20 +60,6 @@ export function tokensRepository(db: Db) {
       if (!doc || doc.revokedAt) return null;
       const token = toToken(doc);
       return secret.expiresAt ? { ...token, secretExpiresAt: secret.expiresAt } : token;
-    },
-
-    async findInAccount(accountId: string, id: string): Promise<Token | null> {
-      const filter = inAccount(accountId, id);
-      const doc = filter ? await tokens.findOne(filter) : null;
-      return doc ? toToken(doc) : null;
-    },
-
-    async listByAccount(accountId: string): Promise<Token[]> {
-      const docs = await tokens
-        .find({ accountId: toObjectId(accountId) })
-        .sort({ _id: 1 })
-        .toArray();
-      return docs.map(toToken);
     },
 
     countLiveInAccount: (accountId: string): Promise<number> =>

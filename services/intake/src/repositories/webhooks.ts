@@ -1,4 +1,5 @@
 import { type Db, type Filter, ObjectId } from "mongodb";
+import { accountScopedReads } from "./account-scoped.js";
 import type { Webhook } from "./entities.js";
 import { hex, inAccount, optional, toObjectId } from "./ids.js";
 import { oneAtATimePerKey } from "./one-at-a-time.js";
@@ -39,6 +40,7 @@ export function webhooksRepository(db: Db) {
   }
 
   return {
+    ...accountScopedReads(webhooks, toWebhook),
     async create(input: NewWebhook, now: Date): Promise<Webhook> {
       const { accountId, teamId, serviceId, ...fields } = input;
       const doc: WebhookDoc = {
@@ -56,21 +58,6 @@ export function webhooksRepository(db: Db) {
 
     countInAccount: (accountId: string): Promise<number> =>
       webhooks.countDocuments({ accountId: toObjectId(accountId) }),
-
-    async findInAccount(accountId: string, id: string): Promise<Webhook | null> {
-      const filter = inAccount(accountId, id);
-      const doc = filter ? await webhooks.findOne(filter) : null;
-      return doc ? toWebhook(doc) : null;
-    },
-
-    /** Oldest first. */
-    async listByAccount(accountId: string): Promise<Webhook[]> {
-      const docs = await webhooks
-        .find({ accountId: toObjectId(accountId) })
-        .sort({ _id: 1 })
-        .toArray();
-      return docs.map(toWebhook);
-    },
 
     /** Sets the fields given (enabling clears the reason it was disabled); unsets `unset`. */
     update(
