@@ -32,6 +32,11 @@ interface DeliveryDoc {
    * field that nobody reads.
    */
   renewedUntil?: Record<string, Date>;
+  /**
+   * The answer its owner presumed before writing anything, stored with the claim (one write
+   * less): it holds once the writes it names are all stored (see PresumedAnswer).
+   */
+  presumed?: PresumedAnswer;
 }
 
 /** Where a delivery's lease ends: its owner's last renewal, or the claim's own lease. */
@@ -52,9 +57,27 @@ interface DeliveryAnswerDoc {
   expiresAt: Date;
 }
 
-/** A delivery's generation is the id its writes carry (a retry after a crash finds them). */
+/**
+ * An answer known before the call writes anything (nothing to write, or new incidents whose ids
+ * are chosen up front), stored with the delivery's claim instead of after the writes. A retry
+ * replays it only once `settle` finds every write it names stored (an owner that died first is
+ * taken over, and stores a real answer); an answer in `delivery_answers` goes before it.
+ */
+export interface PresumedAnswer {
+  status: number;
+  response: string;
+}
+
+/** The response to replay for a presumed answer whose writes are all stored; else null. */
+export type Settle = (presumed: PresumedAnswer) => Promise<string | null>;
+
+/**
+ * A delivery's generation is the id its writes carry (a retry after a crash finds them). An
+ * owner whose presumed answer was stored with its claim (`presumed`) stores no other answer
+ * if the call comes out as presumed.
+ */
 export type DeliveryClaim =
-  | { role: "owner"; generation: string; expiresAt: Date }
+  | { role: "owner"; generation: string; expiresAt: Date; presumed: boolean }
   | { role: "replay"; generation: string; status: number; response: string }
   | { role: "mismatch" };
 
@@ -68,13 +91,14 @@ export function deliveriesRepository(
   leaseMs = DEFAULT_LEASE_MS,
 ) {
   const deliveries = db.collection<DeliveryDoc>("deliveries");
-  const answers = db.collection<DeliveryAnswerDoc>("delivery_answers");
+  const answerDocs = db.collection<DeliveryAnswerDoc>("delivery_answers");
 
+  /** The new owner presumes nothing: whatever a previous owner presumed no longer holds. */
   async function takeOver(filter: Filter<DeliveryDoc>, fresh: DeliveryDoc) {
-    const { _id, ...fields } = fresh;
+    const { _id, presumed: _notHere, ...fields } = fresh;
     const updated = await deliveries.findOneAndUpdate(
       filter,
-      { $set: fields },
+      { $set: fields, $unset: { presumed: "" } },
       { returnDocument: "after" },
     );
     return updated
@@ -82,16 +106,32 @@ export function deliveriesRepository(
           role: "owner" as const,
           generation: hex(updated.generation),
           expiresAt: updated.expiresAt,
+          presumed: false,
         }
       : null;
+  }
+
+  /** The stored answer of the delivery's generation, else its presumed one once it holds. */
+  async function answerOf(existing: DeliveryDoc, settle: Settle | undefined) {
+    const stored = await answerDocs.findOne({ _id: existing.generation });
+    if (stored) return { status: stored.status, response: stored.response };
+    if (!existing.presumed || !settle) return null;
+    const response = await settle(existing.presumed);
+    return response === null ? null : { status: existing.presumed.status, response };
   }
 
   return {
     /**
      * Becomes the owner of a delivery, or waits for the owner's answer to replay it; the same
-     * key with another fingerprint within the window is a mismatch (nothing to replay).
+     * key with another fingerprint within the window is a mismatch (nothing to replay). A new
+     * delivery stores `presumed` with its claim; `settle` judges a stored one.
      */
-    async claim(key: string, windowMs: number, fingerprint: string): Promise<DeliveryClaim> {
+    async claim(
+      key: string,
+      windowMs: number,
+      fingerprint: string,
+      answers: { presumed?: PresumedAnswer | undefined; settle?: Settle } = {},
+    ): Promise<DeliveryClaim> {
       for (;;) {
         const at = await clock.now();
         const fresh: DeliveryDoc = {
@@ -101,10 +141,16 @@ export function deliveriesRepository(
           createdAt: at,
           expiresAt: new Date(at.getTime() + windowMs),
           leaseUntil: new Date(at.getTime() + leaseMs),
+          ...(answers.presumed ? { presumed: answers.presumed } : {}),
         };
         try {
           await batches.insert(deliveries, fresh);
-          return { role: "owner", generation: hex(fresh.generation), expiresAt: fresh.expiresAt };
+          return {
+            role: "owner",
+            generation: hex(fresh.generation),
+            expiresAt: fresh.expiresAt,
+            presumed: answers.presumed !== undefined,
+          };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
@@ -118,15 +164,8 @@ export function deliveriesRepository(
         if (existing.fingerprint !== undefined && existing.fingerprint !== fingerprint) {
           return { role: "mismatch" };
         }
-        const answer = await answers.findOne({ _id: existing.generation });
-        if (answer) {
-          return {
-            role: "replay",
-            generation: hex(existing.generation),
-            status: answer.status,
-            response: answer.response,
-          };
-        }
+        const answer = await answerOf(existing, answers.settle);
+        if (answer) return { role: "replay", generation: hex(existing.generation), ...answer };
         if (leaseEnd(existing) <= at) {
           // Same generation: the new owner finds whatever the crashed one wrote.
           const renewal = `renewedUntil.${hex(existing.generation)}`;
@@ -188,7 +227,7 @@ export function deliveriesRepository(
       response: string,
     ): Promise<void> {
       try {
-        await batches.insert(answers, {
+        await batches.insert(answerDocs, {
           _id: toObjectId(claim.generation),
           status,
           response,
@@ -215,7 +254,7 @@ export function deliveriesRepository(
     async deleteExpired(): Promise<number> {
       const now = await clock.now();
       const result = await deliveries.deleteMany({ expiresAt: { $lte: now } });
-      await answers.deleteMany({ expiresAt: { $lte: now } });
+      await answerDocs.deleteMany({ expiresAt: { $lte: now } });
       return result.deletedCount;
     },
   };

@@ -78,6 +78,15 @@ export interface AddedEvent {
   at: Date;
 }
 
+/**
+ * The incident a trigger opens if it opens one, its id chosen before anything is written, and
+ * whether the open-incident claim for it was already sent (claimOpen): true, won; false, lost.
+ */
+export interface Opening {
+  id: string;
+  claimed?: boolean;
+}
+
 export type OpenOutcome =
   | { action: "created"; incident: IncidentHead }
   | { action: "duplicate"; incident: IncidentHead; added: AddedEvent };
@@ -333,6 +342,12 @@ export function incidentsRepository(
     return latest?.at;
   }
 
+  /** Inserts the open-incident claim for `incidentId`: false when another incident holds it. */
+  async function tryClaim(claimId: string, incidentId: ObjectId): Promise<boolean> {
+    const createdAt = await clock.now();
+    return insertOnce(() => batches.insert(claims, { _id: claimId, incidentId, createdAt }));
+  }
+
   async function releaseClaim(incident: IncidentDoc): Promise<void> {
     if (incident.correlationKey === undefined) return;
     await claims.deleteOne({
@@ -464,27 +479,30 @@ export function incidentsRepository(
   }
 
   return {
-    /** Opens an incident, or adds the event to the open one with the same correlation value. */
+    /**
+     * Opens an incident, or adds the event to the open one with the same correlation value.
+     * With an `opening`, the incident it opens has that id, and the claim already sent for it
+     * (claimOpen) is not sent again.
+     */
     async openOrAppend(
       input: NewIncident,
       event: IncidentEvent,
       announce: TransitionHook,
+      opening?: Opening,
     ): Promise<OpenOutcome> {
-      const id = new ObjectId();
+      const id = opening ? toObjectId(opening.id) : new ObjectId();
       const accountId = toObjectId(input.accountId);
       const doc = toNewDocs(input, event);
       if (input.correlationKey === undefined) {
         return { action: "created", incident: toHead(await insertNew(id, doc)) };
       }
       const claimId = claimKey(doc.input.serviceId, input.correlationKey);
+      let claimed = opening?.claimed;
       for (;;) {
-        try {
-          const createdAt = await clock.now();
-          await batches.insert(claims, { _id: claimId, incidentId: id, createdAt });
+        if (claimed ?? (await tryClaim(claimId, id))) {
           return { action: "created", incident: toHead(await insertNew(id, doc)) };
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
         }
+        claimed = undefined;
         const claim = await claims.findOne({ _id: claimId });
         if (!claim) continue;
         const existing = await incidents.findOne(
@@ -509,6 +527,29 @@ export function incidentsRepository(
         // The winner holds the claim but has not inserted its incident yet.
         await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
       }
+    },
+
+    /**
+     * Claims the open incident of the service's correlation value for the incident `incidentId`
+     * before it is stored (openOrAppend then stores it): false when another incident holds it.
+     */
+    claimOpen(serviceId: string, correlationKey: string, incidentId: string): Promise<boolean> {
+      return tryClaim(claimKey(toObjectId(serviceId), correlationKey), toObjectId(incidentId));
+    },
+
+    /** Gives back a claim of claimOpen whose incident will not be opened (the call ran before). */
+    async releaseOpen(serviceId: string, correlationKey: string, incidentId: string) {
+      await claims.deleteOne({
+        _id: claimKey(toObjectId(serviceId), correlationKey),
+        incidentId: toObjectId(incidentId),
+      });
+    },
+
+    /** The number of the account's incident `id`; null while it is not stored. */
+    async numberOf(accountId: string, id: string): Promise<number | null> {
+      const filter = inAccount(accountId, id);
+      const stored = filter ? await incidents.findOne(filter, { projection: { number: 1 } }) : null;
+      return stored ? stored.number : null;
     },
 
     /** Resolves the open incident of the service with this correlation value, if any. */

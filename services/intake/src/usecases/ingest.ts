@@ -9,7 +9,8 @@ import {
 } from "@sqibs/domain";
 import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
-import type { IncidentHead } from "../repositories/incidents.js";
+import type { PresumedAnswer, Settle } from "../repositories/deliveries.js";
+import type { IncidentHead, Opening } from "../repositories/incidents.js";
 import {
   newEntityId,
   type Service,
@@ -19,7 +20,13 @@ import {
 } from "../repositories/index.js";
 import { appendApiLog } from "./api-logs.js";
 import type { Caller } from "./caller.js";
-import { announceAdded, announceOpened, announceRequest, announceTransitions } from "./outbox.js";
+import {
+  announceAdded,
+  announceOpened,
+  announceRequest,
+  announcesOpening,
+  announceTransitions,
+} from "./outbox.js";
 import { rulesOf } from "./rules.js";
 import { servicesOfTeam } from "./teams.js";
 
@@ -114,8 +121,25 @@ export async function processIncidentCall(
   const now = deps.clock();
   const decisions = decideAll(call, services, now);
   const window = duplicateWindowSeconds(services);
-  return once(deps, call, "process", window, PROCESS_ANSWERS, (deliveryId) =>
-    persistDecisions(deps, call, decisions, now, deliveryId),
+  const callId = newEntityId();
+  const openings = openingsOf(decisions);
+  const presumed = (await presumable(deps, call, decisions))
+    ? presumedAnswer(callId, decisions, openings)
+    : undefined;
+  return once(
+    deps,
+    call,
+    "process",
+    window,
+    PROCESS_ANSWERS,
+    (deliveryId) => persistDecisions(deps, call, decisions, now, deliveryId, callId, openings),
+    {
+      presumed,
+      filled: withNumbersOf,
+      settle: (stored) => settleProcessAnswer(deps, call, stored),
+      send: () => claimOpenings(deps, openings),
+      takeBack: () => releaseOpenings(deps, openings),
+    },
   );
 }
 
@@ -178,6 +202,23 @@ function decideAll(call: IngestCall, services: Service[], now: Date): Decision[]
 }
 
 /**
+ * What a call sends with its delivery's claim: the open-incident claims of the incidents it
+ * may open, and, when its answer is known before it writes, that answer (PresumedAnswer). A
+ * call that opens an incident then makes three inserts (delivery, open claim, incident), a
+ * call that opens nothing one.
+ */
+interface BesideTheClaim<A> {
+  /** The answer if every write goes as presumed, the blanks that only they fill left blank. */
+  presumed: { status: number; answer: A } | undefined;
+  /** The presumed answer with its blanks filled in from the answer the writes gave. */
+  filled: (presumed: A, actual: A) => A;
+  settle: Settle;
+  send: () => Promise<void>;
+  /** Undoes what `send` stored, when this delivery is not run (a replay or a mismatch). */
+  takeBack: () => Promise<void>;
+}
+
+/**
  * Runs a delivery at most once: a retry (same body from the same token to the same endpoint
  * within the window, or the same Idempotency-Key) is answered like the first delivery. The
  * writes carry the delivery's id, so a retry after a crash completes rather than repeats them;
@@ -191,11 +232,27 @@ async function once<A>(
   windowSeconds: number,
   codec: AnswerCodec<A>,
   run: (deliveryId: string) => Promise<{ status: number; answer: A }>,
+  beside?: BesideTheClaim<A>,
 ): Promise<IngestResult<A>> {
   const { deliveries } = deps.repositories;
   const key = deliveryKey(call, endpoint);
   const window = call.idempotencyKey ? IDEMPOTENCY_KEY_WINDOW_SECONDS : windowSeconds;
-  const claim = await deliveries.claim(key, Math.max(window, 1) * 1000, fingerprintOf(call));
+  // Sent in the same tick as the delivery's claim: the batches send both at once, one after
+  // the other (insert-batches.ts), before this call's code runs again.
+  const sent = beside ? settledError(beside.send()) : Promise.resolve(undefined);
+  const presumed = beside?.presumed;
+  const claim = await deliveries
+    .claim(key, Math.max(window, 1) * 1000, fingerprintOf(call), {
+      presumed: presumed && { status: presumed.status, response: codec.encode(presumed.answer) },
+      ...(beside ? { settle: beside.settle } : {}),
+    })
+    .catch(async (error: unknown) => {
+      await sent;
+      await beside?.takeBack().catch(() => {});
+      throw error;
+    });
+  const sendError = await sent;
+  if (claim.role !== "owner") await beside?.takeBack();
   if (claim.role === "mismatch") {
     throw new AppError(
       "UNPROCESSABLE",
@@ -208,8 +265,16 @@ async function once<A>(
   }
   const stopRenewing = deliveries.keepLease(key, claim);
   try {
+    if (sendError !== undefined) throw sendError;
     const { status, answer } = await run(claim.generation);
-    await deliveries.complete(claim, status, codec.encode(answer));
+    const response = codec.encode(answer);
+    const asPresumed =
+      claim.presumed &&
+      presumed !== undefined &&
+      beside !== undefined &&
+      presumed.status === status &&
+      codec.encode(beside.filled(presumed.answer, answer)) === response;
+    if (!asPresumed) await deliveries.complete(claim, status, response);
     await stopRenewing();
     return { status, answer, replayed: false };
   } catch (error) {
@@ -218,6 +283,14 @@ async function once<A>(
     await deliveries.abandon(key).catch(() => {});
     throw error;
   }
+}
+
+/** The promise's error once it settles; undefined when it fulfils. */
+function settledError(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error("rejected"),
+  );
 }
 
 /** What a call delivered: with the same Idempotency-Key, another fingerprint is no retry. */
@@ -241,10 +314,11 @@ async function persistDecisions(
   decisions: Decision[],
   now: Date,
   deliveryId: string,
+  callId: string,
+  openings: Map<string, Opening>,
 ): Promise<{ status: number; answer: ProcessAnswer }> {
   const { incidents } = deps.repositories;
   const accountId = call.caller.account.id;
-  const callId = newEntityId();
   const triggered = { created: 0, duplicate: 0 };
   const resolved = { resolved: 0, duplicate: 0 };
   const touched: TouchedIncident[] = [];
@@ -273,6 +347,7 @@ async function persistDecisions(
         },
         { ...event, type: "triggered" },
         announce,
+        openings.get(decision.serviceId),
       );
       if (opened.action === "created") await announceOpened(deps, opened.incident);
       else
@@ -306,7 +381,127 @@ async function persistDecisions(
   return { status, answer };
 }
 
-function touchedBy(incident: IncidentHead, action: IncidentAction): TouchedIncident {
+/** An incident a trigger opens if it opens one: its id chosen before anything is written. */
+interface PlannedOpening extends Opening {
+  serviceId: string;
+  correlation?: string;
+}
+
+/** The incident each trigger opens if it opens one, by service. */
+function openingsOf(decisions: Decision[]): Map<string, PlannedOpening> {
+  const openings = new Map<string, PlannedOpening>();
+  for (const decision of decisions) {
+    if (decision.kind !== "trigger") continue;
+    const { serviceId, correlation } = decision;
+    const opening = { id: newEntityId(), serviceId };
+    openings.set(serviceId, correlation === undefined ? opening : { ...opening, correlation });
+  }
+  return openings;
+}
+
+/** Sends the open-incident claims of the openings with a correlation value (claimOpen). */
+async function claimOpenings(deps: AppDeps, openings: Map<string, PlannedOpening>) {
+  const { incidents } = deps.repositories;
+  await Promise.all(
+    [...openings.values()].map(async (opening) => {
+      if (opening.correlation === undefined) return;
+      opening.claimed = await incidents.claimOpen(
+        opening.serviceId,
+        opening.correlation,
+        opening.id,
+      );
+    }),
+  );
+}
+
+/** Gives back the claims claimOpenings won: the delivery ran before, this call opens nothing. */
+async function releaseOpenings(deps: AppDeps, openings: Map<string, PlannedOpening>) {
+  const { incidents } = deps.repositories;
+  await Promise.all(
+    [...openings.values()].map(async (opening) => {
+      if (!opening.claimed || opening.correlation === undefined) return;
+      await incidents.releaseOpen(opening.serviceId, opening.correlation, opening.id);
+      opening.claimed = undefined;
+    }),
+  );
+}
+
+/**
+ * Whether the call's answer is known before it writes: it resolves nothing and logs nothing,
+ * and each trigger either opens the incident chosen for it or the call stores a real answer
+ * after all; no trigger schedules an auto-resolve, and no webhook wants the opening (the
+ * outbox's event must be stored before an answer holds, and the schedule too).
+ */
+async function presumable(deps: AppDeps, call: IngestCall, decisions: Decision[]) {
+  if (loggedDecisions(call, decisions)) return false;
+  for (const decision of decisions) {
+    if (decision.kind === "resolve") return false;
+    if (decision.kind !== "trigger") continue;
+    if (decision.autoResolveAfterSeconds) return false;
+    if (await announcesOpening(deps, call.caller.account.id, decision.serviceId)) return false;
+  }
+  return true;
+}
+
+/**
+ * The answer if every trigger opens the incident chosen for it: their numbers, handed out
+ * as they are stored, are left 0 (filled in from the stored incidents: withNumbersOf,
+ * settleProcessAnswer).
+ */
+function presumedAnswer(
+  callId: string,
+  decisions: Decision[],
+  openings: Map<string, Opening>,
+): { status: number; answer: ProcessAnswer } {
+  const incidents: TouchedIncident[] = [];
+  for (const decision of decisions) {
+    const opening = openings.get(decision.serviceId);
+    if (decision.kind !== "trigger" || !opening) continue;
+    const { serviceId, title, urgency, correlation } = decision;
+    const head = { id: opening.id, number: 0, serviceId, title, status: "triggered" as const };
+    const withKey = correlation === undefined ? head : { ...head, correlationKey: correlation };
+    incidents.push(touchedBy({ ...withKey, urgency }, "created"));
+  }
+  const triggered = { created: incidents.length, duplicate: 0 };
+  const resolved = { resolved: 0, duplicate: 0 };
+  const status = statusOf(triggered, resolved);
+  const answer: ProcessAnswer = { id: callId, triggered, resolved, incidents };
+  if (status === 202) answer.reason = reasonOf(decisions);
+  return { status, answer };
+}
+
+/** The presumed answer with the numbers of the incidents the call stored. */
+function withNumbersOf(presumed: ProcessAnswer, actual: ProcessAnswer): ProcessAnswer {
+  const numbers = new Map(actual.incidents.map((incident) => [incident.id, incident.number]));
+  const incidents = presumed.incidents.map((incident) => ({
+    ...incident,
+    number: numbers.get(incident.id) ?? incident.number,
+  }));
+  return { ...presumed, incidents };
+}
+
+/** A presumed answer holds once every incident it opens is stored: then with their numbers. */
+async function settleProcessAnswer(
+  deps: AppDeps,
+  call: IngestCall,
+  stored: PresumedAnswer,
+): Promise<string | null> {
+  const answer = PROCESS_ANSWERS.decode(stored.response);
+  for (const incident of answer.incidents) {
+    const number = await deps.repositories.incidents.numberOf(call.caller.account.id, incident.id);
+    if (number === null) return null;
+    incident.number = number;
+  }
+  return PROCESS_ANSWERS.encode(answer);
+}
+
+function touchedBy(
+  incident: Pick<
+    IncidentHead,
+    "id" | "number" | "serviceId" | "title" | "status" | "urgency" | "correlationKey"
+  >,
+  action: IncidentAction,
+): TouchedIncident {
   const { id, number, serviceId, title, status, urgency, correlationKey } = incident;
   const touched: TouchedIncident = { id, number, serviceId, title, status, urgency, action };
   if (correlationKey !== undefined) touched.correlationKey = correlationKey;
@@ -326,14 +521,9 @@ async function logCall(
   touched: TouchedIncident[],
   status: number,
 ): Promise<void> {
-  const logged = decisions.filter(
-    (decision) => !(decision.kind === "skipped" && decision.reason === "disabled"),
-  );
-  // Every service the call reached is disabled: nothing is logged, even for a debug token.
-  if (decisions.length > 0 && logged.length === 0) return;
-  const suppressed = logged.some((decision) => decision.kind === "suppressed");
+  const logged = loggedDecisions(call, decisions);
+  if (!logged) return;
   const { token, account } = call.caller;
-  if (!token.debug && !suppressed) return;
   await appendApiLog(deps, {
     id: callId,
     accountId: account.id,
@@ -350,6 +540,17 @@ async function logCall(
     })),
     status,
   });
+}
+
+/** The decisions the API call log keeps of this call; undefined when it logs nothing. */
+function loggedDecisions(call: IngestCall, decisions: Decision[]): Decision[] | undefined {
+  const logged = decisions.filter(
+    (decision) => !(decision.kind === "skipped" && decision.reason === "disabled"),
+  );
+  // Every service the call reached is disabled: nothing is logged, even for a debug token.
+  if (decisions.length > 0 && logged.length === 0) return undefined;
+  const suppressed = logged.some((decision) => decision.kind === "suppressed");
+  return call.caller.token.debug || suppressed ? logged : undefined;
 }
 
 /** Nothing is stored before the unique indexes exist (see Database.indexesReady). */

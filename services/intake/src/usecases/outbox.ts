@@ -200,11 +200,32 @@ async function announce(
   facts: EventFacts,
   content: () => Promise<EventContent>,
 ): Promise<void> {
+  const { subscribed, probe } = await subscribersOf(deps, facts);
+  if (subscribed.length === 0) return;
+  const { chat, ...built } = await content();
+  const event: WebhookEvent = { ...probe, ...built };
+  await storeDeliveries(deps, subscribed, event, chat, { queued: true });
+  deps.metrics.webhookEvents.inc({ type: facts.type }, subscribed.length);
+  deps.webhooks.queued.notify();
+}
+
+/** Whether a webhook subscribes to the opening of an incident of this service (cached reads). */
+export async function announcesOpening(
+  deps: AppDeps,
+  accountId: string,
+  serviceId: string,
+): Promise<boolean> {
+  const facts = { accountId, serviceId, type: "incident.triggered" as const };
+  return (await subscribersOf(deps, facts)).subscribed.length > 0;
+}
+
+/** The account's enabled webhooks that subscribe to the event (cached reads). */
+async function subscribersOf(deps: AppDeps, facts: EventFacts) {
   const webhooks = await deps.repositories.webhooks.listByAccount(facts.accountId);
-  if (webhooks.length === 0) return;
-  const teamId = facts.serviceId
-    ? await teamIdOf(deps, facts.accountId, facts.serviceId)
-    : undefined;
+  const teamId =
+    facts.serviceId && webhooks.length > 0
+      ? await teamIdOf(deps, facts.accountId, facts.serviceId)
+      : undefined;
   const probe = {
     type: facts.type,
     id: "",
@@ -215,12 +236,7 @@ async function announce(
     ...(facts.workflowId !== undefined ? { workflowId: facts.workflowId } : {}),
   };
   const subscribed = webhooks.filter((webhook) => subscribes(subscriptionOf(webhook), probe));
-  if (subscribed.length === 0) return;
-  const { chat, ...built } = await content();
-  const event: WebhookEvent = { ...probe, ...built };
-  await storeDeliveries(deps, subscribed, event, chat, { queued: true });
-  deps.metrics.webhookEvents.inc({ type: facts.type }, subscribed.length);
-  deps.webhooks.queued.notify();
+  return { subscribed, probe };
 }
 
 /** Stores the event's delivery to each webhook (queued for the dispatcher, or not: a test). */

@@ -1,0 +1,257 @@
+import { createHash } from "node:crypto";
+import type { ApiFilter } from "@sqibs/domain";
+import { ObjectId } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestService, type TestService } from "../harness.js";
+import { bearer, post } from "./support.js";
+
+/**
+ * A call whose answer is known before it writes stores that answer with its delivery's claim
+ * (deliveries.ts, PresumedAnswer), and sends its open-incident claims beside it. Each state a
+ * crash can leave between those writes is written here, and the call retried: it completes,
+ * opening nothing twice and losing nothing.
+ */
+const FILTER: ApiFilter = {
+  triggers: [
+    {
+      urgency: "high",
+      conditions: [{ key: "status", contains: ["firing"] }],
+      titleKey: "summary",
+      correlationKey: "groupKey",
+    },
+  ],
+  resolve: { condition: { key: "status", contains: ["resolved"] }, correlationKey: "groupKey" },
+};
+
+interface DeliveryDoc {
+  _id: string;
+  generation: ObjectId;
+  presumed?: { status: number; response: string };
+}
+
+describe("an answer stored with the delivery's claim", () => {
+  let service: TestService;
+  let secret: string;
+  let serviceId: string;
+  let sent = 0;
+
+  beforeAll(async () => {
+    service = await startTestService("presumed");
+    const account = await service.account();
+    secret = account.globalToken.secret;
+    serviceId = account.service.id;
+    await service.configureService(account, { filter: FILTER });
+  });
+  afterAll(() => service.close());
+
+  const collection = <T extends object>(name: string) =>
+    service.deps.repositories.database.db.collection<T>(name);
+
+  /** A firing alert of the group, each one a new body (a sender's retry repeats one). */
+  function alert(groupKey: string, status: "firing" | "resolved" = "firing") {
+    sent += 1;
+    return JSON.stringify({ status, groupKey, summary: `Disk full (${groupKey})`, n: sent });
+  }
+
+  const send = (body: string, contentType = "application/json") =>
+    post(service, { body, headers: { "content-type": contentType, ...bearer(secret) } });
+
+  const incidentsOf = (groupKey: string) =>
+    collection<{ _id: ObjectId; number: number }>("incidents")
+      .find({ correlationKey: groupKey })
+      .toArray();
+
+  /** The delivery stored last (the suite's calls run one after another). */
+  async function lastDelivery(): Promise<DeliveryDoc> {
+    const [delivery] = await collection<DeliveryDoc>("deliveries")
+      .find()
+      .sort({ createdAt: -1 })
+      .limit(1)
+      .toArray();
+    if (!delivery) throw new Error("no delivery stored");
+    return delivery;
+  }
+
+  const storedAnswers = (delivery: DeliveryDoc) =>
+    collection<{ _id: ObjectId }>("delivery_answers").countDocuments({ _id: delivery.generation });
+
+  /** The incident the delivery's presumed answer opens (chosen before anything was written). */
+  function presumedIncident(delivery: DeliveryDoc): ObjectId {
+    const answer = JSON.parse(delivery.presumed?.response ?? "{}") as {
+      incidents?: Array<{ id: string }>;
+    };
+    const id = answer.incidents?.[0]?.id;
+    if (!id) throw new Error("the delivery presumes no incident");
+    return new ObjectId(id);
+  }
+
+  /** The open-incident claim of the group (repositories/incidents.ts claimKey). */
+  const claimOf = (groupKey: string) =>
+    collection<{ _id: string }>("open_incidents").countDocuments({
+      _id: `${serviceId}:${createHash("sha256").update(groupKey).digest("hex")}`,
+    });
+
+  /** Claims on an incident that is not stored: each holds its correlation value back. */
+  async function claimsWithoutIncident(): Promise<number> {
+    const claims = await collection<{ incidentId: ObjectId }>("open_incidents").find().toArray();
+    const stored = await Promise.all(
+      claims.map((claim) => collection("incidents").countDocuments({ _id: claim.incidentId })),
+    );
+    return stored.filter((count) => count === 0).length;
+  }
+
+  /**
+   * The call's first attempt dies where `die` says (it throws there; the attempt's lease is
+   * then over, as a crash leaves it once its lease ran out), and the claims it left are old.
+   */
+  async function firstAttemptDies(body: string, die: "before the incident" | "after it") {
+    const { incidents } = service.deps.repositories;
+    const openOrAppend = incidents.openOrAppend;
+    incidents.openOrAppend = async (...args) => {
+      if (die === "before the incident") throw new Error("crashed before the incident");
+      await openOrAppend(...args);
+      throw new Error("crashed after the incident");
+    };
+    try {
+      expect((await send(body)).status).toBe(500);
+    } finally {
+      incidents.openOrAppend = openOrAppend;
+    }
+    const delivery = await lastDelivery();
+    await collection<DeliveryDoc>("deliveries").updateOne(
+      { _id: delivery._id },
+      { $set: { leaseUntil: new Date(0) }, $unset: { renewedUntil: "" } },
+    );
+    await collection("open_incidents").updateMany({}, { $set: { createdAt: new Date(0) } });
+    return delivery;
+  }
+
+  /** The retry opened the incident once, answers with it, and a further retry says the same. */
+  async function retriedOnce(body: string, groupKey: string) {
+    const retry = await send(body);
+    expect(retry.status).toBe(201);
+    const stored = await incidentsOf(groupKey);
+    expect(stored).toHaveLength(1);
+    expect(retry.json.incidents[0]).toMatchObject({
+      id: stored[0]?._id.toHexString(),
+      number: stored[0]?.number,
+      action: "created",
+    });
+    const again = await send(body);
+    expect(again.json).toEqual({ ...retry.json, replayed: true });
+    expect(await claimsWithoutIncident()).toBe(0);
+    return retry;
+  }
+
+  it("stores a new incident's answer with the claim, no answer after it, and replays it with the number", async () => {
+    const body = alert("stored-with-claim");
+    const first = await send(body);
+    expect(first.status).toBe(201);
+    const delivery = await lastDelivery();
+    expect(delivery.presumed?.status).toBe(201);
+    expect(presumedIncident(delivery).toHexString()).toBe(first.json.incidents[0].id);
+    expect(await storedAnswers(delivery)).toBe(0);
+
+    const retry = await send(body);
+    expect(retry.json).toEqual({ ...first.json, replayed: true });
+    expect(first.json.incidents[0].number).toBeGreaterThan(0);
+    expect(await incidentsOf("stored-with-claim")).toHaveLength(1);
+  });
+
+  it("answers a call that opens nothing with its claim alone, and replays it", async () => {
+    const first = await send(`disk full on db-${sent}`, "text/plain");
+    expect(first.status).toBe(202);
+    const delivery = await lastDelivery();
+    expect(delivery.presumed?.status).toBe(202);
+    expect(await storedAnswers(delivery)).toBe(0);
+    const retry = await send(`disk full on db-${sent}`, "text/plain");
+    expect(retry.json).toEqual({ ...first.json, replayed: true });
+  });
+
+  it("completes a delivery that died after its claims and before its incident, opening it once", async () => {
+    const body = alert("died-before-incident");
+    const delivery = await firstAttemptDies(body, "before the incident");
+    expect(delivery.presumed?.status).toBe(201);
+    expect(await incidentsOf("died-before-incident")).toHaveLength(0);
+
+    const retry = await retriedOnce(body, "died-before-incident");
+    // The presumed incident never came: the retry stored a real answer for the delivery.
+    expect(retry.json.incidents[0].id).not.toBe(presumedIncident(delivery).toHexString());
+    expect(await storedAnswers(delivery)).toBe(1);
+  });
+
+  it("completes a delivery whose claim was stored and whose open-incident claim was not", async () => {
+    const body = alert("delivery-claim-only");
+    const delivery = await firstAttemptDies(body, "before the incident");
+    await collection("open_incidents").deleteOne({ incidentId: presumedIncident(delivery) });
+
+    await retriedOnce(body, "delivery-claim-only");
+    expect(await storedAnswers(delivery)).toBe(1);
+  });
+
+  it("completes a call whose open-incident claim was stored and whose delivery's claim was not", async () => {
+    const body = alert("open-claim-only");
+    const delivery = await firstAttemptDies(body, "before the incident");
+    await collection<DeliveryDoc>("deliveries").deleteOne({ _id: delivery._id });
+    expect(await claimsWithoutIncident()).toBe(1);
+
+    await retriedOnce(body, "open-claim-only");
+  });
+
+  it("replays the incident a delivery stored before it died, with its number, storing nothing more", async () => {
+    const body = alert("died-after-incident");
+    const delivery = await firstAttemptDies(body, "after it");
+    const [stored] = await incidentsOf("died-after-incident");
+    expect(stored?._id.toHexString()).toBe(presumedIncident(delivery).toHexString());
+
+    const retry = await send(body);
+    expect(retry.status).toBe(201);
+    expect(retry.json.replayed).toBe(true);
+    expect(retry.json.incidents[0]).toMatchObject({
+      id: stored?._id.toHexString(),
+      number: stored?.number,
+    });
+    expect(await incidentsOf("died-after-incident")).toHaveLength(1);
+    expect(await storedAnswers(delivery)).toBe(0);
+  });
+
+  it("answers a trigger that joined an open incident as it went, not as presumed, also on a retry", async () => {
+    const opened = await send(alert("joined"));
+    expect(opened.status).toBe(201);
+    const body = alert("joined");
+    const joined = await send(body);
+    expect(joined.status).toBe(200);
+    expect(joined.json.incidents[0]).toMatchObject({
+      id: opened.json.incidents[0].id,
+      action: "duplicate",
+    });
+    const delivery = await lastDelivery();
+    expect(delivery.presumed?.status).toBe(201);
+    expect(await storedAnswers(delivery)).toBe(1);
+
+    const retry = await send(body);
+    expect(retry.json).toEqual({ ...joined.json, replayed: true });
+    expect(await incidentsOf("joined")).toHaveLength(1);
+    const events = await collection("incident_events").countDocuments({
+      incidentId: new ObjectId(opened.json.incidents[0].id),
+    });
+    expect(events).toBe(1);
+  });
+
+  it("gives back the open-incident claim a retried delivery took beside its own", async () => {
+    const body = alert("retried-after-resolve");
+    const opened = await send(body);
+    expect(opened.status).toBe(201);
+    expect((await send(alert("retried-after-resolve", "resolved"))).status).toBe(200);
+    expect(await claimOf("retried-after-resolve")).toBe(0);
+
+    // The retry's claim wins (the incident is resolved), but the delivery ran before: no claim.
+    const retry = await send(body);
+    expect(retry.json).toEqual({ ...opened.json, replayed: true });
+    expect(await claimOf("retried-after-resolve")).toBe(0);
+
+    const reopened = await send(alert("retried-after-resolve"));
+    expect(reopened.status).toBe(201);
+    expect(await incidentsOf("retried-after-resolve")).toHaveLength(2);
+  });
+});
