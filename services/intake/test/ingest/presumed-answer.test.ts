@@ -3,6 +3,7 @@ import type { ApiFilter } from "@sqibs/domain";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
+import { raw } from "../management/support.js";
 import { bearer, post } from "./support.js";
 
 /**
@@ -31,13 +32,14 @@ interface DeliveryDoc {
 
 describe("an answer stored with the delivery's claim", () => {
   let service: TestService;
+  let account: Awaited<ReturnType<TestService["account"]>>;
   let secret: string;
   let serviceId: string;
   let sent = 0;
 
   beforeAll(async () => {
     service = await startTestService("presumed");
-    const account = await service.account();
+    account = await service.account();
     secret = account.globalToken.secret;
     serviceId = account.service.id;
     await service.configureService(account, { filter: FILTER });
@@ -104,18 +106,23 @@ describe("an answer stored with the delivery's claim", () => {
    * The call's first attempt dies where `die` says (it throws there; the attempt's lease is
    * then over, as a crash leaves it once its lease ran out), and the claims it left are old.
    */
-  async function firstAttemptDies(body: string, die: "before the incident" | "after it") {
-    const { incidents } = service.deps.repositories;
-    const openOrAppend = incidents.openOrAppend;
-    incidents.openOrAppend = async (...args) => {
+  async function firstAttemptDies(
+    body: string,
+    die: "before the incident" | "after it" | "after the first of two",
+  ) {
+    let opened = 0;
+    const restore = instead(async (real, ...args) => {
       if (die === "before the incident") throw new Error("crashed before the incident");
-      await openOrAppend(...args);
-      throw new Error("crashed after the incident");
-    };
+      if (die === "after the first of two" && opened === 1) throw new Error("crashed");
+      const outcome = await real(...args);
+      opened += 1;
+      if (die === "after it") throw new Error("crashed after the incident");
+      return outcome;
+    });
     try {
       expect((await send(body)).status).toBe(500);
     } finally {
-      incidents.openOrAppend = openOrAppend;
+      restore();
     }
     const delivery = await lastDelivery();
     await collection<DeliveryDoc>("deliveries").updateOne(
@@ -124,6 +131,21 @@ describe("an answer stored with the delivery's claim", () => {
     );
     await collection("open_incidents").updateMany({}, { $set: { createdAt: new Date(0) } });
     return delivery;
+  }
+
+  /** Replaces openOrAppend until `restore`: the test's stand-in for a crash inside it. */
+  function instead(
+    stand: (
+      real: TestService["deps"]["repositories"]["incidents"]["openOrAppend"],
+      ...args: Parameters<TestService["deps"]["repositories"]["incidents"]["openOrAppend"]>
+    ) => ReturnType<TestService["deps"]["repositories"]["incidents"]["openOrAppend"]>,
+  ) {
+    const { incidents } = service.deps.repositories;
+    const real = incidents.openOrAppend;
+    incidents.openOrAppend = (...args) => stand(real, ...args);
+    return () => {
+      incidents.openOrAppend = real;
+    };
   }
 
   /** The retry opened the incident once, answers with it, and a further retry says the same. */
@@ -253,5 +275,53 @@ describe("an answer stored with the delivery's claim", () => {
     const reopened = await send(alert("retried-after-resolve"));
     expect(reopened.status).toBe(201);
     expect(await incidentsOf("retried-after-resolve")).toHaveLength(2);
+  });
+
+  it("completes a call to two services that died between their incidents, opening each once", async () => {
+    const created = await raw(service, "POST", "/v1/services", {
+      headers: { "content-type": "application/json", ...bearer(account.adminToken.secret) },
+      body: JSON.stringify({ name: "Second" }),
+    });
+    expect(created.status).toBe(201);
+    const second = (created.json as { id: string }).id;
+    await service.configureService(account, { filter: FILTER }, second);
+    try {
+      const body = alert("two-services");
+      const delivery = await firstAttemptDies(body, "after the first of two");
+      const presumed = JSON.parse(delivery.presumed?.response ?? "{}");
+      expect(presumed.incidents).toHaveLength(2);
+      expect(await incidentsOf("two-services")).toHaveLength(1);
+
+      const retry = await send(body);
+      expect(retry.status).toBe(201);
+      const stored = await incidentsOf("two-services");
+      expect(stored).toHaveLength(2);
+      const ids = retry.json.incidents.map((incident: { id: string }) => incident.id).sort();
+      expect(ids).toEqual(stored.map((incident) => incident._id.toHexString()).sort());
+      expect(await storedAnswers(delivery)).toBe(1);
+      expect(await send(body)).toMatchObject({ json: { ...retry.json, replayed: true } });
+      expect(await claimsWithoutIncident()).toBe(0);
+    } finally {
+      await service.configureService(account, { state: "disabled" }, second);
+    }
+  });
+
+  it("drops a past window's presumed answer when the same body comes again, and replays the new one", async () => {
+    const quick = await service.account({ accountName: "Quick window" });
+    await service.configureService(quick, { filter: { triggers: [], duplicateWindowSeconds: 1 } });
+    const call = { body: "cron failed", headers: bearer(quick.globalToken.secret) };
+    const first = await post(service, call);
+    expect(first.status).toBe(201);
+    const past = await lastDelivery();
+    expect(past.presumed).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    // Taken over with a new generation, which presumes nothing: it stores a real answer.
+    const later = await post(service, call);
+    expect(later.json.incidents[0].id).not.toBe(first.json.incidents[0].id);
+    const taken = await collection<DeliveryDoc>("deliveries").findOne({ _id: past._id });
+    expect(taken?.presumed).toBeUndefined();
+    expect(taken && (await storedAnswers(taken))).toBe(1);
+    expect((await post(service, call)).json).toEqual({ ...later.json, replayed: true });
   });
 });
