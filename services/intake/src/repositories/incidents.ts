@@ -545,10 +545,19 @@ export function incidentsRepository(
       });
     },
 
-    /** The number of the account's incident `id`; null while it is not stored. */
+    /**
+     * The number of the account's incident `id`; null while it is not stored. Read at the
+     * majority level: a replay answers from it, so on a replica set it must not see an
+     * insert that a failover could still roll back (FerretDB ignores the level).
+     */
     async numberOf(accountId: string, id: string): Promise<number | null> {
       const filter = inAccount(accountId, id);
-      const stored = filter ? await incidents.findOne(filter, { projection: { number: 1 } }) : null;
+      const stored = filter
+        ? await incidents.findOne(filter, {
+            projection: { number: 1 },
+            readConcern: { level: "majority" },
+          })
+        : null;
       return stored ? stored.number : null;
     },
 
