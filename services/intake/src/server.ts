@@ -56,7 +56,7 @@ server.listen(config.PORT, config.HOST, () => {
 /**
  * SIGTERM (or SIGINT): stop accepting connections, let in-flight requests finish and be
  * answered, let the webhook attempts in flight end, send the rate-limit counts still in
- * memory, then close the database and exit 0.
+ * memory and where incident numbering stands, then close the database and exit 0.
  * After SHUTDOWN_TIMEOUT_MS it exits 1 anyway.
  */
 let stopping = false;
@@ -88,6 +88,7 @@ async function shutdown(signal: string) {
   await repositories.rateLimits.flushPending().catch((error: unknown) => {
     logger.warn({ err: error }, "could not send the last rate-limit counts");
   });
+  await repositories.incidents.flushNumberHints();
   await database.close().catch((error: unknown) => {
     logger.warn({ err: error }, "closing the database failed");
   });

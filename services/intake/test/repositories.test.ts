@@ -12,7 +12,7 @@ import {
 import { databaseClock } from "../src/repositories/database-clock.js";
 import { deleteBatches } from "../src/repositories/delete-batches.js";
 import { deliveriesRepository } from "../src/repositories/deliveries.js";
-import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
+import { createRepositories, ensureIndexes, type Repositories } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
 import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
 import { sleep } from "./hardening/support.js";
@@ -234,6 +234,55 @@ describe("a delivery's lease", () => {
 });
 
 describe("incident numbers across instances", () => {
+  /** An incident of the account, as ingest hands it to the repository. */
+  const newIncident = (accountId: string, serviceId: string, n: number) =>
+    [
+      {
+        accountId,
+        serviceId,
+        title: `Incident ${n}`,
+        description: "",
+        urgency: "high" as const,
+        status: "triggered" as const,
+        payload: { contentType: "text/plain", body: Buffer.from(`alert ${n}`) },
+        createdAt: new Date(),
+        updatedAt: new Date(),
+        deliveryId: `delivery-${accountId}-${n}`,
+      },
+      { at: new Date(), type: "triggered" as const, actor: "test" },
+      quietly,
+    ] as const;
+
+  /** The numbers of the account's stored incidents, in ascending order. */
+  async function storedNumbers(accountId: string): Promise<number[]> {
+    const stored = await database.db
+      .collection<{ number: number }>("incidents")
+      .find({ accountId: new ObjectId(accountId) })
+      .toArray();
+    return stored.map((doc) => doc.number).sort((a, b) => a - b);
+  }
+
+  /** 1, 2, ... n */
+  const upTo = (n: number) => Array.from({ length: n }, (_, index) => index + 1);
+
+  /** A new instance on its own client, and the commands its repositories sent. */
+  async function restartedInstance(run: (instance: Repositories) => Promise<unknown>) {
+    return watchCommands((db) => run(createRepositories({ ...database, db, indexesReady: true })));
+  }
+
+  /** A new account whose first `count` incidents an instance opened and then stopped. */
+  async function accountNumberedUpTo(count: number) {
+    const before = createRepositories(database);
+    await ensureIndexes(before);
+    const accountId = new ObjectId().toHexString();
+    const serviceId = new ObjectId().toHexString();
+    for (let n = 0; n < count; n += 1) {
+      await before.incidents.openOrAppend(...newIncident(accountId, serviceId, n));
+    }
+    await before.incidents.flushNumberHints();
+    return { accountId, serviceId };
+  }
+
   it("numbers every incident of an account once when two instances create them at the same time", async () => {
     const first = createRepositories(database);
     const second = createRepositories(database);
@@ -241,22 +290,7 @@ describe("incident numbers across instances", () => {
     const accountId = new ObjectId().toHexString();
     const serviceId = new ObjectId().toHexString();
     const open = (instance: typeof first, n: number) =>
-      instance.incidents.openOrAppend(
-        {
-          accountId,
-          serviceId,
-          title: `Incident ${n}`,
-          description: "",
-          urgency: "high",
-          status: "triggered",
-          payload: { contentType: "text/plain", body: Buffer.from(`alert ${n}`) },
-          createdAt: new Date(),
-          updatedAt: new Date(),
-          deliveryId: `delivery-${n}`,
-        },
-        { at: new Date(), type: "triggered", actor: "test" },
-        quietly,
-      );
+      instance.incidents.openOrAppend(...newIncident(accountId, serviceId, n));
     // Each instance reads where numbering stands once, then hands out numbers from memory:
     // the second instance's first numbers are taken by the first's, and it skips past them.
     const opened = [await open(first, 0), await open(second, 1)];
@@ -268,12 +302,56 @@ describe("incident numbers across instances", () => {
     const numbers = opened.map((outcome) => outcome.incident.number);
     expect(numbers.slice(0, 2)).toEqual([1, 2]);
     expect(new Set(numbers).size).toBe(62);
-    const stored = await database.db
-      .collection<{ number: number }>("incidents")
-      .find({ accountId: new ObjectId(accountId) })
-      .toArray();
-    expect(stored).toHaveLength(62);
-    expect(new Set(stored.map((doc) => doc.number)).size).toBe(62);
+    expect(await storedNumbers(accountId)).toEqual(upTo(62));
+  });
+
+  it("continues after a restart from where numbering stood, read by _id, without reading the incidents", async () => {
+    const { accountId, serviceId } = await accountNumberedUpTo(5);
+
+    let number = 0;
+    const commands = await restartedInstance(async (after) => {
+      const opened = await after.incidents.openOrAppend(...newIncident(accountId, serviceId, 5));
+      number = opened.incident.number;
+    });
+    expect(number).toBe(6);
+    const reads = commands.filter((event) => event.commandName === "find");
+    expect(reads.map((event) => event.command.find)).not.toContain("incidents");
+    expect(reads.map((event) => event.command.find)).toContain("incident_number_hints");
+    expect(await storedNumbers(accountId)).toEqual(upTo(6));
+  });
+
+  it("continues after the highest number when the restart finds the hint behind (a crash) or missing (stored before hints)", async () => {
+    const hints = database.db.collection<{ _id: string; last: number }>("incident_number_hints");
+    for (const hint of ["behind", "missing"] as const) {
+      const { accountId, serviceId } = await accountNumberedUpTo(4);
+      // What a crash leaves: numbers stored after the last hint was written.
+      if (hint === "behind") await hints.updateOne({ _id: accountId }, { $set: { last: 2 } });
+      else await hints.deleteOne({ _id: accountId });
+
+      const after = createRepositories(database);
+      const opened = await Promise.all(
+        [4, 5, 6].map((n) => after.incidents.openOrAppend(...newIncident(accountId, serviceId, n))),
+      );
+      expect(opened.map((outcome) => outcome.incident.number).sort()).toEqual([5, 6, 7]);
+      expect(await storedNumbers(accountId)).toEqual(upTo(7));
+      await after.incidents.flushNumberHints();
+      expect(await hints.findOne({ _id: accountId })).toMatchObject({ last: 7 });
+    }
+  });
+
+  it("gives unique numbers, without gaps, when two restarted instances number one account at once", async () => {
+    const { accountId, serviceId } = await accountNumberedUpTo(3);
+    const first = createRepositories(database);
+    const second = createRepositories(database);
+    const opened = await Promise.all(
+      Array.from({ length: 40 }, (_, n) =>
+        (n % 2 === 0 ? first : second).incidents.openOrAppend(
+          ...newIncident(accountId, serviceId, n + 3),
+        ),
+      ),
+    );
+    expect(new Set(opened.map((outcome) => outcome.incident.number)).size).toBe(40);
+    expect(await storedNumbers(accountId)).toEqual(upTo(43));
   });
 });
 

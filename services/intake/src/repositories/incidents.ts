@@ -18,6 +18,7 @@ import type {
   StoredPayload,
 } from "./entities.js";
 import { bytesOf, hex, inAccount, optional, toBinary, toObjectId } from "./ids.js";
+import { incidentNumbers } from "./incident-numbers.js";
 import type { InsertBatches } from "./insert-batches.js";
 
 /**
@@ -148,42 +149,8 @@ export function incidentsRepository(
   const migrations = db.collection<MigrationDoc>("migrations");
   const payloads = db.collection<PayloadApartDoc>("incident_payloads");
 
-  /** The last number this process handed out, per account (read once from the incidents). */
-  const lastNumbers = new Map<string, Promise<{ last: number }>>();
+  const numbers = incidentNumbers(db, incidents);
   let backfilled: Promise<void> | undefined;
-
-  async function highestNumber(accountId: ObjectId): Promise<number> {
-    const [top] = await incidents
-      .find({ accountId }, { projection: { number: 1 } })
-      .sort({ number: -1 })
-      .limit(1)
-      .toArray();
-    return top?.number ?? 0;
-  }
-
-  /**
-   * The next per-account number, handed out from memory: the process's own numbers never
-   * collide, so its inserts are batched together. The unique { accountId, number } index is
-   * the claim: a number another instance took fails the insert (see insertNew).
-   */
-  async function nextNumber(accountId: ObjectId): Promise<number> {
-    const account = hex(accountId);
-    let counter = lastNumbers.get(account);
-    if (!counter) {
-      counter = highestNumber(accountId).then((last) => ({ last }));
-      lastNumbers.set(account, counter);
-      counter.catch(() => lastNumbers.delete(account));
-    }
-    const allocator = await counter;
-    allocator.last += 1;
-    return allocator.last;
-  }
-
-  /** Another instance numbers incidents of this account too: continue after its numbers. */
-  async function skipTakenNumbers(accountId: ObjectId): Promise<void> {
-    const allocator = await lastNumbers.get(hex(accountId));
-    if (allocator) allocator.last = Math.max(allocator.last, await highestNumber(accountId));
-  }
 
   /** Inserts an event once: a retried write with the same _id is a no-op. */
   async function insertEvent(
@@ -224,19 +191,20 @@ export function incidentsRepository(
       const doc: IncidentDoc = {
         _id: id,
         ...input,
-        number: await nextNumber(input.accountId),
+        number: await numbers.next(input.accountId),
         version: 0,
       };
       let stored: IncidentDoc | null = doc;
       try {
         await batches.insert(incidents, doc);
+        numbers.stored(doc.accountId, doc.number);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         stored = await incidents.findOne({
           accountId: input.accountId,
           deliveryId: input.deliveryId,
         });
-        if (!stored) await skipTakenNumbers(input.accountId);
+        if (!stored) await numbers.skipTaken(input.accountId);
       }
       if (stored) {
         // Also on a retry: the first attempt may have died before it scheduled.
@@ -479,6 +447,9 @@ export function incidentsRepository(
   }
 
   return {
+    /** Writes where numbering stands (incident-numbers.ts), so that a restart continues there. */
+    flushNumberHints: () => numbers.flush(),
+
     /**
      * Opens an incident, or adds the event to the open one with the same correlation value.
      * With an `opening`, the incident it opens has that id, and the claim already sent for it
