@@ -104,8 +104,10 @@ export interface IncidentEventDoc extends IncidentEventFields {
 }
 
 export interface RequestDoc
-  extends Omit<ServiceRequest, "id" | "accountId" | "tokenId" | "payload"> {
+  extends Omit<ServiceRequest, "id" | "accountId" | "tokenId" | "payload" | "description"> {
   _id: ObjectId;
+  /** Absent: the description is the whole payload's text, stored once, as the payload. */
+  description?: string;
   accountId: ObjectId;
   tokenId: ObjectId;
   payload: PayloadDoc;

@@ -1,3 +1,4 @@
+import { payloadText } from "@sqibs/domain";
 import { type Db, type Filter, ObjectId } from "mongodb";
 import { accountScopedReads } from "./account-scoped.js";
 import { isDuplicateKey } from "./database.js";
@@ -6,7 +7,9 @@ import type { ServiceRequest, ServiceRequestListing, StoredPayload } from "./ent
 import { bytesOf, hex, optional, toBinary, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
-export interface NewServiceRequest extends Omit<ServiceRequest, "id"> {
+export interface NewServiceRequest extends Omit<ServiceRequest, "id" | "description"> {
+  /** Absent: the description is the whole payload's text (stored once, as the payload). */
+  description?: string;
   /** The delivery that creates it: a retried delivery finds it instead of creating another. */
   deliveryId: string;
 }
@@ -36,7 +39,10 @@ export function requestsRepository(db: Db, batches: InsertBatches) {
         throw error;
       }
     },
-    /** Newest first, without payloads; paging by id keeps pages stable. */
+    /**
+     * Newest first, without payloads (a description stored as the payload is read with it);
+     * paging by id keeps pages stable.
+     */
     async listPage(
       accountId: string,
       before: string | undefined,
@@ -44,23 +50,19 @@ export function requestsRepository(db: Db, batches: InsertBatches) {
     ): Promise<ServiceRequestListing[]> {
       const filter: Filter<RequestDoc> = { accountId: toObjectId(accountId) };
       if (before) filter._id = { $lt: toObjectId(before) };
-      const docs = await requests
-        .find(filter, { projection: { payload: 0 } })
-        .sort({ _id: -1 })
-        .limit(limit)
-        .toArray();
+      const docs = await requests.find(filter).sort({ _id: -1 }).limit(limit).toArray();
       return docs.map(toListing);
     },
   };
 }
 
-function toListing(doc: Omit<RequestDoc, "payload">): ServiceRequestListing {
+function toListing(doc: RequestDoc): ServiceRequestListing {
   return {
     id: hex(doc._id),
     accountId: hex(doc.accountId),
     tokenId: hex(doc.tokenId),
     title: doc.title,
-    description: doc.description,
+    description: doc.description ?? payloadText(bytesOf(doc.payload.body), doc.payload.contentType),
     ...optional("workflowId", doc.workflowId),
     ...optional("source", doc.source),
     createdAt: doc.createdAt,

@@ -93,16 +93,34 @@ const PROCESS_ANSWERS: AnswerCodec<ProcessAnswer> = {
   decode: (stored) => JSON.parse(stored) as ProcessAnswer,
 };
 
-const REQUEST_ANSWERS: AnswerCodec<RequestAnswer> = {
-  encode: (answer) => JSON.stringify(answer),
-  decode: (stored) => {
-    const answer = JSON.parse(stored) as RequestAnswer & { request: { createdAt: string } };
-    return {
-      ...answer,
-      request: { ...answer.request, createdAt: new Date(answer.request.createdAt) },
-    };
-  },
-};
+/**
+ * A request's answer is stored without its description when that is the whole payload: a
+ * retry carries the same payload (the same body, or the same Idempotency-Key and fingerprint),
+ * so its own text is the description. Answers stored with one (all before this) keep theirs.
+ */
+function requestAnswers(payloadText: string): AnswerCodec<RequestAnswer> {
+  return {
+    encode: ({ id, request }) => {
+      const { description, ...rest } = request;
+      const stored = description === payloadText ? rest : request;
+      return JSON.stringify({ id, request: stored });
+    },
+    decode: (stored) => {
+      const answer = JSON.parse(stored) as {
+        id: string;
+        request: Omit<RequestSummary, "description" | "createdAt"> & {
+          description?: string;
+          createdAt: string;
+        };
+      };
+      const { description = payloadText, createdAt, ...rest } = answer.request;
+      return {
+        id: answer.id,
+        request: { ...rest, description, createdAt: new Date(createdAt) },
+      };
+    },
+  };
+}
 
 /** An explicit Idempotency-Key is honoured for a day; a repeated body for the duplicate window. */
 const IDEMPOTENCY_KEY_WINDOW_SECONDS = 24 * 3600;
@@ -150,18 +168,17 @@ export async function createRequestCall(
 ): Promise<IngestResult<RequestAnswer>> {
   requireIndexes(deps);
   const { account, token } = call.caller;
-  const text = requestText({
-    payload: readPayload(call.body, call.contentType),
-    from: call.source,
-    language: account.language,
-  });
+  const payload = readPayload(call.body, call.contentType);
+  const text = requestText({ payload, from: call.source, language: account.language });
   const window = DEFAULT_DUPLICATE_WINDOW_SECONDS;
-  return once(deps, call, "request", window, REQUEST_ANSWERS, async (deliveryId) => {
+  const answers = requestAnswers(payload.text);
+  return once(deps, call, "request", window, answers, async (deliveryId) => {
     const request = await deps.repositories.requests.create({
       accountId: account.id,
       tokenId: token.id,
       title: text.title,
-      description: text.description,
+      // The whole payload (the seed's rule) is not stored a second time.
+      ...(text.description !== payload.text ? { description: text.description } : {}),
       ...(text.workflowId !== undefined ? { workflowId: text.workflowId } : {}),
       ...sourceOf(call.source),
       payload: payloadOf(call),
