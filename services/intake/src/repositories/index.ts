@@ -77,6 +77,7 @@ export const SHARD_KEYS = {
   incidents: { accountId: 1 },
   incident_events: { incidentId: "hashed" },
   incident_payloads: { _id: "hashed" },
+  incident_number_hints: { _id: "hashed" },
   open_incidents: { _id: "hashed" },
   auto_resolve_due: { _id: "hashed" },
   requests: { accountId: 1 },
