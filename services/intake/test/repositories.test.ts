@@ -233,6 +233,60 @@ describe("a delivery's lease", () => {
   });
 });
 
+describe("expired deliveries", () => {
+  const MINUTE = 60_000;
+
+  /** Claimed (and answered) deliveries, `expired` of them with a window long past. */
+  async function claimed(db: Db, prefix: string, windows: number[]) {
+    const deliveries = deliveriesRepository(db, insertBatches(), databaseClock(db));
+    for (const [n, windowMs] of windows.entries()) {
+      const claim = await deliveries.claim(`${prefix}-${n}`, windowMs, "fingerprint");
+      if (claim.role !== "owner") throw new Error("not the owner");
+      await deliveries.complete(claim, 201, "{}");
+    }
+    return deliveries;
+  }
+
+  const keysIn = async (name: string, prefix: string) =>
+    (await database.db.collection<{ _id: string }>(name).find({}).toArray())
+      .map((doc) => doc._id)
+      .filter((id) => String(id).startsWith(prefix));
+
+  it("forgets the expired ones by _id, reading from the front, and keeps the live ones", async () => {
+    // Live, expired, live, expired, expired: in insertion order.
+    const windows = [60 * MINUTE, 1, 60 * MINUTE, 1, 1];
+    const deliveries = await claimed(database.db, "sweep", windows);
+    const answers = database.db.collection("delivery_answers");
+    const answersBefore = await answers.countDocuments();
+    await sleep(20);
+
+    let deleted = 0;
+    const commands = await watchCommands(async (db) => {
+      deleted = await deliveriesRepository(db, insertBatches(), databaseClock(db)).deleteExpired();
+    });
+    expect(deleted).toBe(3);
+    expect(await keysIn("deliveries", "sweep")).toEqual(["sweep-0", "sweep-2"]);
+    expect(await answers.countDocuments()).toBe(answersBefore - 3);
+    // A find without filter or sort (FerretDB reads the first documents), deletes by _id alone.
+    const finds = commands.filter((event) => event.commandName === "find");
+    expect(finds.map((event) => event.command.filter)).toEqual([{}, {}]);
+    const deletes = commands.flatMap((event) =>
+      event.commandName === "delete" ? (event.command.deletes as Array<{ q: object }>) : [],
+    );
+    expect(deletes).toHaveLength(6);
+    for (const { q } of deletes) expect(Object.keys(q)).toEqual(["_id"]);
+    // The live ones are still claimed: their key is a replay, not a new delivery.
+    expect((await deliveries.claim("sweep-0", MINUTE, "fingerprint")).role).toBe("replay");
+  });
+
+  it("forgets every expired one, behind live ones too, in the hourly pass", async () => {
+    const deliveries = await claimed(database.db, "hourly", [60 * MINUTE, 1]);
+    await sleep(20);
+    await deliveries.deleteAllExpired();
+    expect(await keysIn("deliveries", "hourly")).toEqual(["hourly-0"]);
+  });
+});
+
 describe("incident numbers across instances", () => {
   /** An incident of the account, as ingest hands it to the repository. */
   const newIncident = (accountId: string, serviceId: string, n: number) =>

@@ -20,6 +20,7 @@ export interface Sweeper {
 export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
   let running: Promise<void> | undefined;
   let retentionAt = 0;
+  let allExpiredAt = Date.now();
   const runOnce = async () => {
     running ??= (async () => {
       try {
@@ -30,6 +31,13 @@ export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
         if (Date.now() - retentionAt >= RETENTION_EVERY_MS) {
           retentionAt = Date.now();
           await forgetOldDeliveries(deps);
+        }
+        // Hourly, the first an hour after the start (not at every restart): a scan of every
+        // delivery, for the expired ones that deleteExpired did not reach, behind live ones
+        // of a longer window.
+        if (Date.now() - allExpiredAt >= RETENTION_EVERY_MS) {
+          allExpiredAt = Date.now();
+          await deps.repositories.deliveries.deleteAllExpired();
         }
       } catch (error) {
         deps.logger.warn({ err: error }, "sweeper pass failed; retrying on the next tick");

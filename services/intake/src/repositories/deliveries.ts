@@ -1,4 +1,4 @@
-import { type Db, type Filter, ObjectId } from "mongodb";
+import { type Collection, type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { DatabaseClock } from "./database-clock.js";
 import { hex, toObjectId } from "./ids.js";
@@ -250,12 +250,55 @@ export function deliveriesRepository(
       );
     },
 
-    /** An expired delivery is taken over with a new generation anyway: forgetting it is safe. */
+    /**
+     * Forgets the oldest deliveries and answers that expired (an expired delivery is taken
+     * over with a new generation anyway: forgetting it is safe). FerretDB scans the whole
+     * collection for a filter on `expiresAt`, but reads just the first documents of a find
+     * without filter or sort: those are the oldest in its (and MongoDB's) natural order. So
+     * this reads pages from the front and deletes the expired ones by `_id` alone, until a
+     * page has none or some that are still live: an expired one behind live ones of a longer
+     * window waits for them, or for deleteAllExpired. A delivery taken over between the read
+     * and its delete (its key sent again just then) goes too, as with FerretDB's own
+     * deleteMany, which also reads first and then deletes by `_id`: its retry then runs anew.
+     * Returns how many deliveries went.
+     */
     async deleteExpired(): Promise<number> {
+      const now = await clock.now();
+      const deleted = await deleteOldestExpired(deliveries, now);
+      await deleteOldestExpired(answerDocs, now);
+      return deleted;
+    },
+
+    /** The same for every expired one: a scan of both collections on FerretDB (hourly). */
+    async deleteAllExpired(): Promise<number> {
       const now = await clock.now();
       const result = await deliveries.deleteMany({ expiresAt: { $lte: now } });
       await answerDocs.deleteMany({ expiresAt: { $lte: now } });
       return result.deletedCount;
     },
   };
+}
+
+/** Documents read per page from the front of a collection (they are small). */
+const SWEEP_PAGE = 1_000;
+
+async function deleteOldestExpired<T extends { _id: string | ObjectId; expiresAt: Date }>(
+  collection: Collection<T>,
+  now: Date,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const oldest = await collection
+      .find({}, { projection: { _id: 1, expiresAt: 1 } })
+      .limit(SWEEP_PAGE)
+      .toArray();
+    const expired = oldest.filter((doc) => doc.expiresAt <= now);
+    if (expired.length === 0) return deleted;
+    const { deletedCount } = await collection.bulkWrite(
+      expired.map(({ _id }) => ({ deleteOne: { filter: { _id } as Filter<T> } })),
+      { ordered: false },
+    );
+    deleted += deletedCount;
+    if (expired.length < oldest.length || oldest.length < SWEEP_PAGE) return deleted;
+  }
 }
