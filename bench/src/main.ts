@@ -112,7 +112,9 @@ function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     return value;
   };
   const levels = (name: string, fallback: string) => {
-    const values = (env[name] || fallback).split(",").map((text) => Number(text.trim()));
+    const text = (env[name] || fallback).trim();
+    if (text === "none") return [];
+    const values = text.split(",").map((level) => Number(level.trim()));
     if (values.some((value) => !Number.isInteger(value) || value < 1)) {
       throw new Error(`${name} must be a comma-separated list of positive integers`);
     }
@@ -506,7 +508,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
   if (profile) {
     output.push(
       "",
-      `service CPU profile of the payload mix, measured windows only (warm-ups and start-up left out): ${profile.mix.file}`,
+      `service CPU profile of the ${settings.connections.length ? "payload mix" : "large payloads"}, measured windows only (warm-ups and start-up left out): ${profile.mix.file}`,
       "",
       topTable(profile.mix),
       "",
@@ -705,10 +707,12 @@ function summarizeProfiles(
     }
     const profiles = loadProfiles(files);
     const mixWindows = windows.filter((entry) => entry.scenario === MIX);
+    // Without the mix (BENCH_CONNECTIONS=none), the top table is the large payloads'.
+    const topWindows = mixWindows.length ? mixWindows : windows;
     return {
       mix: summarizeProfile(
         profiles,
-        mixWindows.map((entry) => entry.window),
+        topWindows.map((entry) => entry.window),
       ),
       levels: windows.map((entry) => ({
         label: entry.label,
