@@ -134,6 +134,27 @@ describe("readPayload depth limit (hostile input)", () => {
     expect(payload.text).toBe(deep);
   });
 
+  it(`reads JSON nested ${MAX_JSON_DEPTH + 1} deep as text`, () => {
+    expect(readPayload(bytes(nested(MAX_JSON_DEPTH + 1)), "application/json").isJson).toBe(false);
+  });
+
+  it("counts objects and arrays alike, wherever the deep branch is", () => {
+    const objects = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${"}".repeat(depth - 1)}`;
+    const wideThenDeep = (depth: number) =>
+      `[${Array.from({ length: 1_000 }, (_, i) => `{"n":${i}}`).join(",")},${objects(depth - 1)}]`;
+    expect(readPayload(bytes(objects(MAX_JSON_DEPTH)), "application/json").isJson).toBe(true);
+    expect(readPayload(bytes(objects(MAX_JSON_DEPTH + 1)), "application/json").isJson).toBe(false);
+    expect(readPayload(bytes(wideThenDeep(MAX_JSON_DEPTH)), "application/json").isJson).toBe(true);
+    expect(readPayload(bytes(wideThenDeep(MAX_JSON_DEPTH + 1)), "application/json").isJson).toBe(
+      false,
+    );
+  });
+
+  it("follows a __proto__ key like any other", () => {
+    const deep = `{"__proto__":${nested(MAX_JSON_DEPTH)}}`;
+    expect(readPayload(bytes(deep), "application/json").isJson).toBe(false);
+  });
+
   it("counts no brackets inside strings", () => {
     const text = `{"a":"${"[".repeat(10_000)}","b":["\\"["]}`;
     expect(readPayload(bytes(text), "application/json").json).toEqual({
