@@ -252,14 +252,15 @@ async function once<A>(
   beside?: BesideTheClaim<A>,
 ): Promise<IngestResult<A>> {
   const { deliveries } = deps.repositories;
-  const key = deliveryKey(call, endpoint);
+  const fingerprint = fingerprintOf(call);
+  const key = deliveryKey(call, endpoint, fingerprint);
   const window = call.idempotencyKey ? IDEMPOTENCY_KEY_WINDOW_SECONDS : windowSeconds;
   // Sent in the same tick as the delivery's claim: the batches send both at once, one after
   // the other (insert-batches.ts), before this call's code runs again.
   const sent = beside ? settledError(beside.send()) : Promise.resolve(undefined);
   const presumed = beside?.presumed;
   const claim = await deliveries
-    .claim(key, Math.max(window, 1) * 1000, fingerprintOf(call), {
+    .claim(key, Math.max(window, 1) * 1000, fingerprint, {
       presumed: presumed && { status: presumed.status, response: codec.encode(presumed.answer) },
       ...(beside ? { settle: beside.settle } : {}),
     })
@@ -310,7 +311,10 @@ function settledError(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** What a call delivered: with the same Idempotency-Key, another fingerprint is no retry. */
+/**
+ * What a call delivered (its `from`, content type and body): with the same Idempotency-Key,
+ * another fingerprint is no retry. The only pass over the body: the delivery key names it.
+ */
 function fingerprintOf(call: IngestCall): string {
   return createHash("sha256")
     .update(`${call.source ?? ""}\n${call.contentType ?? ""}\n`)
@@ -318,10 +322,11 @@ function fingerprintOf(call: IngestCall): string {
     .digest("hex");
 }
 
-function deliveryKey(call: IngestCall, endpoint: Endpoint): string {
+/** The token, the endpoint, and the Idempotency-Key or else what was delivered. */
+function deliveryKey(call: IngestCall, endpoint: Endpoint, fingerprint: string): string {
   const hash = createHash("sha256").update(`${call.caller.token.id}\n${endpoint}\n`);
   if (call.idempotencyKey) hash.update(`key\n${call.idempotencyKey}`);
-  else hash.update(`body\n${call.source ?? ""}\n${call.contentType ?? ""}\n`).update(call.body);
+  else hash.update(`delivered\n${fingerprint}`);
   return hash.digest("hex");
 }
 

@@ -120,6 +120,27 @@ describe("API filter, de-duplication, resolve, retries, maintenance and auto-res
     ).toBe(1);
   });
 
+  it("takes the same body with another from or content type as a new delivery, not a retry", async () => {
+    const body = alertmanager("firing", "retry-2");
+    const first = await send(body);
+    const others = [
+      await send(body, {}, { from: "Another sender" }),
+      await send(body, { "content-type": "application/json; charset=utf-8" }),
+    ];
+    expect(first.status).toBe(201);
+    for (const other of others) {
+      expect(other.status).toBe(200);
+      expect(other.json.replayed).toBeUndefined();
+      expect(other.json.incidents[0]).toMatchObject({
+        id: first.json.incidents[0].id,
+        action: "duplicate",
+      });
+    }
+    const incident = await storedIncident(service, account.account.id, first.json.incidents[0].id);
+    expect(incident.eventCount).toBe(3);
+    expect((await send(body)).json).toEqual({ ...first.json, replayed: true });
+  });
+
   it("replays a repeated Idempotency-Key, and answers 422 when it comes with another body (IETF draft)", async () => {
     const key = `key-${Date.now()}`;
     const first = await send(
