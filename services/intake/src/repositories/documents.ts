@@ -67,6 +67,11 @@ export interface PayloadDoc {
 export interface PayloadApartDoc extends PayloadDoc {
   _id: string;
   accountId: ObjectId;
+  /**
+   * `br`: `body` is the payload compressed with Brotli (payload-bytes.ts); absent: the
+   * payload as received (also every document stored before compression existed).
+   */
+  encoding?: "br";
 }
 
 export interface IncidentEventFields extends Omit<IncidentEvent, "callId"> {

@@ -8,7 +8,6 @@ import type {
   IncidentEventDoc,
   IncidentEventFields,
   PayloadApartDoc,
-  PayloadDoc,
 } from "./documents.js";
 import type {
   Incident,
@@ -20,6 +19,7 @@ import type {
 import { bytesOf, hex, inAccount, optional, toBinary, toObjectId } from "./ids.js";
 import { incidentNumbers } from "./incident-numbers.js";
 import type { InsertBatches } from "./insert-batches.js";
+import { compressedIfSmaller, decodedBytes } from "./payload-bytes.js";
 
 /**
  * At most one open incident per (service, correlation value). FerretDB has no partial unique
@@ -244,7 +244,7 @@ export function incidentsRepository(
     const { contentType } = incident.payload;
     if ("body" in incident.payload) return { contentType, body: bytesOf(incident.payload.body) };
     const apart = await payloads.findOne({ _id: incident.deliveryId });
-    return { contentType, body: apart ? bytesOf(apart.body) : new Uint8Array(0) };
+    return { contentType, body: apart ? apartBody(apart) : new Uint8Array(0) };
   }
 
   /**
@@ -687,18 +687,32 @@ interface NewDocs {
 
 function toNewDocs(input: NewIncident, event: IncidentEvent): NewDocs {
   const { accountId, serviceId, payload, ...fields } = input;
-  const stored: PayloadDoc = { contentType: payload.contentType, body: toBinary(payload.body) };
-  const apart = payload.body.byteLength > PAYLOAD_APART_BYTES;
+  const { contentType, body } = payload;
+  const apart = body.byteLength > PAYLOAD_APART_BYTES;
   const doc = {
     ...fields,
     accountId: toObjectId(accountId),
     serviceId: toObjectId(serviceId),
-    payload: apart ? { contentType: payload.contentType, apart: true as const } : stored,
+    payload: apart ? { contentType, apart: true as const } : { contentType, body: toBinary(body) },
     openedBy: { actor: event.actor, ...(event.callId ? { callId: toObjectId(event.callId) } : {}) },
   };
-  return apart
-    ? { input: doc, apart: { _id: input.deliveryId, accountId: doc.accountId, ...stored } }
-    : { input: doc };
+  if (!apart) return { input: doc };
+  const { bytes, encoding } = compressedIfSmaller(body);
+  return {
+    input: doc,
+    apart: {
+      _id: input.deliveryId,
+      accountId: doc.accountId,
+      contentType,
+      body: toBinary(bytes),
+      ...(encoding ? { encoding } : {}),
+    },
+  };
+}
+
+/** A payload stored apart, as it was received. */
+export function apartBody(doc: Pick<PayloadApartDoc, "body" | "encoding">): Uint8Array {
+  return decodedBytes({ bytes: bytesOf(doc.body), ...optional("encoding", doc.encoding) });
 }
 
 function toEventFields(event: IncidentEvent): IncidentEventFields {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Binary, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PAYLOAD_APART_BYTES } from "../../src/repositories/incidents.js";
@@ -110,6 +111,9 @@ describe("a payload above 64 KiB is stored apart from its incident", () => {
     expect(document).not.toHaveProperty("description");
     const apart = await collection("incident_payloads").findOne({ _id: document?.deliveryId });
     expect(apart?.accountId).toEqual(document?.accountId);
+    // It compresses well: stored compressed, read back as received.
+    expect(apart?.encoding).toBe("br");
+    expect((apart?.body as Binary | undefined)?.length()).toBeLessThan(Buffer.byteLength(body) / 8);
     expect((await payloadBytes(service, document)).toString("utf8")).toBe(body);
 
     const detail = await raw(service, "GET", `/v1/incidents/${id}`, {
@@ -123,6 +127,25 @@ describe("a payload above 64 KiB is stored apart from its incident", () => {
     expect(
       await collection("incident_payloads").countDocuments({ accountId: document?.accountId }),
     ).toBe(1);
+  });
+
+  it("stores bytes that do not compress as they are, and reads them back exactly", async () => {
+    const body = randomBytes(PAYLOAD_APART_BYTES * 2);
+    const answer = await post(service, {
+      body,
+      headers: {
+        "content-type": "application/octet-stream",
+        ...bearer(account.globalToken.secret),
+      },
+    });
+    expect(answer.status).toBe(201);
+    const id = answer.json.incidents[0].id as string;
+    const document = await collection("incidents").findOne({ _id: new ObjectId(id) });
+    const apart = await collection("incident_payloads").findOne({ _id: document?.deliveryId });
+    expect(apart).not.toHaveProperty("encoding");
+    expect(Buffer.from((apart?.body as Binary | undefined)?.buffer ?? []).equals(body)).toBe(true);
+    const stored = await service.deps.repositories.incidents.findInAccount(account.account.id, id);
+    expect(Buffer.from(stored?.payload.body ?? []).equals(body)).toBe(true);
   });
 
   it("completes a delivery whose first attempt stored the payload and died before the incident", async () => {

@@ -1,4 +1,6 @@
 import type { Binary, Document } from "mongodb";
+import type { PayloadApartDoc } from "../../src/repositories/documents.js";
+import { apartBody } from "../../src/repositories/incidents.js";
 import type { TestService } from "../harness.js";
 
 export interface Post {
@@ -54,10 +56,10 @@ export function storedBytes(doc: Document | null): Buffer {
 export async function payloadBytes(service: TestService, doc: Document | null): Promise<Buffer> {
   if (!(doc?.payload as { apart?: true } | undefined)?.apart) return storedBytes(doc);
   const apart = await service.deps.repositories.database.db
-    .collection<{ _id: string; body: Binary }>("incident_payloads")
+    .collection<PayloadApartDoc>("incident_payloads")
     .findOne({ _id: String(doc?.deliveryId) });
   if (!apart) throw new Error("the incident's payload is not stored");
-  return Buffer.from(apart.body.buffer);
+  return Buffer.from(apartBody(apart));
 }
 
 export async function countIncidents(service: TestService): Promise<number> {
