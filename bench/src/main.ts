@@ -328,7 +328,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
     },
     ...settings.large.map((large) => ({
       name: large.name,
-      templates: largeTemplates(large.bytes),
+      templates: largeTemplates(large.bytes, large.dense),
       connections: [settings.largeConnections],
       timeoutSeconds: LARGE_TIMEOUT_S,
       seconds: settings.largeSeconds,

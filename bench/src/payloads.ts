@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 /**
  * The payload mix: the same three bodies, in the same rotation, for the floor and the service.
  * Every body carries a unique id (in the groupKey of the JSON ones, in the text of the text
@@ -148,20 +150,26 @@ export function payloadTemplates(): PayloadTemplate[] {
 export interface LargeScenario {
   name: string;
   bytes: number;
+  /** Mostly random base64 (an attachment) instead of alerts: compresses to about 3/4. */
+  dense: boolean;
 }
 
-/** `100k` or `1m` (decimal: 100,000 and 1,000,000 bytes), comma-separated; `none` or empty: none. */
+/**
+ * `100k` or `1m` (decimal: 100,000 and 1,000,000 bytes), comma-separated, each optionally
+ * `-dense` (e.g. `1m-dense`); `none` or empty: none.
+ */
 export function parseLargeScenarios(text: string): LargeScenario[] {
   const trimmed = text.trim().toLowerCase();
   if (trimmed === "" || trimmed === "none") return [];
   return trimmed.split(",").map((item) => {
-    const match = /^(\d+(?:\.\d+)?)\s*(k|m)?b?$/.exec(item.trim());
-    if (!match) throw new Error(`'${item}' is not a size such as 100k or 1m`);
+    const match = /^(\d+(?:\.\d+)?)\s*(k|m)?b?(-dense)?$/.exec(item.trim());
+    if (!match) throw new Error(`'${item}' is not a size such as 100k, 1m or 1m-dense`);
     const bytes = Math.round(
       Number(match[1]) * (match[2] === "m" ? 1e6 : match[2] === "k" ? 1e3 : 1),
     );
     if (bytes < 1_000) throw new Error(`'${item}': large payloads start at 1k`);
-    return { name: sizeName(bytes), bytes };
+    const dense = match[3] !== undefined;
+    return { name: `${sizeName(bytes)}${dense ? " dense" : ""}`, bytes, dense };
   });
 }
 
@@ -175,17 +183,41 @@ function sizeName(bytes: number): string {
  * description; the payload is stored once) and once without (the description is the whole
  * payload). Both open a new incident (201).
  */
-export function largeTemplates(bytes: number): PayloadTemplate[] {
+export function largeTemplates(bytes: number, dense = false): PayloadTemplate[] {
   const name = sizeName(bytes).replace(" ", "").toLowerCase();
   return [true, false].map((describe) => {
+    const kind = describe ? "short description" : "the description is the whole payload";
+    if (dense) {
+      return template(
+        `alertmanager-${name}-dense${describe ? "" : "-nodesc"}`,
+        "application/json",
+        `firing group of 2 alerts and a random base64 attachment, ${kind}: a new incident (201)`,
+        denseBody(bytes, describe),
+      );
+    }
     const alerts = alertsWithin(bytes, describe);
     return template(
       `alertmanager-${name}${describe ? "" : "-nodesc"}`,
       "application/json",
-      `firing group of ${alerts} alerts, ${describe ? "short description" : "the description is the whole payload"}: a new incident (201)`,
+      `firing group of ${alerts} alerts, ${kind}: a new incident (201)`,
       alertmanagerBody(alerts, describe),
     );
   });
+}
+
+/**
+ * An Alertmanager group of two alerts with a random base64 `attachment` filling it to `bytes`:
+ * about 6 bits of information in each byte, as dense as JSON text usually gets. (The random
+ * part is drawn once per template: each body is as dense on its own.)
+ */
+function denseBody(bytes: number, describe: boolean): string {
+  const group = JSON.parse(alertmanagerBody(2, describe)) as Record<string, unknown>;
+  const base = Buffer.byteLength(JSON.stringify({ ...group, attachment: "" }));
+  const length = Math.max(0, bytes - base - ID_LENGTH + ID_PLACEHOLDER.length);
+  const attachment = randomBytes(Math.ceil((length * 3) / 4))
+    .toString("base64")
+    .slice(0, length);
+  return JSON.stringify({ ...group, attachment });
 }
 
 /** The most alerts whose group stays within `bytes` (at least one). */

@@ -219,9 +219,9 @@ export function checkTargets(results: LevelResult[], context: TargetContext): Ta
   return checks;
 }
 
-/** The byte size a scenario name stands for ("100 KB", "1 MB"); 0 for the mix. */
+/** The byte size a scenario name stands for ("100 KB", "1 MB", "1 MB dense"); 0 for the mix. */
 function largeBytes(scenario: string): number {
-  const match = /^([\d.]+) (KB|MB)$/.exec(scenario);
+  const match = /^([\d.]+) (KB|MB)( dense)?$/.exec(scenario);
   return match ? Number(match[1]) * (match[2] === "MB" ? 1e6 : 1e3) : 0;
 }
 

@@ -1,3 +1,4 @@
+import { brotliCompressSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
   ALERTMANAGER_FILTER,
@@ -205,12 +206,13 @@ describe("payload mix", () => {
 describe("large payloads", () => {
   it("reads sizes as 100k and 1m, and none", () => {
     expect(parseLargeScenarios("100k,1m")).toEqual([
-      { name: "100 KB", bytes: 100_000 },
-      { name: "1 MB", bytes: 1_000_000 },
+      { name: "100 KB", bytes: 100_000, dense: false },
+      { name: "1 MB", bytes: 1_000_000, dense: false },
     ]);
-    expect(parseLargeScenarios(" 250KB , 2.5m")).toEqual([
-      { name: "250 KB", bytes: 250_000 },
-      { name: "2.5 MB", bytes: 2_500_000 },
+    expect(parseLargeScenarios(" 250KB , 2.5m, 1m-dense")).toEqual([
+      { name: "250 KB", bytes: 250_000, dense: false },
+      { name: "2.5 MB", bytes: 2_500_000, dense: false },
+      { name: "1 MB dense", bytes: 1_000_000, dense: true },
     ]);
     expect(parseLargeScenarios("none")).toEqual([]);
     expect(parseLargeScenarios("")).toEqual([]);
@@ -234,6 +236,18 @@ describe("large payloads", () => {
     expect(parsed(whole).commonAnnotations.summary).toBeTruthy();
     const [megabyte] = largeTemplates(1_000_000);
     expect(byteLength(megabyte ?? described)).toBeGreaterThan(990_000);
+  });
+
+  it("fills a dense size with random base64 that compresses to about three quarters", () => {
+    for (const template of largeTemplates(100_000, true)) {
+      expect(byteLength(template)).toBeLessThanOrEqual(100_000);
+      expect(byteLength(template)).toBeGreaterThan(99_000);
+      const body = render(template, makeId("abc123", 7)).body;
+      expect(Buffer.byteLength(body)).toBe(byteLength(template));
+      expect(JSON.parse(body)).toMatchObject({ status: "firing" });
+      const compressed = brotliCompressSync(body).byteLength;
+      expect(compressed / byteLength(template)).toBeGreaterThan(0.7);
+    }
   });
 });
 
