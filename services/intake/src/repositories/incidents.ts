@@ -135,6 +135,7 @@ const WAIT_STEP_MS = 25;
 export const LATEST_EVENTS = 20;
 const OPEN = [...OPEN_STATUSES];
 const SCHEDULE_BACKFILL = "auto-resolve-schedule";
+const CLAIMS_BACKFILL = "open-incident-claims";
 
 export function incidentsRepository(
   db: Db,
@@ -151,6 +152,8 @@ export function incidentsRepository(
 
   const numbers = incidentNumbers(db, incidents);
   let backfilled: Promise<void> | undefined;
+  let claimsBackfill: Promise<void> | undefined;
+  let claimsBackfilled = false;
 
   /** Inserts an event once: a retried write with the same _id is a no-op. */
   async function insertEvent(
@@ -264,20 +267,35 @@ export function incidentsRepository(
   ): Promise<AddedEvent | undefined> {
     const appended = { ...toEventFields(event), type: "duplicate" as const };
     const inserted = await insertEvent(existing._id, deliveryId, appended);
-    const resolving = await events.findOne(
-      { incidentId: existing._id, status: "resolved" },
-      { projection: { _id: 1 } },
-    );
-    if (!resolving) {
+    if (!(await resolveClaimedSince(existing))) {
       await scheduleAutoResolve(existing, event.at);
-      const stored = inserted
-        ? appended
-        : await events.findOne({ _id: deliveryId, incidentId: existing._id });
-      return { key: deliveryId, at: stored?.at ?? event.at };
+      if (inserted) return { key: deliveryId, at: appended.at };
+      const stored = await events.findOne({ _id: deliveryId });
+      return {
+        key: deliveryId,
+        at: stored?.incidentId.equals(existing._id) ? stored.at : event.at,
+      };
     }
     await events.deleteOne({ _id: deliveryId, incidentId: existing._id });
     await rolledForward({ _id: existing._id, accountId: existing.accountId }, announce);
     return undefined;
+  }
+
+  /**
+   * Whether a resolve of the incident was claimed after the version it was read at. Version
+   * claims follow one another (v<n+1> is claimed only once v<n> is applied), so they are read
+   * by `_id` one after another until one is missing: FerretDB looks up nothing but a lone
+   * `_id` without reading the whole collection.
+   */
+  async function resolveClaimedSince(incident: IncidentDoc): Promise<boolean> {
+    for (let version = incident.version; ; version += 1) {
+      const claim = await events.findOne(
+        { _id: versionClaim({ _id: incident._id, version }) },
+        { projection: { status: 1 } },
+      );
+      if (!claim) return false;
+      if (claim.status === "resolved") return true;
+    }
   }
 
   /**
@@ -316,6 +334,21 @@ export function incidentsRepository(
     return insertOnce(() => batches.insert(claims, { _id: claimId, incidentId, createdAt }));
   }
 
+  /**
+   * The incident a claim names, read by its `_id` alone (FerretDB reads the whole collection
+   * for any other filter): null when it is not stored, or not the account's.
+   */
+  async function claimedIncident(
+    claim: OpenClaimDoc,
+    accountId: ObjectId,
+  ): Promise<IncidentDoc | null> {
+    const incident = await incidents.findOne(
+      { _id: claim.incidentId },
+      { projection: { payload: 0 } },
+    );
+    return incident?.accountId.equals(accountId) ? incident : null;
+  }
+
   async function releaseClaim(incident: IncidentDoc): Promise<void> {
     if (incident.correlationKey === undefined) return;
     await claims.deleteOne({
@@ -327,18 +360,20 @@ export function incidentsRepository(
   /**
    * Applies a lifecycle change once: the event "<id>:v<n+1>" is the claim on version n+1.
    * Whoever inserts it applies it; an incident left behind by a crash is rolled forward.
-   * Every filter carries the account, the collection's shard key (ADR 0002).
+   * Every filter carries the account, the collection's shard key (ADR 0002), except a
+   * resolve's: by `_id` alone, `applies` then checks the incident is the one meant.
    */
   async function transition(
-    filter: Filter<IncidentDoc> & { accountId: ObjectId },
+    filter: Filter<IncidentDoc>,
     from: readonly IncidentStatus[],
     to: IncidentStatus,
     event: IncidentEventFields,
     announce: TransitionHook,
+    applies: (incident: IncidentDoc) => boolean = () => true,
   ): Promise<IncidentDoc | null> {
     for (;;) {
       const current = await rolledForward(filter, announce);
-      if (!current || !from.includes(current.status)) return null;
+      if (!current || !applies(current) || !from.includes(current.status)) return null;
       const claimed = { ...event, status: to };
       if (!(await insertEvent(current._id, versionClaim(current), claimed))) continue;
       return applyTransition(current, claimed, announce);
@@ -356,7 +391,8 @@ export function incidentsRepository(
     for (;;) {
       const current = await incidents.findOne(filter);
       if (!current) return null;
-      const pending = await events.findOne({ _id: versionClaim(current), incidentId: current._id });
+      // By the `_id` alone (it names the incident): FerretDB scans for any other filter.
+      const pending = await events.findOne({ _id: versionClaim(current) });
       if (!pending) return current;
       await applyTransition(current, pending, announce);
     }
@@ -406,6 +442,61 @@ export function incidentsRepository(
       throw error;
     });
     return backfilled;
+  }
+
+  /**
+   * Open incidents stored without their open-incident claim get it, once per database (a
+   * scan of the open incidents, in the background, the first time). Every release claimed
+   * before it stored; the claim of a writer slower than the orphan time can have been taken
+   * over, though, and a resolve finds its incident through the claim only.
+   */
+  function backfillClaims(): Promise<void> {
+    claimsBackfill ??= (async () => {
+      if (!(await migrations.findOne({ _id: CLAIMS_BACKFILL }))) {
+        const open = incidents.find(
+          { status: { $in: OPEN }, correlationKey: { $exists: true } },
+          { projection: { _id: 1, serviceId: 1, correlationKey: 1 } },
+        );
+        for await (const incident of open) await claimUnclaimed(incident);
+        await insertOnce(() =>
+          migrations.insertOne({ _id: CLAIMS_BACKFILL, doneAt: new Date() }).then(() => {}),
+        );
+      }
+      claimsBackfilled = true;
+    })().catch((error: unknown) => {
+      claimsBackfill = undefined;
+      throw error;
+    });
+    return claimsBackfill;
+  }
+
+  /** Whether every open incident has its claim; if not yet, the backfill is started. */
+  async function claimsComplete(): Promise<boolean> {
+    if (claimsBackfilled) return true;
+    if (await migrations.findOne({ _id: CLAIMS_BACKFILL })) claimsBackfilled = true;
+    else backfillClaims().catch(() => {}); // the sweeper tries again
+    return claimsBackfilled;
+  }
+
+  /** Claims an open incident stored without its claim, unless another open one holds it. */
+  async function claimUnclaimed(
+    incident: Pick<IncidentDoc, "_id" | "serviceId" | "correlationKey">,
+  ): Promise<void> {
+    if (incident.correlationKey === undefined) return;
+    const claimId = claimKey(incident.serviceId, incident.correlationKey);
+    while (!(await tryClaim(claimId, incident._id))) {
+      const claim = await claims.findOne({ _id: claimId });
+      if (!claim) continue;
+      if (claim.incidentId.equals(incident._id)) return;
+      const holder = await incidents.findOne(
+        { _id: claim.incidentId },
+        { projection: { status: 1 } },
+      );
+      // An open incident keeps its claim, as does one being stored (or an orphan: openOrAppend
+      // takes it over); a resolved incident's claim is a leftover of a crash.
+      if (holder?.status !== "resolved") return;
+      await claims.deleteOne({ _id: claimId, incidentId: claim.incidentId });
+    }
   }
 
   /**
@@ -476,10 +567,7 @@ export function incidentsRepository(
         claimed = undefined;
         const claim = await claims.findOne({ _id: claimId });
         if (!claim) continue;
-        const existing = await incidents.findOne(
-          { _id: claim.incidentId, accountId },
-          { projection: { payload: 0 } },
-        );
+        const existing = await claimedIncident(claim, accountId);
         if (existing && existing.status !== "resolved") {
           const incident = toHead(existing);
           // A retried delivery whose first attempt opened this incident adds nothing.
@@ -532,7 +620,12 @@ export function incidentsRepository(
       return stored ? stored.number : null;
     },
 
-    /** Resolves the open incident of the service with this correlation value, if any. */
+    /**
+     * Resolves the open incident of the service with this correlation value, if any: the one
+     * its open-incident claim names, read by `_id` (the claim, then the incident), so a
+     * resolve reads no more as incidents pile up. A claim whose incident is not stored (its
+     * writer died, or is storing it now) or is resolved already resolves nothing.
+     */
     async resolveOpen(
       accountId: string,
       serviceId: string,
@@ -540,18 +633,27 @@ export function incidentsRepository(
       event: IncidentEvent,
       announce: TransitionHook,
     ): Promise<IncidentHead | null> {
-      const resolved = await transition(
-        {
-          accountId: toObjectId(accountId),
-          serviceId: toObjectId(serviceId),
-          correlationKey,
-          status: { $in: OPEN },
-        },
-        OPEN,
-        "resolved",
-        toEventFields(event),
-        announce,
-      );
+      const account = toObjectId(accountId);
+      const service = toObjectId(serviceId);
+      const fields = toEventFields(event);
+      const claim = await claims.findOne({ _id: claimKey(service, correlationKey) });
+      const claimed = (incident: IncidentDoc) =>
+        incident.accountId.equals(account) &&
+        incident.serviceId.equals(service) &&
+        incident.correlationKey === correlationKey;
+      let resolved = claim
+        ? await transition({ _id: claim.incidentId }, OPEN, "resolved", fields, announce, claimed)
+        : null;
+      if (!resolved && !(await claimsComplete())) {
+        // Until the backfill is done, an open incident may have no claim: looked for by a scan.
+        resolved = await transition(
+          { accountId: account, serviceId: service, correlationKey, status: { $in: OPEN } },
+          OPEN,
+          "resolved",
+          fields,
+          announce,
+        );
+      }
       return resolved ? toHead(resolved) : null;
     },
 
@@ -629,6 +731,7 @@ export function incidentsRepository(
       announce: TransitionHook,
     ): Promise<number> {
       await backfillSchedule();
+      await backfillClaims();
       let resolved = 0;
       for (;;) {
         const entries = await due
