@@ -446,9 +446,10 @@ export function incidentsRepository(
 
   /**
    * Open incidents stored without their open-incident claim get it, once per database (a
-   * scan of the open incidents, in the background, the first time). Every release claimed
-   * before it stored; the claim of a writer slower than the orphan time can have been taken
-   * over, though, and a resolve finds its incident through the claim only.
+   * scan of the open incidents, in the background, started with the service: on a new
+   * database it finds none). Every release claimed before it stored; the claim of a writer
+   * slower than the orphan time can have been taken over, though, and a resolve finds its
+   * incident through the claim only.
    */
   function backfillClaims(): Promise<void> {
     claimsBackfill ??= (async () => {
@@ -484,9 +485,13 @@ export function incidentsRepository(
   ): Promise<void> {
     if (incident.correlationKey === undefined) return;
     const claimId = claimKey(incident.serviceId, incident.correlationKey);
-    while (!(await tryClaim(claimId, incident._id))) {
+    // Nearly every open incident has its claim: one read by `_id` each.
+    for (;;) {
       const claim = await claims.findOne({ _id: claimId });
-      if (!claim) continue;
+      if (!claim) {
+        if (await tryClaim(claimId, incident._id)) return;
+        continue;
+      }
       if (claim.incidentId.equals(incident._id)) return;
       const holder = await incidents.findOne(
         { _id: claim.incidentId },
@@ -619,6 +624,9 @@ export function incidentsRepository(
         : null;
       return stored ? stored.number : null;
     },
+
+    /** Gives open incidents stored without their claim the claim (once per database). */
+    backfillClaims,
 
     /**
      * Resolves the open incident of the service with this correlation value, if any: the one

@@ -157,6 +157,8 @@ export async function ensureIndexes(repositories: Repositories): Promise<void> {
   );
   await dropReplacedIndexes(db);
   await moveServicesIntoTeams(db, repositories.teams, new Date());
+  // In the background (the sweeper retries it): resolves fall back to a scan until it is done.
+  repositories.incidents.backfillClaims().catch(() => {});
   repositories.database.indexesReady = true;
 }
 
