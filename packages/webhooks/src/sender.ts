@@ -1,5 +1,5 @@
 import { type LookupAddress, type LookupOptions, lookup as systemLookup } from "node:dns";
-import http, { type IncomingMessage } from "node:http";
+import http, { type ClientRequest, type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -12,6 +12,8 @@ export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 export const RESPONSE_EXCERPT_BYTES = 1024;
 const USER_AGENT = "sqibs-webhooks/1";
+/** An idle kept-alive connection to a receiver is closed after this long at the latest. */
+const IDLE_SOCKET_MS = 4_000;
 
 export type FailureReason =
   | "refused-url"
@@ -132,8 +134,15 @@ export function guardSocket(socket: Duplex, policy: AddressPolicy): void {
   else net.prependOnceListener("connect", check);
 }
 
+/**
+ * Agents that keep connections alive between attempts: a socket is checked (guardSocket) when
+ * it connects, before anything is written to it, and may then carry further attempts to the
+ * same host and port; a new socket resolves the name (guardedLookup) and is checked again.
+ * Sockets are pooled by host and port, so a reused one is connected to an address that passed
+ * the policy. An idle socket is closed a second before the receiver's `Keep-Alive: timeout`
+ * hint, and after IDLE_SOCKET_MS at the latest.
+ */
 function guardedAgents(policy: AddressPolicy, ca: SenderOptions["ca"]) {
-  // keepAlive off: every attempt resolves, connects and is checked anew.
   class GuardedHttpAgent extends http.Agent {
     override createConnection(...args: Parameters<http.Agent["createConnection"]>) {
       const socket = super.createConnection(...args);
@@ -148,10 +157,11 @@ function guardedAgents(policy: AddressPolicy, ca: SenderOptions["ca"]) {
       return socket;
     }
   }
+  const pooled = { keepAlive: true, timeout: IDLE_SOCKET_MS };
   return {
-    "http:": new GuardedHttpAgent({ keepAlive: false }),
+    "http:": new GuardedHttpAgent(pooled),
     "https:": new GuardedHttpsAgent({
-      keepAlive: false,
+      ...pooled,
       // Setting `ca` replaces Node's roots, so they are listed again beside the extra ones.
       ...(ca ? { ca: [...(Array.isArray(ca) ? ca : [ca]), ...rootCertificates] } : {}),
     }),
@@ -160,8 +170,9 @@ function guardedAgents(policy: AddressPolicy, ca: SenderOptions["ca"]) {
 
 /**
  * One POST per call: the URL checked against the policy, every resolved address and the
- * connected one checked, no redirect followed, at most 64 KB of the answer read, everything
- * within one timeout. Never throws: every way an attempt can end is an AttemptOutcome.
+ * connected one checked (on a kept-alive connection: when it connected), no redirect
+ * followed, at most 64 KB of the answer read, everything within one timeout. Never throws:
+ * every way an attempt can end is an AttemptOutcome.
  */
 export function createSender(options: SenderOptions): Sender {
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
@@ -196,50 +207,67 @@ export function createSender(options: SenderOptions): Sender {
         resolve(outcome);
       };
       const body = Buffer.from(message.body, "utf8");
-      const request = (url.protocol === "https:" ? https : http).request(
-        {
-          method: "POST",
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ""),
-          port: url.port || undefined,
-          path: `${url.pathname}${url.search}`,
-          auth: userInfoOf(url),
-          agent: agents[url.protocol as "http:" | "https:"],
-          lookup,
-          headers: {
-            ...message.headers,
-            "content-type": "application/json",
-            "content-length": String(body.length),
-            "user-agent": USER_AGENT,
+      let request: ClientRequest;
+      const post = (mayRetry: boolean) => {
+        request = (url.protocol === "https:" ? https : http).request(
+          {
+            method: "POST",
+            protocol: url.protocol,
+            hostname: url.hostname.replace(/^\[|\]$/g, ""),
+            port: url.port || undefined,
+            path: `${url.pathname}${url.search}`,
+            auth: userInfoOf(url),
+            agent: agents[url.protocol as "http:" | "https:"],
+            lookup,
+            headers: {
+              ...message.headers,
+              "content-type": "application/json",
+              "content-length": String(body.length),
+              "user-agent": USER_AGENT,
+            },
           },
-        },
-        (response) => {
-          answered = response;
-          readResponse(response, (facts) => {
-            const status = response.statusCode ?? 0;
-            const base = { ...facts, status, latencyMs: elapsed(), connectedAddress };
-            if (status >= 200 && status < 300) finish({ ok: true, ...base });
-            else finish({ ok: false, ...base, ...failureForStatus(status, response) });
-          });
-        },
-      );
-      request.on("socket", (socket) => {
-        socket.once("connect", () => {
-          connectedAddress = socket.remoteAddress;
+          (response) => {
+            answered = response;
+            readResponse(response, (facts) => {
+              const status = response.statusCode ?? 0;
+              const base = { ...facts, status, latencyMs: elapsed(), connectedAddress };
+              if (status >= 200 && status < 300) finish({ ok: true, ...base });
+              else finish({ ok: false, ...base, ...failureForStatus(status, response) });
+            });
+          },
+        );
+        request.on("socket", (socket) => {
+          // A kept-alive socket was connected (and checked) by an earlier attempt.
+          if (socket.remoteAddress) connectedAddress = socket.remoteAddress;
+          else {
+            socket.once("connect", () => {
+              connectedAddress = socket.remoteAddress;
+            });
+          }
         });
-      });
-      request.on("error", (error) => {
-        // Once the status has arrived, the outcome is the receiver's answer (readResponse).
-        if (answered) return;
-        finish({ ok: false, ...describeError(error), latencyMs: elapsed(), connectedAddress });
-      });
+        const sentOn = request;
+        request.on("error", (error) => {
+          // Once the status has arrived, the outcome is the receiver's answer (readResponse).
+          if (answered || settled) return;
+          // The receiver closed a kept-alive connection just as it was reused: once more, on
+          // a connection of its own.
+          if (mayRetry && sentOn.reusedSocket && isClosedByPeer(error)) return post(false);
+          finish({ ok: false, ...describeError(error), latencyMs: elapsed(), connectedAddress });
+        });
+        request.end(body);
+      };
       const timer = setTimeout(() => {
         if (answered) answered.destroy();
         else request.destroy(new SendTimeoutError(`no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      request.end(body);
+      post(true);
     });
   };
+}
+
+function isClosedByPeer(error: unknown): boolean {
+  const { code } = error as NodeJS.ErrnoException;
+  return code === "ECONNRESET" || code === "EPIPE";
 }
 
 function userInfoOf(url: URL): string | undefined {

@@ -349,6 +349,72 @@ describe("the address policy holds at send time", () => {
   });
 });
 
+describe("connections are kept alive per checked address", () => {
+  it("sends further attempts to a receiver on the connection the first one checked", async () => {
+    const target = await receiver();
+    const send = createSender({ policy: loopbackOpen });
+    for (let index = 0; index < 3; index += 1) {
+      expect(await send(message(target.origin))).toMatchObject({
+        ok: true,
+        status: 204,
+        connectedAddress: "127.0.0.1",
+      });
+    }
+    expect(target.received).toHaveLength(3);
+    expect(target.connections).toBe(1);
+  });
+
+  it("resolves and checks the name again for a new connection", async () => {
+    const target = await receiver();
+    const records: Record<string, string[]> = { "moving.example.test": ["127.0.0.1"] };
+    const resolve = resolverFor(records);
+    const onlyOne = { ...loopbackOpen, addresses: { allowed: parseCidrList("127.0.0.1/32") } };
+    const send = createSender({ policy: onlyOne, resolve });
+    const url = `http://moving.example.test:${target.port}/x`;
+    expect(await send(message(url))).toMatchObject({ ok: true });
+    // The name now points elsewhere: the open connection still goes where it was checked…
+    records["moving.example.test"] = ["127.0.0.2"];
+    expect(await send(message(url))).toMatchObject({ ok: true, connectedAddress: "127.0.0.1" });
+    expect(target.connections).toBe(1);
+    // …and once the receiver closes it, the next attempt resolves anew and is refused.
+    await target.close();
+    const outcome = failure(await send(message(url)));
+    expect(outcome).toMatchObject({ reason: "refused-address", retryable: false });
+    expect(outcome.detail).toContain("moving.example.test resolves to 127.0.0.2");
+  });
+
+  it("sends again on a new connection when the receiver closed the kept one as it was reused", async () => {
+    let connections = 0;
+    const requests: number[] = [];
+    const server = net.createServer((socket) => {
+      connections += 1;
+      const connection = connections;
+      let answered = 0;
+      socket.on("data", (data) => {
+        if (!data.toString("latin1").includes("\r\n\r\n")) return;
+        // The first connection answers once, then resets when it is reused.
+        if (connection === 1 && answered === 1) return void socket.resetAndDestroy();
+        answered += 1;
+        requests.push(connection);
+        socket.write("HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n");
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const { port } = server.address() as AddressInfo;
+      const send = createSender({ policy: loopbackOpen });
+      const url = `http://127.0.0.1:${port}/x`;
+      expect(await send(message(url))).toMatchObject({ ok: true, status: 204 });
+      expect(await send(message(url))).toMatchObject({ ok: true, status: 204 });
+      expect(requests).toEqual([1, 2]);
+      expect(connections).toBe(2);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe("network failures are retryable, with their reason", () => {
   it("a name that does not resolve (real DNS)", async () => {
     const outcome = failure(
