@@ -2,7 +2,7 @@ import { createSender, type Resolver, type Sender, type UrlPolicy } from "@sqibs
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { oneAtATimePerKey, type Repositories } from "./repositories/index.js";
+import { oneAtATimePerKey, type QueuedDelivery, type Repositories } from "./repositories/index.js";
 
 /**
  * What the rate limiter keeps between calls in this process (the counts themselves are in
@@ -16,27 +16,28 @@ export interface RateLimiterState {
 /**
  * Outgoing webhooks: what URLs may reach, the guarded sender, and the signal use cases give
  * the dispatcher (jobs/dispatcher.ts) when they have queued deliveries, so it sends them at
- * once instead of at its next poll.
+ * once instead of at its next poll. The outbox hands over the entries it just queued, bodies
+ * included, so the dispatcher need not scan for them; a signal without entries asks it to scan.
  */
 export interface WebhookParts {
   policy: UrlPolicy;
   send: Sender;
-  queued: Signal;
+  queued: Signal<QueuedDelivery[]>;
   /** When this instance last looked at a failing webhook's health, by webhook id (ms). */
   healthCheckedAt: Map<string, number>;
 }
 
-/** Listeners called whenever `notify` is. */
-export interface Signal {
-  notify(): void;
-  listen(listener: () => void): () => void;
+/** Listeners called whenever `notify` is, with what it carries (if anything). */
+export interface Signal<T> {
+  notify(value?: T): void;
+  listen(listener: (value?: T) => void): () => void;
 }
 
-export function createSignal(): Signal {
-  const listeners = new Set<() => void>();
+export function createSignal<T>(): Signal<T> {
+  const listeners = new Set<(value?: T) => void>();
   return {
-    notify: () => {
-      for (const listener of listeners) listener();
+    notify: (value) => {
+      for (const listener of listeners) listener(value);
     },
     listen: (listener) => {
       listeners.add(listener);

@@ -1,10 +1,13 @@
 import { EndpointLimiter } from "@sqibs/webhooks";
 import type { AppDeps } from "../container.js";
+import type { QueuedDelivery } from "../repositories/index.js";
 import {
   type ClaimedWork,
   claimRounds,
   countDue,
+  type DueScan,
   type DueWork,
+  dueWorkOf,
   findDueWork,
   recordRounds,
   releaseRounds,
@@ -30,6 +33,11 @@ const MAX_CLAIMED_PER_WEBHOOK = 512;
 const MAX_WAITING = 1_024;
 /** Attempts in flight at most, every webhook together. */
 const MAX_IN_FLIGHT = 256;
+/**
+ * Entries handed over by this instance's outbox and waiting for a claim, at most; more are
+ * left to the scans.
+ */
+const MAX_HANDED = 4_096;
 /** A disabled webhook's entries are left out of the scans this long (enabling it wakes us). */
 const PAUSE_MS = 5_000;
 /**
@@ -57,9 +65,11 @@ const RECORD_MARGIN_MS = 10_000;
 /**
  * Sends outgoing webhooks (docs/webhooks.md), in every instance, in ticks: each tick records
  * the outcomes of the attempts made since the last one (one insert; finished entries leave
- * the queue in one delete), reads the due queue entries (one scan), and claims the rounds it
- * will send (one insert: usecases/dispatch.ts, so several instances share the work and each
- * round is sent once). At most WEBHOOK_MAX_IN_FLIGHT attempts are in flight per webhook in
+ * the queue in one delete), takes the entries this instance's outbox handed over since, reads
+ * the due queue entries (one scan, at most every WEBHOOK_POLL_INTERVAL_MS unless asked: it
+ * finds retries, rounds given back, and what other instances stored and did not send), and
+ * claims the rounds it will send (one insert: usecases/dispatch.ts, so several instances share
+ * the work and each round is sent once). At most WEBHOOK_MAX_IN_FLIGHT attempts are in flight per webhook in
  * this instance; a webhook claims ahead only as many rounds as its slots get through before
  * the next tick at its receiver's recent pace, so a slow receiver holds only its own slots'
  * rounds and never holds back another's deliveries. Woken by the outbox when it stores
@@ -79,6 +89,11 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   const known = new Set<string>();
   /** The attempts in flight. */
   const inFlight = new Set<Promise<void>>();
+  /** Entries the outbox handed over, not yet claimed, oldest first. */
+  let handed: QueuedDelivery[] = [];
+  /** Whether the next tick scans whatever the time since the last scan (asked by a signal). */
+  let scanAsked = true;
+  let scannedAt = 0;
   /** Ended attempts, and rounds given back, to be written by the next tick. */
   let sent: SentRound[] = [];
   let unsent: ClaimedWork[] = [];
@@ -189,17 +204,40 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     for (const [id, until] of claimedElsewhere) if (until <= now) claimedElsewhere.delete(id);
     // A webhook without budget (its slots taken, or rounds enough claimed) is not read.
     const full = [...known].filter((id) => budgetOf(id) <= 0);
-    const { work, paused } = await findDueWork(
-      deps,
-      {
-        webhookIds: [...full, ...pausedUntil.keys()],
-        deliveryIds: [...busy, ...claimedElsewhere.keys()],
-      },
-      SCAN_BATCH,
-    );
-    for (const id of paused) pausedUntil.set(id, now + PAUSE_MS);
+    const fresh = handed.filter((entry) => !busy.has(entry.deliveryId));
+    handed = [];
+    const freshIds = new Set(fresh.map((entry) => entry.deliveryId));
+    let scanned: DueScan = { work: [], paused: [] };
+    if (scanAsked || now - scannedAt >= deps.config.WEBHOOK_POLL_INTERVAL_MS) {
+      scanAsked = false;
+      scannedAt = now;
+      scanned = await findDueWork(
+        deps,
+        {
+          webhookIds: [...full, ...pausedUntil.keys()],
+          deliveryIds: [...busy, ...claimedElsewhere.keys(), ...freshIds],
+        },
+        SCAN_BATCH,
+      );
+    }
+    const handedOver = await dueWorkOf(deps, fresh);
+    for (const id of [...scanned.paused, ...handedOver.paused]) {
+      pausedUntil.set(id, now + PAUSE_MS);
+    }
+    const work = [
+      ...handedOver.work,
+      ...scanned.work.filter((item) => !freshIds.has(item.entry.deliveryId)),
+    ];
     // In another order than other instances', which read the same entries: fewer lost claims.
     const chosen = withinBudgets(shuffled(work.filter((item) => !busy.has(item.entry.deliveryId))));
+    // Handed-over entries beyond the budgets wait here for the next tick.
+    const chosenIds = new Set(chosen.map((item) => item.entry.deliveryId));
+    handed = [
+      ...handedOver.work
+        .filter((item) => !chosenIds.has(item.entry.deliveryId))
+        .map((item) => item.entry),
+      ...handed,
+    ].slice(0, MAX_HANDED);
     for (const item of chosen) busy.add(item.entry.deliveryId);
     let won: ClaimedWork[] = [];
     try {
@@ -275,8 +313,14 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   }
 
   const stopFreed = limiter.onFreed(sendClaimed);
-  const stopQueued = deps.webhooks.queued.listen(() => {
-    pausedUntil.clear();
+  const stopQueued = deps.webhooks.queued.listen((entries) => {
+    if (entries && entries.length > 0) {
+      handed.push(...entries.slice(0, Math.max(0, MAX_HANDED - handed.length)));
+    } else {
+      // Redelivered, or a webhook enabled again: what is due now includes entries not handed.
+      pausedUntil.clear();
+      scanAsked = true;
+    }
     wake();
   });
   const timer = setInterval(wake, deps.config.WEBHOOK_POLL_INTERVAL_MS);

@@ -13,9 +13,12 @@ import type { InsertBatches } from "./insert-batches.js";
 //   webhook_deliveries  the delivery log: one document per (event, webhook), written once, with
 //                       the exact body; its _id is derived from the event, so storing an event
 //                       again (a retried ingest call) stores nothing.
-//   webhook_queue       what is still to be sent: one entry per pending delivery with its body
-//                       (a scan reads it, so sending needs no read per delivery), `_id` the
-//                       delivery's, scanned by `dueAt`, deleted when the delivery is done.
+//   webhook_queue       what is still to be sent: one entry per pending delivery, `_id` the
+//                       delivery's, scanned by `dueAt`, deleted when the delivery is done. It
+//                       holds no body: FerretDB reads every entry, whole, for each scan and
+//                       each delete of finished entries. The instance that stores a delivery
+//                       hands it to its dispatcher with the body (store's `queued`); a scan
+//                       reads the bodies of what it finds from the log, one by one by `_id`.
 //   webhook_claims      `<delivery>:<round>`: whoever inserts it sends that round's attempt (or
 //                       releases the round unsent: moves the entry on to its next round).
 //   webhook_attempts    `<delivery>:<round>`: the attempt's outcome; whoever inserts it ends the
@@ -29,7 +32,7 @@ interface DeliveryDoc extends StoredIds<Omit<WebhookDelivery, "id">, "accountId"
 }
 
 interface QueueDoc
-  extends StoredIds<Omit<QueuedDelivery, "deliveryId">, "accountId" | "webhookId"> {
+  extends StoredIds<Omit<QueuedDelivery, "deliveryId" | "body">, "accountId" | "webhookId"> {
   _id: string;
 }
 
@@ -57,6 +60,15 @@ export type RoundState =
 export type QueueChange = Pick<QueuedDelivery, "round" | "dueAt" | "attempts" | "trigger"> & {
   firstAttemptAt?: Date;
 };
+
+export interface StoredDeliveries {
+  deliveries: WebhookDelivery[];
+  /** The queue entries this store put in the queue (none for a delivery stored before). */
+  queued: QueuedDelivery[];
+}
+
+/** Bodies of scanned entries read from the log at once, at most (each a read by `_id`). */
+const BODY_READS_AT_ONCE = 16;
 
 /**
  * The delivery's id: the event's second (so the log pages newest first by id, like every list
@@ -106,7 +118,6 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
       accountId: toObjectId(delivery.accountId),
       webhookId: toObjectId(delivery.webhookId),
       eventId: delivery.eventId,
-      body: delivery.body,
       oneShot: delivery.oneShot,
       ...entry,
     };
@@ -121,13 +132,14 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
      * log documents and the queue entries go out side by side (group commit), both keyed by
      * the delivery's id, so a second store of the same event changes nothing.
      */
-    async store(input: NewDelivery[], options: { queued: boolean }): Promise<WebhookDelivery[]> {
+    async store(input: NewDelivery[], options: { queued: boolean }): Promise<StoredDeliveries> {
       const now = await clock.now();
       const stored = input.map(({ key, at, ...fields }) => ({
         ...fields,
         id: deliveryIdOf(at, key),
         createdAt: now,
       }));
+      const queued: QueuedDelivery[] = [];
       await Promise.all(
         stored.flatMap((delivery) => {
           const log = insertOnce((doc) => batches.insert(deliveries, doc), toDeliveryDoc(delivery));
@@ -138,10 +150,13 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
             attempts: 0,
             trigger: "dispatch",
           });
-          return [log, insertOnce((doc) => batches.insert(queue, doc), entry)];
+          const enqueue = insertOnce((doc) => batches.insert(queue, doc), entry).then((fresh) => {
+            if (fresh) queued.push(toQueued(entry, delivery.body));
+          });
+          return [log, enqueue];
         }),
       );
-      return stored;
+      return { deliveries: stored, queued };
     },
 
     /** Queue entries due now, oldest first, leaving out the webhooks and deliveries named. */
@@ -158,7 +173,16 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
         .limit(limit)
         .batchSize(limit)
         .toArray();
-      return docs.map(toQueued);
+      const found: QueuedDelivery[] = [];
+      await inGroups(docs, BODY_READS_AT_ONCE, async (doc) => {
+        const logged = await deliveries.findOne(
+          { _id: toObjectId(doc._id) },
+          { projection: { body: 1 } },
+        );
+        // Gone from the log: its webhook is being deleted (the queue entry goes first).
+        if (logged) found.push(toQueued(doc, logged.body));
+      });
+      return found.sort((one, other) => one.dueAt.getTime() - other.dueAt.getTime());
     },
 
     countDue: async () => queue.countDocuments({ dueAt: { $lte: await clock.now() } }),
@@ -279,10 +303,10 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     },
 
     /** The queue entries of these deliveries (the pending ones), by delivery id. */
-    async queuedOf(ids: string[]): Promise<Map<string, QueuedDelivery>> {
+    async queuedOf(ids: string[]): Promise<Map<string, Omit<QueuedDelivery, "body">>> {
       if (ids.length === 0) return new Map();
       const docs = await queue.find({ _id: { $in: ids } }).toArray();
-      return new Map(docs.map((doc) => [doc._id, toQueued(doc)]));
+      return new Map(docs.map((doc) => [doc._id, toQueuedStatus(doc)]));
     },
 
     /** Every attempt of these deliveries, oldest first. */
@@ -390,13 +414,17 @@ function toDelivery(doc: DeliveryDoc): WebhookDelivery {
   };
 }
 
-function toQueued(doc: QueueDoc): QueuedDelivery {
+function toQueued(doc: QueueDoc, body: string): QueuedDelivery {
+  return { ...toQueuedStatus(doc), body };
+}
+
+/** Where a queue entry stands, without its body (which the queue does not hold). */
+function toQueuedStatus(doc: QueueDoc): Omit<QueuedDelivery, "body"> {
   return {
     deliveryId: doc._id,
     accountId: hex(doc.accountId),
     webhookId: hex(doc.webhookId),
     eventId: doc.eventId,
-    body: doc.body,
     oneShot: doc.oneShot,
     round: doc.round,
     dueAt: doc.dueAt,
@@ -425,4 +453,10 @@ function toAttempt(doc: AttemptDoc): WebhookAttempt {
     accountId: hex(accountId),
     webhookId: hex(webhookId),
   };
+}
+
+async function inGroups<T>(items: T[], size: number, run: (item: T) => Promise<void>) {
+  for (let start = 0; start < items.length; start += size) {
+    await Promise.all(items.slice(start, start + size).map(run));
+  }
 }

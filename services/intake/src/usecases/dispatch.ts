@@ -46,6 +46,15 @@ export async function findDueWork(
   limit: number,
 ): Promise<DueScan> {
   const entries = await deps.repositories.webhookDeliveries.findDue(limit, skip);
+  return dueWorkOf(deps, entries);
+}
+
+/**
+ * The entries' work, with their webhooks (a cached read per account): entries of deleted
+ * webhooks are dropped, those of disabled ones left for later (their webhooks named in
+ * `paused`).
+ */
+export async function dueWorkOf(deps: AppDeps, entries: QueuedDelivery[]): Promise<DueScan> {
   const work: DueWork[] = [];
   const paused = new Set<string>();
   for (const entry of entries) {

@@ -204,9 +204,9 @@ async function announce(
   if (subscribed.length === 0) return;
   const { chat, ...built } = await content();
   const event: WebhookEvent = { ...probe, ...built };
-  await storeDeliveries(deps, subscribed, event, chat, { queued: true });
+  const { queued } = await storeDeliveries(deps, subscribed, event, chat, { queued: true });
   deps.metrics.webhookEvents.inc({ type: facts.type }, subscribed.length);
-  deps.webhooks.queued.notify();
+  deps.webhooks.queued.notify(queued);
 }
 
 /** Whether a webhook subscribes to the opening of an incident of this service (cached reads). */

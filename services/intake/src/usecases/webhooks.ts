@@ -189,7 +189,9 @@ export async function testWebhook(
     occurredAt: deps.clock(),
     data,
   };
-  const [delivery] = await storeDeliveries(
+  const {
+    deliveries: [delivery],
+  } = await storeDeliveries(
     deps,
     [webhook],
     event,
@@ -300,7 +302,7 @@ async function statusesOf(
 function statusOf(
   delivery: WebhookDelivery,
   attempts: WebhookAttempt[],
-  queued: QueuedDelivery | undefined,
+  queued: Pick<QueuedDelivery, "dueAt"> | undefined,
 ): DeliveryStatus {
   if (queued) return { ...delivery, status: "pending", attempts, nextAttemptAt: queued.dueAt };
   return { ...delivery, status: attempts.at(-1)?.succeeded ? "succeeded" : "failed", attempts };
