@@ -38,6 +38,13 @@ const MAX_IN_FLIGHT = 256;
  * left to the scans.
  */
 const MAX_HANDED = 4_096;
+/**
+ * While the outbox hands entries over and every attempt succeeds, the queue is scanned this
+ * often at most (each scan reads the whole queue on FerretDB): it then finds only what other
+ * instances left (after a crash, or due while they were busy). A failed attempt or a round
+ * given back brings the scans back to every poll.
+ */
+const SCAN_WHILE_HANDED_MS = 5_000;
 /** A disabled webhook's entries are left out of the scans this long (enabling it wakes us). */
 const PAUSE_MS = 5_000;
 /**
@@ -94,6 +101,8 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   /** Whether the next tick scans whatever the time since the last scan (asked by a signal). */
   let scanAsked = true;
   let scannedAt = 0;
+  /** Whether entries were handed over since the last scan. */
+  let handedSinceScan = false;
   /** Ended attempts, and rounds given back, to be written by the next tick. */
   let sent: SentRound[] = [];
   let unsent: ClaimedWork[] = [];
@@ -182,6 +191,10 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     const givenBack = unsent;
     sent = [];
     unsent = [];
+    // Retries and rounds given back are found by the scans: back to scanning at every poll.
+    if (givenBack.length > 0 || rounds.some(({ attempt }) => !attempt.succeeded)) {
+      handedSinceScan = false;
+    }
     try {
       await Promise.all([
         rounds.length > 0 ? recordRounds(deps, rounds) : undefined,
@@ -208,8 +221,13 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     handed = [];
     const freshIds = new Set(fresh.map((entry) => entry.deliveryId));
     let scanned: DueScan = { work: [], paused: [] };
-    if (scanAsked || now - scannedAt >= deps.config.WEBHOOK_POLL_INTERVAL_MS) {
+    const scanEvery = Math.max(
+      deps.config.WEBHOOK_POLL_INTERVAL_MS,
+      handedSinceScan ? SCAN_WHILE_HANDED_MS : 0,
+    );
+    if (scanAsked || now - scannedAt >= scanEvery) {
       scanAsked = false;
+      handedSinceScan = false;
       scannedAt = now;
       scanned = await findDueWork(
         deps,
@@ -315,6 +333,7 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   const stopFreed = limiter.onFreed(sendClaimed);
   const stopQueued = deps.webhooks.queued.listen((entries) => {
     if (entries && entries.length > 0) {
+      handedSinceScan = true;
       handed.push(...entries.slice(0, Math.max(0, MAX_HANDED - handed.length)));
     } else {
       // Redelivered, or a webhook enabled again: what is due now includes entries not handed.
