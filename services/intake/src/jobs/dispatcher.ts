@@ -253,7 +253,7 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     handed = [
       ...handedOver.work
         .filter((item) => !chosenIds.has(item.entry.deliveryId))
-        .map((item) => item.entry),
+        .flatMap(({ entry }) => ("body" in entry ? [entry] : [])),
       ...handed,
     ].slice(0, MAX_HANDED);
     for (const item of chosen) busy.add(item.entry.deliveryId);

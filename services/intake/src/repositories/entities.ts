@@ -240,6 +240,9 @@ export interface QueuedDelivery {
   trigger: AttemptTrigger;
 }
 
+/** A queue entry as a scan reads it: the body is in the delivery log, not in the queue. */
+export type QueueEntry = Omit<QueuedDelivery, "body">;
+
 export type AttemptFailure = FailureReason | "interrupted";
 
 /** One attempt to deliver (the round of a queued delivery), written once. */

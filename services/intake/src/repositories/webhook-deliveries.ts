@@ -3,7 +3,7 @@ import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { DatabaseClock } from "./database-clock.js";
 import { deleteBatches } from "./delete-batches.js";
-import type { QueuedDelivery, WebhookAttempt, WebhookDelivery } from "./entities.js";
+import type { QueuedDelivery, QueueEntry, WebhookAttempt, WebhookDelivery } from "./entities.js";
 import { hex, objectIdOrUndefined, optional, toObjectId } from "./ids.js";
 import type { InsertBatches } from "./insert-batches.js";
 
@@ -17,8 +17,9 @@ import type { InsertBatches } from "./insert-batches.js";
 //                       delivery's, scanned by `dueAt`, deleted when the delivery is done. It
 //                       holds no body: FerretDB reads every entry, whole, for each scan and
 //                       each delete of finished entries. The instance that stores a delivery
-//                       hands it to its dispatcher with the body (store's `queued`); a scan
-//                       reads the bodies of what it finds from the log, one by one by `_id`.
+//                       hands it to its dispatcher with the body (store's `queued`); the
+//                       bodies of what a scan finds are read from the log (`bodiesOf`), one
+//                       by one by `_id`, once their rounds are claimed.
 //   webhook_claims      `<delivery>:<round>`: whoever inserts it sends that round's attempt (or
 //                       releases the round unsent: moves the entry on to its next round).
 //   webhook_attempts    `<delivery>:<round>`: the attempt's outcome; whoever inserts it ends the
@@ -67,8 +68,8 @@ export interface StoredDeliveries {
   queued: QueuedDelivery[];
 }
 
-/** Bodies of scanned entries read from the log at once, at most (each a read by `_id`). */
-const BODY_READS_AT_ONCE = 16;
+/** Bodies read from the log at once, at most (each a read by `_id`). */
+const BODY_READS_AT_ONCE = 32;
 
 /**
  * The delivery's id: the event's second (so the log pages newest first by id, like every list
@@ -151,7 +152,7 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
             trigger: "dispatch",
           });
           const enqueue = insertOnce((doc) => batches.insert(queue, doc), entry).then((fresh) => {
-            if (fresh) queued.push(toQueued(entry, delivery.body));
+            if (fresh) queued.push({ ...toQueueEntry(entry), body: delivery.body });
           });
           return [log, enqueue];
         }),
@@ -163,7 +164,7 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     async findDue(
       limit: number,
       skip: { webhookIds: string[]; deliveryIds: string[] },
-    ): Promise<QueuedDelivery[]> {
+    ): Promise<QueueEntry[]> {
       const filter: Filter<QueueDoc> = { dueAt: { $lte: await clock.now() } };
       if (skip.webhookIds.length) filter.webhookId = { $nin: skip.webhookIds.map(toObjectId) };
       if (skip.deliveryIds.length) filter._id = { $nin: skip.deliveryIds };
@@ -173,16 +174,24 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
         .limit(limit)
         .batchSize(limit)
         .toArray();
-      const found: QueuedDelivery[] = [];
-      await inGroups(docs, BODY_READS_AT_ONCE, async (doc) => {
+      return docs.map(toQueueEntry);
+    },
+
+    /**
+     * The bodies of these deliveries, from the log, by delivery id (FerretDB looks up a
+     * filter of one `_id` and scans for anything else, `$in` included). A delivery gone from
+     * the log (its webhook being deleted) is missing from the answer.
+     */
+    async bodiesOf(ids: string[]): Promise<Map<string, string>> {
+      const bodies = new Map<string, string>();
+      await inGroups(ids, BODY_READS_AT_ONCE, async (id) => {
         const logged = await deliveries.findOne(
-          { _id: toObjectId(doc._id) },
+          { _id: toObjectId(id) },
           { projection: { body: 1 } },
         );
-        // Gone from the log: its webhook is being deleted (the queue entry goes first).
-        if (logged) found.push(toQueued(doc, logged.body));
+        if (logged) bodies.set(id, logged.body);
       });
-      return found.sort((one, other) => one.dueAt.getTime() - other.dueAt.getTime());
+      return bodies;
     },
 
     countDue: async () => queue.countDocuments({ dueAt: { $lte: await clock.now() } }),
@@ -193,7 +202,7 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
      * somebody else holds entry i's round.
      */
     async claimRounds(
-      entries: QueuedDelivery[],
+      entries: QueueEntry[],
       leaseMs: number,
     ): Promise<{ won: boolean[]; leaseUntil: Date }> {
       const leaseUntil = new Date((await clock.now()).getTime() + leaseMs);
@@ -209,7 +218,7 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     },
 
     /** Why a round could not be claimed: done, in flight, or its claimant gone silent. */
-    async roundState(entry: QueuedDelivery): Promise<RoundState> {
+    async roundState(entry: QueueEntry): Promise<RoundState> {
       const now = await clock.now();
       const id = roundId(entry.deliveryId, entry.round);
       const attempt = await attempts.findOne({ _id: id, accountId: toObjectId(entry.accountId) });
@@ -232,12 +241,12 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
      * Removes the entry from the queue, unless it moved on to another round meanwhile (the
      * deletes of entries done together go out as one command).
      */
-    dequeue(entry: QueuedDelivery): Promise<void> {
+    dequeue(entry: QueueEntry): Promise<void> {
       return deletes.delete(queue, { _id: entry.deliveryId, round: entry.round });
     },
 
     /** Moves the entry from its round to the next (a retry), unless it moved on meanwhile. */
-    async reschedule(entry: QueuedDelivery, next: QueueChange): Promise<void> {
+    async reschedule(entry: QueueEntry, next: QueueChange): Promise<void> {
       await queue.updateOne({ _id: entry.deliveryId, round: entry.round }, { $set: next });
     },
 
@@ -246,7 +255,7 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
      * time): the entry moves on to its next round, due now, as untried, so anyone claims it at
      * once. An entry that moved on meanwhile is left alone.
      */
-    async releaseRound(entry: QueuedDelivery): Promise<void> {
+    async releaseRound(entry: QueueEntry): Promise<void> {
       const now = await clock.now();
       await queue.updateOne(
         { _id: entry.deliveryId, round: entry.round },
@@ -303,10 +312,10 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     },
 
     /** The queue entries of these deliveries (the pending ones), by delivery id. */
-    async queuedOf(ids: string[]): Promise<Map<string, Omit<QueuedDelivery, "body">>> {
+    async queuedOf(ids: string[]): Promise<Map<string, QueueEntry>> {
       if (ids.length === 0) return new Map();
       const docs = await queue.find({ _id: { $in: ids } }).toArray();
-      return new Map(docs.map((doc) => [doc._id, toQueuedStatus(doc)]));
+      return new Map(docs.map((doc) => [doc._id, toQueueEntry(doc)]));
     },
 
     /** Every attempt of these deliveries, oldest first. */
@@ -414,12 +423,7 @@ function toDelivery(doc: DeliveryDoc): WebhookDelivery {
   };
 }
 
-function toQueued(doc: QueueDoc, body: string): QueuedDelivery {
-  return { ...toQueuedStatus(doc), body };
-}
-
-/** Where a queue entry stands, without its body (which the queue does not hold). */
-function toQueuedStatus(doc: QueueDoc): Omit<QueuedDelivery, "body"> {
+function toQueueEntry(doc: QueueDoc): QueueEntry {
   return {
     deliveryId: doc._id,
     accountId: hex(doc.accountId),

@@ -11,6 +11,7 @@ import type { AppDeps } from "../container.js";
 import type {
   AttemptTrigger,
   QueuedDelivery,
+  QueueEntry,
   Webhook,
   WebhookAttempt,
 } from "../repositories/index.js";
@@ -26,7 +27,8 @@ import type {
 const LEASE_MARGIN_MS = 20_000;
 
 export interface DueWork {
-  entry: QueuedDelivery;
+  /** With its body when the outbox handed it over; a scan's entries are without. */
+  entry: QueueEntry | QueuedDelivery;
   webhook: Webhook;
 }
 
@@ -54,7 +56,10 @@ export async function findDueWork(
  * webhooks are dropped, those of disabled ones left for later (their webhooks named in
  * `paused`).
  */
-export async function dueWorkOf(deps: AppDeps, entries: QueuedDelivery[]): Promise<DueScan> {
+export async function dueWorkOf(
+  deps: AppDeps,
+  entries: Array<QueueEntry | QueuedDelivery>,
+): Promise<DueScan> {
   const work: DueWork[] = [];
   const paused = new Set<string>();
   for (const entry of entries) {
@@ -72,8 +77,9 @@ export async function countDue(deps: AppDeps): Promise<number> {
   return deps.repositories.webhookDeliveries.countDue();
 }
 
-/** A round this instance holds, until `leaseUntil` (the database's time). */
+/** A round this instance holds, until `leaseUntil` (the database's time), with its body. */
 export interface ClaimedWork extends DueWork {
+  entry: QueuedDelivery;
   leaseUntil: Date;
 }
 
@@ -90,8 +96,9 @@ export function leaseMsOf(deps: Pick<AppDeps, "config">): number {
 
 /**
  * Claims the rounds of these entries together (one insert of many claims: ADR 0001's group
- * commit). Returns the ones won; a round another instance holds is left to it, or ended here
- * when that instance finished or abandoned it.
+ * commit). Returns the ones won, with their bodies (read from the log for a scan's entries);
+ * a round another instance holds is left to it, or ended here when that instance finished or
+ * abandoned it.
  */
 export async function claimRounds(deps: AppDeps, works: DueWork[]): Promise<ClaimedWork[]> {
   if (works.length === 0) return [];
@@ -105,7 +112,18 @@ export async function claimRounds(deps: AppDeps, works: DueWork[]): Promise<Clai
     const now = await outbox.now();
     await Promise.all(lost.map((work) => settleLostClaim(deps, work, now)));
   }
-  return works.filter((_, index) => won[index]).map((work) => ({ ...work, leaseUntil }));
+  const ours = works.filter((_, index) => won[index]);
+  const bodies = await outbox.bodiesOf(
+    ours.flatMap(({ entry }) => ("body" in entry ? [] : [entry.deliveryId])),
+  );
+  const claimed: ClaimedWork[] = [];
+  for (const work of ours) {
+    const body = "body" in work.entry ? work.entry.body : bodies.get(work.entry.deliveryId);
+    // Gone from the log: its webhook is being deleted.
+    if (body === undefined) await outbox.dequeue(work.entry);
+    else claimed.push({ ...work, entry: { ...work.entry, body }, leaseUntil });
+  }
+  return claimed;
 }
 
 /**
@@ -133,7 +151,7 @@ async function settleLostClaim(deps: AppDeps, work: DueWork, now: Date): Promise
 }
 
 /** Sends a claimed round (counted in the in-flight metric); its outcome, not yet recorded. */
-export async function sendRound(deps: AppDeps, work: DueWork): Promise<WebhookAttempt> {
+export async function sendRound(deps: AppDeps, work: ClaimedWork): Promise<WebhookAttempt> {
   deps.metrics.webhookInFlight.inc();
   try {
     return await attemptNow(deps, work.webhook, work.entry, work.entry.trigger);
@@ -275,7 +293,7 @@ async function finishRound(deps: AppDeps, work: DueWork, attempt: WebhookAttempt
 }
 
 /** The retry after a failed round, or none (not retryable, a one-shot, or retries ran out). */
-function nextRound(deps: AppDeps, entry: QueuedDelivery, attempt: WebhookAttempt, now: Date) {
+function nextRound(deps: AppDeps, entry: QueueEntry, attempt: WebhookAttempt, now: Date) {
   if (entry.oneShot) return undefined;
   const round = { round: entry.round + 1, trigger: "dispatch" as const };
   if (attempt.reason === "interrupted") {
@@ -296,7 +314,7 @@ function nextRound(deps: AppDeps, entry: QueuedDelivery, attempt: WebhookAttempt
   return decision.retry ? { ...round, dueAt: decision.at, attempts, firstAttemptAt } : undefined;
 }
 
-function firstAt(entry: QueuedDelivery): { firstAttemptAt?: Date } {
+function firstAt(entry: QueueEntry): { firstAttemptAt?: Date } {
   return entry.firstAttemptAt ? { firstAttemptAt: entry.firstAttemptAt } : {};
 }
 
