@@ -265,19 +265,29 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
 
     /**
      * Puts a delivery back in the queue, due now, with a new retry period; a delivery still
-     * in the queue is made due now.
+     * in the queue is made due now, in a round of its own: the round in flight, when it ends,
+     * leaves the entry alone (its dequeue and its retry name their own round), so the
+     * redelivery is not lost to a delivery finishing meanwhile. An entry dequeued between the
+     * insert and the update is inserted again.
      */
     async requeue(delivery: WebhookDelivery): Promise<void> {
-      const now = await clock.now();
-      const entry = queueDocOf(delivery, {
+      for (;;) {
+        const now = await clock.now();
         // Above every round before it: its claim and attempt are new.
-        round: now.getTime(),
-        dueAt: now,
-        attempts: 0,
-        trigger: "redeliver",
-      });
-      if (await insertOnce((doc) => queue.insertOne(doc).then(() => {}), entry)) return;
-      await queue.updateOne({ _id: delivery.id }, { $set: { dueAt: now, trigger: "redeliver" } });
+        const round = now.getTime();
+        const entry = queueDocOf(delivery, {
+          round,
+          dueAt: now,
+          attempts: 0,
+          trigger: "redeliver",
+        });
+        if (await insertOnce((doc) => queue.insertOne(doc).then(() => {}), entry)) return;
+        const { matchedCount } = await queue.updateOne(
+          { _id: delivery.id },
+          { $set: { round, dueAt: now, trigger: "redeliver" } },
+        );
+        if (matchedCount > 0) return;
+      }
     },
 
     async findInWebhook(

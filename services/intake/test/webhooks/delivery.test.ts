@@ -176,6 +176,43 @@ describe("retries", () => {
   });
 });
 
+describe("redelivery", () => {
+  it("is not lost to the attempt in flight when it finishes: the event is sent once more", async () => {
+    let answerFirst = () => {};
+    const firstAnswered = new Promise<void>((resolve) => {
+      answerFirst = resolve;
+    });
+    const { acme, receiver } = await setUp("webhook-redeliver-race", async (_request, response) => {
+      // The first attempt is held until the redelivery was asked for, then succeeds.
+      if (receiver.received.length === 1) await firstAnswered;
+      response.writeHead(204).end();
+    });
+    const hook = await newWebhook(acme.admin, {
+      scope: "global",
+      url: `${receiver.origin}/`,
+      events: ["incident.triggered"],
+    });
+    await trigger(acme.ingest);
+    await receivedAtLeast(receiver.received, 1);
+    const [pending] = await deliveriesOf(acme.admin, hook.webhook.id);
+    expect(pending?.status).toBe("pending");
+    const redelivered = await redeliverWebhookDelivery({
+      client: acme.admin,
+      path: { webhookId: hook.webhook.id, deliveryId: pending?.id ?? "" },
+    });
+    expect(redelivered.response?.status).toBe(202);
+    answerFirst();
+    await receivedAtLeast(receiver.received, 2);
+    const [first, second] = receiver.received;
+    expect(second?.headers["webhook-id"]).toBe(first?.headers["webhook-id"]);
+    const [done] = await waitFor("both attempts in the log", async () => {
+      const log = await deliveriesOf(acme.admin, hook.webhook.id);
+      return log[0]?.status === "succeeded" && log[0].attempts.length === 2 ? log : undefined;
+    });
+    expect(done?.attempts.map((attempt) => attempt.trigger)).toEqual(["dispatch", "redeliver"]);
+  });
+});
+
 describe("endpoints", () => {
   it("keeps at most 4 attempts in flight per endpoint", async () => {
     let open = 0;
