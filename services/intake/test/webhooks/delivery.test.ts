@@ -355,6 +355,62 @@ describe("claiming ahead", () => {
   });
 });
 
+describe("a dispatcher stopped with rounds claimed", () => {
+  it("leaves them to another instance, which sends each once its lease has run out", async () => {
+    const held: ServerResponse[] = [];
+    let holding = false;
+    const receiver = await startReceiver((_request, response) => {
+      if (holding) held.push(response);
+      else response.writeHead(204).end();
+    });
+    started.push(receiver);
+    // A lease is the attempt's timeout plus 20 s: 21 s here.
+    const service = await webhookService("webhook-abandoned", {
+      dispatcher: false,
+      WEBHOOK_TIMEOUT_MS: 1_000,
+    });
+    started.push(service);
+    const acme = await newAccount(service);
+    const hook = await newWebhook(acme.admin, {
+      scope: "global",
+      url: `${receiver.origin}/`,
+      events: ["incident.triggered"],
+    });
+    const db = service.deps.repositories.database.db;
+    const first = startDispatcher(service.deps);
+    await Promise.all(Array.from({ length: 8 }, () => trigger(acme.ingest)));
+    await receivedAtLeast(receiver.received, 8);
+    holding = true;
+    await Promise.all(Array.from({ length: 40 }, () => trigger(acme.ingest)));
+    await waitFor("48 rounds claimed", async () =>
+      (await db.collection("webhook_claims").countDocuments()) >= 48 ? true : undefined,
+    );
+    await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
+    // Stopped with no time to give anything back: its claims hold until their leases end.
+    const stoppedAt = Date.now();
+    await first.stop(0);
+    for (const response of held.splice(0)) response.writeHead(204).end();
+    holding = false;
+    const second = startDispatcher(service.deps);
+    started.push({ close: () => second.stop(5_000) });
+    await receivedAtLeast(receiver.received, 48, () => true, 40_000).catch((error) => {
+      throw new Error(`${receiver.received.length} received: ${error}`);
+    });
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(20_000);
+    const ids = receiver.received.map((message) => verified(message, hook.secret).id);
+    expect(new Set(ids).size).toBe(48);
+    await waitFor("the queue to empty", async () =>
+      (await db.collection("webhook_queue").countDocuments()) === 0 ? true : undefined,
+    );
+    // Each round left claimed was ended as interrupted by the other instance, then sent.
+    expect(
+      await db.collection("webhook_attempts").countDocuments({ reason: "interrupted" }),
+    ).toBeGreaterThanOrEqual(1);
+    const log = await deliveriesOf(acme.admin, hook.webhook.id);
+    expect(log.every((delivery) => delivery.status === "succeeded")).toBe(true);
+  }, 60_000);
+});
+
 describe("secrets", () => {
   it("keeps secrets and URL credentials out of the logs and the delivery log", async () => {
     const lines: string[] = [];
