@@ -297,37 +297,58 @@ describe("endpoints", () => {
   });
 });
 
+/**
+ * A webhook whose receiver answered 8 deliveries fast (so its rounds are claimed ahead), then
+ * `more` events while it holds every answer, with a dispatcher started here: it has claimed
+ * every round and holds 4 in flight when this returns. `release` answers the held ones and
+ * every one after.
+ */
+async function claimedAhead(
+  suite: string,
+  more: number,
+  overrides: Parameters<typeof webhookService>[1] = {},
+) {
+  const held: ServerResponse[] = [];
+  let holding = false;
+  const receiver = await startReceiver((_request, response) => {
+    if (holding) held.push(response);
+    else response.writeHead(204).end();
+  });
+  started.push(receiver);
+  const service = await webhookService(suite, { dispatcher: false, ...overrides });
+  started.push(service);
+  const acme = await newAccount(service);
+  const hook = await newWebhook(acme.admin, {
+    scope: "global",
+    url: `${receiver.origin}/`,
+    events: ["incident.triggered"],
+  });
+  const db = service.deps.repositories.database.db;
+  const first = startDispatcher(service.deps);
+  await Promise.all(Array.from({ length: 8 }, () => trigger(acme.ingest)));
+  await receivedAtLeast(receiver.received, 8);
+  holding = true;
+  await Promise.all(Array.from({ length: more }, () => trigger(acme.ingest)));
+  await waitFor(`${8 + more} rounds claimed`, async () =>
+    (await db.collection("webhook_claims").countDocuments()) >= 8 + more ? true : undefined,
+  );
+  await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
+  const release = () => {
+    holding = false;
+    for (const response of held.splice(0)) response.writeHead(204).end();
+  };
+  return { receiver, held, service, acme, hook, db, first, release };
+}
+
 describe("claiming ahead", () => {
   it("gives back at a graceful stop the rounds it claimed and did not send: the next instance sends them at once, none interrupted", async () => {
-    const held: ServerResponse[] = [];
-    let holding = false;
-    const receiver = await startReceiver((_request, response) => {
-      if (holding) held.push(response);
-      else response.writeHead(204).end();
-    });
-    started.push(receiver);
     // The dispatchers are started here, one after the other, as two instances would be.
-    const service = await webhookService("webhook-give-back", { dispatcher: false });
-    started.push(service);
-    const acme = await newAccount(service);
-    const hook = await newWebhook(acme.admin, {
-      scope: "global",
-      url: `${receiver.origin}/`,
-      events: ["incident.triggered"],
-    });
-    const db = service.deps.repositories.database.db;
-    const first = startDispatcher(service.deps);
-    // A receiver seen answering fast: the rounds its slots get through soon are claimed ahead.
-    await Promise.all(Array.from({ length: 8 }, () => trigger(acme.ingest)));
-    await receivedAtLeast(receiver.received, 8);
-    holding = true;
-    await Promise.all(Array.from({ length: 120 }, () => trigger(acme.ingest)));
-    await waitFor("128 rounds claimed", async () =>
-      (await db.collection("webhook_claims").countDocuments()) >= 128 ? true : undefined,
+    const { receiver, held, service, hook, db, first, release } = await claimedAhead(
+      "webhook-give-back",
+      120,
     );
-    await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
     const stopping = first.stop(10_000);
-    for (const response of held.splice(0)) response.writeHead(204).end();
+    release();
     await stopping;
     // The 4 in flight ended and were recorded; the other 116 are due again, in their next
     // round, not counted as attempts (more than FerretDB's 100 connections would allow in
@@ -339,7 +360,6 @@ describe("claiming ahead", () => {
     expect(queue).toHaveLength(116);
     for (const entry of queue) expect(entry).toMatchObject({ round: 2, attempts: 0 });
 
-    holding = false;
     const second = startDispatcher(service.deps);
     started.push({ close: () => second.stop(5_000) });
     // At once: a round still claimed would wait for its lease (the timeout plus 20 s).
@@ -357,40 +377,16 @@ describe("claiming ahead", () => {
 
 describe("a dispatcher stopped with rounds claimed", () => {
   it("leaves them to another instance, which sends each once its lease has run out", async () => {
-    const held: ServerResponse[] = [];
-    let holding = false;
-    const receiver = await startReceiver((_request, response) => {
-      if (holding) held.push(response);
-      else response.writeHead(204).end();
-    });
-    started.push(receiver);
     // A lease is the attempt's timeout plus 20 s: 21 s here.
-    const service = await webhookService("webhook-abandoned", {
-      dispatcher: false,
-      WEBHOOK_TIMEOUT_MS: 1_000,
-    });
-    started.push(service);
-    const acme = await newAccount(service);
-    const hook = await newWebhook(acme.admin, {
-      scope: "global",
-      url: `${receiver.origin}/`,
-      events: ["incident.triggered"],
-    });
-    const db = service.deps.repositories.database.db;
-    const first = startDispatcher(service.deps);
-    await Promise.all(Array.from({ length: 8 }, () => trigger(acme.ingest)));
-    await receivedAtLeast(receiver.received, 8);
-    holding = true;
-    await Promise.all(Array.from({ length: 40 }, () => trigger(acme.ingest)));
-    await waitFor("48 rounds claimed", async () =>
-      (await db.collection("webhook_claims").countDocuments()) >= 48 ? true : undefined,
+    const { receiver, service, acme, hook, db, first, release } = await claimedAhead(
+      "webhook-abandoned",
+      40,
+      { WEBHOOK_TIMEOUT_MS: 1_000 },
     );
-    await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
     // Stopped with no time to give anything back: its claims hold until their leases end.
     const stoppedAt = Date.now();
     await first.stop(0);
-    for (const response of held.splice(0)) response.writeHead(204).end();
-    holding = false;
+    release();
     const second = startDispatcher(service.deps);
     started.push({ close: () => second.stop(5_000) });
     await receivedAtLeast(receiver.received, 48, () => true, 40_000).catch((error) => {
