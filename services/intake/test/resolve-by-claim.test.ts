@@ -168,6 +168,54 @@ describe("a resolve through the open-incident claim", () => {
     expect(await claimOf(input)).toBeNull();
   });
 
+  it("reads the claim and the incident, then claims the next version without looking for one left behind", async () => {
+    const input = incident();
+    const { incident: opened } = await open(input);
+    const finds = await findsOf(async (watched) => {
+      expect(await resolve(input, watched)).toMatchObject({ id: opened.id, status: "resolved" });
+    });
+    // Two reads in sequence before the version's claim: a claim left behind has its `_id`.
+    expect(finds).toEqual([
+      { collection: "open_incidents", keys: ["_id"] },
+      { collection: "incidents", keys: ["_id"] },
+    ]);
+    expect(await resolvedEvents(opened.id)).toBe(1);
+  });
+
+  it("rolls forward an acknowledge a crash left behind, then resolves after it", async () => {
+    const input = incident();
+    const { incident: opened } = await open(input);
+    await collection("incident_events").insertOne({
+      _id: `${opened.id}:v1`,
+      incidentId: new ObjectId(opened.id),
+      at: new Date(),
+      type: "acknowledged",
+      actor: "person:crashed",
+      status: "acknowledged",
+    });
+    const announced: string[] = [];
+    const resolved = await repositories.incidents.resolveOpen(
+      input.accountId,
+      input.serviceId,
+      input.correlationKey ?? "",
+      { at: new Date(), type: "resolved", actor: "token:test" },
+      async ({ event }) => {
+        announced.push(event.type);
+      },
+    );
+    expect(resolved).toMatchObject({ id: opened.id, status: "resolved", version: 2 });
+    expect(announced).toEqual(["acknowledged", "resolved"]);
+    const events = await collection("incident_events")
+      .find({ incidentId: new ObjectId(opened.id) })
+      .toArray();
+    expect(events.map((event) => [event._id, event.status]).sort()).toEqual([
+      [`${opened.id}:v1`, "acknowledged"],
+      [`${opened.id}:v2`, "resolved"],
+    ]);
+    expect(await statusOf(input, opened.id)).toBe("resolved");
+    expect(await claimOf(input)).toBeNull();
+  });
+
   it("resolves an incident once when two resolves arrive together", async () => {
     const input = incident();
     const { incident: opened } = await open(input);

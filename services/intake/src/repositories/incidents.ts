@@ -362,6 +362,11 @@ export function incidentsRepository(
    * Whoever inserts it applies it; an incident left behind by a crash is rolled forward.
    * Every filter carries the account, the collection's shard key (ADR 0002), except a
    * resolve's: by `_id` alone, `applies` then checks the incident is the one meant.
+   *
+   * The first turn reads the incident alone and sends the claim without looking for one left
+   * behind (one round trip less): a claim left behind has the same `_id`, so the insert finds
+   * it. Only then, or when the incident as read does not allow the change (a claim left
+   * behind may change it), are the claims so far looked for and applied (rolledForward).
    */
   async function transition(
     filter: Filter<IncidentDoc>,
@@ -371,12 +376,22 @@ export function incidentsRepository(
     announce: TransitionHook,
     applies: (incident: IncidentDoc) => boolean = () => true,
   ): Promise<IncidentDoc | null> {
+    let rollForward = false;
     for (;;) {
-      const current = await rolledForward(filter, announce);
-      if (!current || !applies(current) || !from.includes(current.status)) return null;
-      const claimed = { ...event, status: to };
-      if (!(await insertEvent(current._id, versionClaim(current), claimed))) continue;
-      return applyTransition(current, claimed, announce);
+      const current = rollForward
+        ? await rolledForward(filter, announce)
+        : await incidents.findOne(filter);
+      if (!current) return null;
+      const allowed = applies(current) && from.includes(current.status);
+      if (allowed) {
+        const claimed = { ...event, status: to };
+        if (await insertEvent(current._id, versionClaim(current), claimed)) {
+          return applyTransition(current, claimed, announce);
+        }
+      } else if (rollForward) {
+        return null;
+      }
+      rollForward = true;
     }
   }
 
