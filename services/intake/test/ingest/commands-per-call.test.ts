@@ -1,0 +1,131 @@
+import type { ApiFilter } from "@sqibs/domain";
+import type { CommandStartedEvent } from "mongodb";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startTestService, type TestService } from "../harness.js";
+import { bearer, post } from "./support.js";
+
+/**
+ * What a call waits for, in sequence (issue 17: each command is a round trip, and at one
+ * connection a call's latency is mostly theirs). The calls run one at a time, so the commands
+ * seen are the call's own, in the order it sent them; background work (number hints, rate-limit
+ * counts, heartbeats) touches other collections and is left out.
+ */
+const FILTER: ApiFilter = {
+  triggers: [
+    {
+      urgency: "high",
+      conditions: [{ key: "status", contains: ["firing"] }],
+      titleKey: "summary",
+      correlationKey: "groupKey",
+    },
+  ],
+  resolve: { condition: { key: "status", contains: ["resolved"] }, correlationKey: "groupKey" },
+};
+
+const INGEST_COLLECTIONS = new Set([
+  "deliveries",
+  "delivery_answers",
+  "open_incidents",
+  "incidents",
+  "incident_events",
+]);
+
+describe("the database commands of one call", () => {
+  let service: TestService;
+  let secret: string;
+  let sent = 0;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    const uri = inject("mongodbUri");
+    // The service's own client reports its commands (a client option, given in the URI).
+    const monitored = `${uri}${uri.includes("?") ? "&" : "?"}monitorCommands=true`;
+    service = await startTestService("commands_per_call", { mongodbUri: monitored });
+    const account = await service.account();
+    secret = account.globalToken.secret;
+    await service.configureService(account, { filter: FILTER });
+    service.deps.repositories.database.client.on("commandStarted", (event: CommandStartedEvent) => {
+      const collection = event.command[event.commandName];
+      if (typeof collection === "string" && INGEST_COLLECTIONS.has(collection)) {
+        seen.push(`${event.commandName} ${collection}`);
+      }
+    });
+    // The first call reads what is cached afterwards (token, account, services).
+    expect((await send("firing", "warm-up")).status).toBe(201);
+  });
+  afterAll(() => service.close());
+
+  function send(status: "firing" | "resolved", groupKey: string) {
+    sent += 1;
+    const body = JSON.stringify({ status, groupKey, summary: `Disk full (${groupKey})`, n: sent });
+    return post(service, {
+      body,
+      headers: { "content-type": "application/json", ...bearer(secret) },
+    });
+  }
+
+  /** The call's status and the commands it sent, in order. */
+  async function commandsOf(status: "firing" | "resolved", groupKey: string) {
+    seen.length = 0;
+    const answer = await send(status, groupKey);
+    return { status: answer.status, commands: [...seen] };
+  }
+
+  it("opens an incident with three inserts: both claims, then the incident", async () => {
+    expect(await commandsOf("firing", "opened")).toEqual({
+      status: 201,
+      commands: ["insert open_incidents", "insert deliveries", "insert incidents"],
+    });
+  });
+
+  it("answers a call that opens nothing with its delivery's claim alone", async () => {
+    seen.length = 0;
+    const answer = await post(service, {
+      body: `disk full on db-${sent}`,
+      headers: { "content-type": "text/plain", ...bearer(secret) },
+    });
+    expect({ status: answer.status, commands: seen }).toEqual({
+      status: 202,
+      commands: ["insert deliveries"],
+    });
+  });
+
+  it("files a duplicate trigger with seven commands", async () => {
+    await send("firing", "repeated");
+    expect(await commandsOf("firing", "repeated")).toEqual({
+      status: 200,
+      commands: [
+        "insert open_incidents",
+        "insert deliveries",
+        "find open_incidents",
+        "find incidents",
+        "insert incident_events",
+        "find incident_events",
+        "insert delivery_answers",
+      ],
+    });
+  });
+
+  it("resolves with seven commands: no read for a version claim left behind", async () => {
+    await send("firing", "resolved");
+    expect(await commandsOf("resolved", "resolved")).toEqual({
+      status: 200,
+      commands: [
+        "insert deliveries",
+        "find open_incidents",
+        "find incidents",
+        "insert incident_events",
+        "update incidents",
+        "delete open_incidents",
+        "insert delivery_answers",
+      ],
+    });
+  });
+
+  it("resolves nothing with three commands", async () => {
+    expect(await commandsOf("resolved", "never-opened")).toEqual({
+      status: 200,
+      commands: ["insert deliveries", "find open_incidents", "insert delivery_answers"],
+    });
+  });
+});
