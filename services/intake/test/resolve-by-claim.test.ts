@@ -67,6 +67,17 @@ async function resolvedEvents(id: string): Promise<number> {
 const statusOf = async (input: NewIncident, id: string) =>
   (await repositories.incidents.findInAccount(input.accountId, id))?.status;
 
+/** The claim of an incident's first transition, stored as a crash before its update leaves it. */
+const leftBehind = (incidentId: string, status: "acknowledged" | "resolved", actor: string) =>
+  collection("incident_events").insertOne({
+    _id: `${incidentId}:v1`,
+    incidentId: new ObjectId(incidentId),
+    at: new Date(),
+    type: status,
+    actor,
+    status,
+  });
+
 /** The collection and filter keys of each `find` command `work` sends. */
 async function findsOf(work: (watched: Repositories) => Promise<unknown>) {
   const finds = await findsDuring(database, work);
@@ -154,14 +165,7 @@ describe("a resolve through the open-incident claim", () => {
   it("rolls forward a resolve a crash left between its claim and its update", async () => {
     const input = incident();
     const { incident: opened } = await open(input);
-    await collection("incident_events").insertOne({
-      _id: `${opened.id}:v1`,
-      incidentId: new ObjectId(opened.id),
-      at: new Date(),
-      type: "resolved",
-      actor: "token:crashed",
-      status: "resolved",
-    });
+    await leftBehind(opened.id, "resolved", "token:crashed");
     expect(await resolve(input)).toBeNull();
     expect(await statusOf(input, opened.id)).toBe("resolved");
     expect(await resolvedEvents(opened.id)).toBe(1);
@@ -185,14 +189,7 @@ describe("a resolve through the open-incident claim", () => {
   it("rolls forward an acknowledge a crash left behind, then resolves after it", async () => {
     const input = incident();
     const { incident: opened } = await open(input);
-    await collection("incident_events").insertOne({
-      _id: `${opened.id}:v1`,
-      incidentId: new ObjectId(opened.id),
-      at: new Date(),
-      type: "acknowledged",
-      actor: "person:crashed",
-      status: "acknowledged",
-    });
+    await leftBehind(opened.id, "acknowledged", "person:crashed");
     const announced: string[] = [];
     const resolved = await repositories.incidents.resolveOpen(
       input.accountId,

@@ -1,26 +1,12 @@
-import type { ApiFilter } from "@sqibs/domain";
 import type { CommandStartedEvent } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
-import { bearer, post } from "./support.js";
+import { bearer, GROUP_FILTER, post } from "./support.js";
 
-/**
- * What a call waits for, in sequence (issue 17: each command is a round trip, and at one
- * connection a call's latency is mostly theirs). The calls run one at a time, so the commands
- * seen are the call's own, in the order it sent them; background work (number hints, rate-limit
- * counts, heartbeats) touches other collections and is left out.
- */
-const FILTER: ApiFilter = {
-  triggers: [
-    {
-      urgency: "high",
-      conditions: [{ key: "status", contains: ["firing"] }],
-      titleKey: "summary",
-      correlationKey: "groupKey",
-    },
-  ],
-  resolve: { condition: { key: "status", contains: ["resolved"] }, correlationKey: "groupKey" },
-};
+// What a call waits for, in sequence (issue 17: each command is a round trip, and at one
+// connection a call's latency is mostly theirs). The calls run one at a time, so the commands
+// seen are the call's own, in the order it sent them; background work (number hints, rate-limit
+// counts, heartbeats) touches other collections and is left out.
 
 const INGEST_COLLECTIONS = new Set([
   "deliveries",
@@ -43,7 +29,7 @@ describe("the database commands of one call", () => {
     service = await startTestService("commands_per_call", { mongodbUri: monitored });
     const account = await service.account();
     secret = account.globalToken.secret;
-    await service.configureService(account, { filter: FILTER });
+    await service.configureService(account, { filter: GROUP_FILTER });
     service.deps.repositories.database.client.on("commandStarted", (event: CommandStartedEvent) => {
       const collection = event.command[event.commandName];
       if (typeof collection === "string" && INGEST_COLLECTIONS.has(collection)) {

@@ -1,28 +1,14 @@
 import { createHash } from "node:crypto";
-import type { ApiFilter } from "@sqibs/domain";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
 import { raw } from "../management/support.js";
-import { bearer, post } from "./support.js";
+import { bearer, GROUP_FILTER, post } from "./support.js";
 
-/**
- * A call whose answer is known before it writes stores that answer with its delivery's claim
- * (deliveries.ts, PresumedAnswer), and sends its open-incident claims beside it. Each state a
- * crash can leave between those writes is written here, and the call retried: it completes,
- * opening nothing twice and losing nothing.
- */
-const FILTER: ApiFilter = {
-  triggers: [
-    {
-      urgency: "high",
-      conditions: [{ key: "status", contains: ["firing"] }],
-      titleKey: "summary",
-      correlationKey: "groupKey",
-    },
-  ],
-  resolve: { condition: { key: "status", contains: ["resolved"] }, correlationKey: "groupKey" },
-};
+// A call whose answer is known before it writes stores that answer with its delivery's claim
+// (deliveries.ts, PresumedAnswer), and sends its open-incident claims beside it. Each state a
+// crash can leave between those writes is written here, and the call retried: it completes,
+// opening nothing twice and losing nothing.
 
 interface DeliveryDoc {
   _id: string;
@@ -42,7 +28,7 @@ describe("an answer stored with the delivery's claim", () => {
     account = await service.account();
     secret = account.globalToken.secret;
     serviceId = account.service.id;
-    await service.configureService(account, { filter: FILTER });
+    await service.configureService(account, { filter: GROUP_FILTER });
   });
   afterAll(() => service.close());
 
@@ -284,7 +270,7 @@ describe("an answer stored with the delivery's claim", () => {
     });
     expect(created.status).toBe(201);
     const second = (created.json as { id: string }).id;
-    await service.configureService(account, { filter: FILTER }, second);
+    await service.configureService(account, { filter: GROUP_FILTER }, second);
     try {
       const body = alert("two-services");
       const delivery = await firstAttemptDies(body, "after the first of two");

@@ -1,3 +1,4 @@
+import type { ApiFilter } from "@sqibs/domain";
 import type { Binary, Document } from "mongodb";
 import type { PayloadApartDoc } from "../../src/repositories/documents.js";
 import { apartBody } from "../../src/repositories/incidents.js";
@@ -35,6 +36,19 @@ export async function post(
     text && /json/.test(response.headers.get("content-type") ?? "") ? JSON.parse(text) : undefined;
   return { status: response.status, headers: response.headers, json, text };
 }
+
+/** Alertmanager-style: opens on `firing`, resolves on `resolved`, one incident per `groupKey`. */
+export const GROUP_FILTER: ApiFilter = {
+  triggers: [
+    {
+      urgency: "high",
+      conditions: [{ key: "status", contains: ["firing"] }],
+      titleKey: "summary",
+      correlationKey: "groupKey",
+    },
+  ],
+  resolve: { condition: { key: "status", contains: ["resolved"] }, correlationKey: "groupKey" },
+};
 
 export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
