@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+
+	"sqibs.local/tools/ferretdb/deferlog"
 )
 
 func main() {
@@ -38,7 +40,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "--handler=postgresql needs --postgresql-url")
 		os.Exit(2)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// Deferred: FerretDB adds every SQL statement's arguments to a logger before it checks
+	// the level, and slog's TextHandler would format them there (see deferlog).
+	textHandler := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	logger := slog.New(deferlog.NewHandler(textHandler))
 
 	db, err := ferretdb.New(&ferretdb.Config{
 		Listener:      ferretdb.ListenerConfig{TCP: *listenAddr},

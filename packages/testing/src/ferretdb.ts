@@ -1,6 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -25,6 +33,14 @@ export interface RunningDatabase {
   stop(): Promise<void>;
 }
 
+/** What the wrapper's binary is built from: go.mod, go.sum and its Go files (tests left out). */
+function wrapperSources(): string[] {
+  const goFiles = readdirSync(WRAPPER_DIR, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".go") && !file.endsWith("_test.go"))
+    .sort();
+  return ["go.mod", "go.sum", ...goFiles];
+}
+
 /**
  * Per-user cache keyed by FerretDB's version and the wrapper's sources: fresh clones on one
  * machine share one build, and a new version (or wrapper change) builds a new one.
@@ -32,8 +48,10 @@ export interface RunningDatabase {
 export function ferretdbBinaryPath(): string {
   const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const sources = createHash("sha256");
-  for (const file of ["go.mod", "go.sum", "main.go"])
+  for (const file of wrapperSources()) {
+    sources.update(file);
     sources.update(readFileSync(join(WRAPPER_DIR, file)));
+  }
   const key = `ferretdb-${FERRETDB_VERSION}-${sources.digest("hex").slice(0, 12)}`;
   return join(cacheRoot, "sqibs", key, "ferretdb");
 }

@@ -10,6 +10,7 @@ import {
   startFerretDB,
   stopByPidFile,
 } from "../src/ferretdb.js";
+import { runCommand } from "../src/processes.js";
 import { startTcpProxy } from "../src/tcp-proxy.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "sqibs-devdb-test-"));
@@ -29,6 +30,15 @@ describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
     const binary = await ensureFerretDB();
     expect(binary).toBe(ferretdbBinaryPath());
     expect(binary).toMatch(/sqibs\/ferretdb-v1\.24\.2-[0-9a-f]{12}\/ferretdb$/);
+  });
+
+  it("passes the wrapper's Go tests (its log handler writes what slog's would, formatting nothing below its level)", async () => {
+    const wrapperDir = join(import.meta.dirname, "..", "..", "..", "tools", "ferretdb");
+    const output = await runCommand("go", ["test", "-count=1", "./deferlog"], {
+      cwd: wrapperDir,
+      env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" },
+    });
+    expect(output).toMatch(/^ok\s/m);
   });
 
   it("starts on loopback, answers a ping with the official driver, and stops without a trace", async () => {
