@@ -64,6 +64,28 @@ describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
   });
 });
 
+describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES)", () => {
+  it("looks a document up by `_id` through the `_id` index, not by reading the table", async () => {
+    const database = await startFerretDB({ dataDir });
+    const client = new MongoClient(database.uri);
+    try {
+      const db = client.db("patched");
+      await db.collection("c").insertMany([{ _id: "a" }, { _id: "b" }] as never[]);
+      // FerretDB's explain gives SQLite's plan of the lookup that find, update and delete run.
+      const explained = await db.command({ explain: { find: "c", filter: { _id: "b" } } });
+      expect(explained.queryPlanner.Plan).toEqual([
+        expect.stringMatching(/SEARCH .* USING INDEX .*__id_ /),
+      ]);
+      expect(await db.collection("c").findOne({ _id: "b" } as never)).toEqual({ _id: "b" });
+      expect((await db.collection("c").deleteOne({ _id: "a" } as never)).deletedCount).toBe(1);
+      await db.dropDatabase();
+    } finally {
+      await client.close();
+      await database.stop();
+    }
+  });
+});
+
 describe("TCP proxy in front of the database", () => {
   it("passes traffic, refuses it when cut, and passes it again when restored", async () => {
     const database = process.env.MONGODB_URI ? undefined : await startFerretDB({ dataDir });
