@@ -233,6 +233,128 @@ describe("a delivery's lease", () => {
   });
 });
 
+describe("taking a delivery over", () => {
+  const MINUTE = 60_000;
+
+  /** The filters of the commands sent to the deliveries' collections, by command. */
+  function deliveryFilters(commands: CommandStartedEvent[]): Array<[string, object]> {
+    const collections = ["deliveries", "delivery_takeovers"];
+    return commands.flatMap((event): Array<[string, object]> => {
+      const { command, commandName } = event;
+      if (!collections.includes(command[commandName])) return [];
+      if (commandName === "find") return [[commandName, command.filter]];
+      if (commandName === "update")
+        return command.updates.map((u: { q: object }) => [commandName, u.q]);
+      if (commandName === "delete")
+        return command.deletes.map((d: { q: object }) => [commandName, d.q]);
+      if (commandName === "findAndModify") return [[commandName, command.query]];
+      return [];
+    });
+  }
+
+  it("takes an expired delivery and one whose owner died over by `_id` alone", async () => {
+    const leaseMs = 200;
+    const owned = async (db: Db, key: string, windowMs: number) => {
+      const claim = await deliveriesRepository(
+        db,
+        insertBatches(),
+        databaseClock(db),
+        leaseMs,
+      ).claim(key, windowMs, "fingerprint");
+      if (claim.role !== "owner") throw new Error("not the owner");
+      return claim;
+    };
+    const expired = await owned(database.db, "takeover-expired", 1);
+    const abandoned = await owned(database.db, "takeover-lease", MINUTE);
+    await sleep(leaseMs + 50);
+    const claims: unknown[] = [];
+    const commands = await watchCommands(async (db) => {
+      const deliveries = deliveriesRepository(db, insertBatches(), databaseClock(db), leaseMs);
+      claims.push(await deliveries.claim("takeover-expired", MINUTE, "fingerprint"));
+      claims.push(await deliveries.claim("takeover-lease", MINUTE, "fingerprint"));
+    });
+    expect(claims).toEqual([
+      expect.objectContaining({
+        role: "owner",
+        generation: expect.not.stringMatching(expired.generation),
+      }),
+      expect.objectContaining({ role: "owner", generation: abandoned.generation }),
+    ]);
+    const filters = deliveryFilters(commands);
+    expect(filters.map(([name]) => name)).toContain("update");
+    for (const [, filter] of filters) expect(Object.keys(filter)).toEqual(["_id"]);
+  });
+
+  it.each([
+    ["expired", 1],
+    ["whose owner died", MINUTE],
+  ])(
+    "gives a delivery %s to exactly one of many retries at once; the others replay its answer",
+    async (_, windowMs) => {
+      const leaseMs = 300;
+      const key = `race-${windowMs}`;
+      const repository = () =>
+        deliveriesRepository(database.db, insertBatches(), databaseClock(database.db), leaseMs);
+      const first = await repository().claim(key, windowMs, "fingerprint");
+      expect(first.role).toBe("owner");
+      await sleep(leaseMs + 50);
+      // Each retry from an instance of its own.
+      const retries = Array.from({ length: 8 }, () =>
+        repository().claim(key, MINUTE, "fingerprint"),
+      );
+      const owner = await Promise.race(retries);
+      if (owner.role !== "owner") throw new Error(`the first to settle is a ${owner.role}`);
+      const stopRenewing = repository().keepLease(key, owner);
+      await sleep(2 * leaseMs);
+      await repository().complete(owner, 201, '{"won":true}');
+      await stopRenewing();
+      const settled = await Promise.all(retries);
+      expect(settled.filter((claim) => claim.role === "owner")).toEqual([owner]);
+      for (const claim of settled.filter((c) => c !== owner)) {
+        expect(claim).toEqual({
+          role: "replay",
+          generation: owner.generation,
+          status: 201,
+          response: '{"won":true}',
+        });
+      }
+    },
+  );
+
+  it("takes a delivery over once the takeover's winner died before taking it (its lease ran out)", async () => {
+    const leaseMs = 200;
+    const key = "takeover-winner-died";
+    const deliveries = deliveriesRepository(
+      database.db,
+      insertBatches(),
+      databaseClock(database.db),
+      leaseMs,
+    );
+    const first = await deliveries.claim(key, MINUTE, "fingerprint");
+    if (first.role !== "owner") throw new Error("not the owner");
+    const now = await databaseClock(database.db).now();
+    // A takeover of the first owner won a lease ago, the delivery never updated.
+    await database.db
+      .collection<{ _id: string; createdAt: Date; expiresAt: Date }>("delivery_takeovers")
+      .insertOne({
+        _id: `${key}:${first.generation}`,
+        createdAt: new Date(now.getTime() - 2 * leaseMs),
+        expiresAt: new Date(now.getTime() + MINUTE),
+      });
+    await sleep(leaseMs + 50);
+    const retry = await deliveries.claim(key, MINUTE, "fingerprint");
+    expect(retry).toMatchObject({ role: "owner", generation: first.generation });
+    const takeovers = await database.db
+      .collection<{ _id: string }>("delivery_takeovers")
+      .find({ _id: { $in: [`${key}:${first.generation}`, `${key}:${first.generation}:2`] } })
+      .toArray();
+    expect(takeovers.map((doc) => doc._id).sort()).toEqual([
+      `${key}:${first.generation}`,
+      `${key}:${first.generation}:2`,
+    ]);
+  });
+});
+
 describe("expired deliveries", () => {
   const MINUTE = 60_000;
 
@@ -269,11 +391,14 @@ describe("expired deliveries", () => {
     expect(await answers.countDocuments()).toBe(answersBefore - 3);
     // A find without filter or sort (FerretDB reads the first documents), deletes by _id alone.
     const finds = commands.filter((event) => event.commandName === "find");
-    expect(finds.map((event) => event.command.filter)).toEqual([{}, {}]);
+    expect(finds.map((event) => event.command.filter)).toEqual([{}, {}, {}]);
     const deletes = commands.flatMap((event) =>
       event.commandName === "delete" ? (event.command.deletes as Array<{ q: object }>) : [],
     );
-    expect(deletes).toHaveLength(6);
+    const sweptHere = commands.filter(
+      (event) => event.commandName === "delete" && event.command.delete !== "delivery_takeovers",
+    );
+    expect(sweptHere.flatMap((event) => event.command.deletes)).toHaveLength(6);
     for (const { q } of deletes) expect(Object.keys(q)).toEqual(["_id"]);
     // The live ones are still claimed: their key is a replay, not a new delivery.
     expect((await deliveries.claim("sweep-0", MINUTE, "fingerprint")).role).toBe("replay");

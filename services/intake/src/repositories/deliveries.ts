@@ -37,6 +37,29 @@ interface DeliveryDoc {
    * less): it holds once the writes it names are all stored (see PresumedAnswer).
    */
   presumed?: PresumedAnswer;
+  /**
+   * Who owns it since a takeover of its lease (absent: the owner that created its generation):
+   * what its next takeover is keyed by (TakeoverDoc).
+   */
+  owner?: ObjectId;
+}
+
+/** Whom a takeover of the delivery takes it from. */
+function ownerOf(delivery: DeliveryDoc): string {
+  return hex(delivery.owner ?? delivery.generation);
+}
+
+/**
+ * The takeover of a delivery from one owner, `_id: "<delivery>:<owner>"`: whoever inserts it
+ * takes the delivery over (ADR 0001), then updates it by its `_id` alone. Its winner does so
+ * at once; one that has not within a lease died in between, and the next takeover of that
+ * owner is `"<delivery>:<owner>:<n+1>"`.
+ */
+interface TakeoverDoc {
+  _id: string;
+  /** Database time (database-clock.ts). */
+  createdAt: Date;
+  expiresAt: Date;
 }
 
 /** Where a delivery's lease ends: its owner's last renewal, or the claim's own lease. */
@@ -92,23 +115,49 @@ export function deliveriesRepository(
 ) {
   const deliveries = db.collection<DeliveryDoc>("deliveries");
   const answerDocs = db.collection<DeliveryAnswerDoc>("delivery_answers");
+  const takeovers = db.collection<TakeoverDoc>("delivery_takeovers");
 
-  /** The new owner presumes nothing: whatever a previous owner presumed no longer holds. */
-  async function takeOver(filter: Filter<DeliveryDoc>, fresh: DeliveryDoc) {
-    const { _id, presumed: _notHere, ...fields } = fresh;
-    const updated = await deliveries.findOneAndUpdate(
-      filter,
-      { $set: fields, $unset: { presumed: "" } },
-      { returnDocument: "after" },
+  /**
+   * Takes the delivery over from the owner it was read with, if this call wins the takeover
+   * and the delivery is still `due` for it (its owner did not renew its lease since): then
+   * updates it by its `_id` alone (FerretDB reads the whole collection for any other filter).
+   * The new owner presumes nothing: whatever a previous owner presumed no longer holds.
+   */
+  async function takeOver(
+    existing: DeliveryDoc,
+    at: Date,
+    keepForMs: number,
+    due: (current: DeliveryDoc) => boolean,
+    changes: { $set: Partial<DeliveryDoc>; $unset?: Record<string, ""> },
+  ): Promise<boolean> {
+    if (!(await winTakeover(existing, at, keepForMs))) return false;
+    const current = await deliveries.findOne({ _id: existing._id });
+    // Gone, or forgotten and delivered anew, since it was read; or its owner is alive.
+    if (!current || ownerOf(current) !== ownerOf(existing) || !due(current)) return false;
+    await deliveries.updateOne(
+      { _id: existing._id },
+      { $set: changes.$set, $unset: { presumed: "", ...changes.$unset } },
     );
-    return updated
-      ? {
-          role: "owner" as const,
-          generation: hex(updated.generation),
-          expiresAt: updated.expiresAt,
-          presumed: false,
-        }
-      : null;
+    return true;
+  }
+
+  /** Inserts the takeover of the delivery's owner: false when another call holds it. */
+  async function winTakeover(existing: DeliveryDoc, at: Date, keepForMs: number) {
+    const takeover = `${existing._id}:${ownerOf(existing)}`;
+    for (let attempt = 1; ; ) {
+      const _id = attempt === 1 ? takeover : `${takeover}:${attempt}`;
+      const expiresAt = new Date(at.getTime() + keepForMs + leaseMs);
+      try {
+        await batches.insert(takeovers, { _id, createdAt: at, expiresAt });
+        return true;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      const held = await takeovers.findOne({ _id });
+      if (held && at.getTime() - held.createdAt.getTime() <= leaseMs) return false;
+      // Its winner died before it took the delivery over: the next attempt is free.
+      if (held) attempt += 1;
+    }
   }
 
   /** The stored answer of the delivery's generation, else its presumed one once it holds. */
@@ -157,8 +206,18 @@ export function deliveriesRepository(
         const existing = await deliveries.findOne({ _id: key });
         if (!existing) continue;
         if (existing.expiresAt <= at) {
-          const owner = await takeOver({ _id: key, generation: existing.generation }, fresh);
-          if (owner) return owner;
+          const { _id, presumed: _notHere, ...fields } = fresh;
+          // A new generation: the owner is the one that created it.
+          const changes = { $set: fields, $unset: { owner: "" as const } };
+          if (await takeOver(existing, at, windowMs, () => true, changes)) {
+            return {
+              role: "owner",
+              generation: hex(fresh.generation),
+              expiresAt: fresh.expiresAt,
+              presumed: false,
+            };
+          }
+          await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
           continue;
         }
         if (existing.fingerprint !== undefined && existing.fingerprint !== fingerprint) {
@@ -168,23 +227,20 @@ export function deliveriesRepository(
         if (answer) return { role: "replay", generation: hex(existing.generation), ...answer };
         if (leaseEnd(existing) <= at) {
           // Same generation: the new owner finds whatever the crashed one wrote.
-          const renewal = `renewedUntil.${hex(existing.generation)}`;
-          const owner = await takeOver(
-            {
-              _id: key,
-              generation: existing.generation,
-              leaseUntil: existing.leaseUntil,
-              // Not renewed since it was read (else its owner is alive).
-              [renewal]: existing.renewedUntil?.[hex(existing.generation)] ?? { $exists: false },
-            },
-            {
-              ...fresh,
-              generation: existing.generation,
-              createdAt: existing.createdAt,
+          const changes = {
+            $set: { leaseUntil: fresh.leaseUntil, fingerprint, owner: new ObjectId() },
+          };
+          // Not renewed since it was read (else its owner is alive).
+          const due = (current: DeliveryDoc) => leaseEnd(current) <= at;
+          if (await takeOver(existing, at, windowMs, due, changes)) {
+            return {
+              role: "owner",
+              generation: hex(existing.generation),
               expiresAt: existing.expiresAt,
-            },
-          );
-          if (owner) return owner;
+              presumed: false,
+            };
+          }
+          await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
           continue;
         }
         await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
@@ -266,14 +322,16 @@ export function deliveriesRepository(
       const now = await clock.now();
       const deleted = await deleteOldestExpired(deliveries, now);
       await deleteOldestExpired(answerDocs, now);
+      await deleteOldestExpired(takeovers, now);
       return deleted;
     },
 
-    /** The same for every expired one: a scan of both collections on FerretDB (hourly). */
+    /** The same for every expired one: a scan of the collections on FerretDB (hourly). */
     async deleteAllExpired(): Promise<number> {
       const now = await clock.now();
       const result = await deliveries.deleteMany({ expiresAt: { $lte: now } });
       await answerDocs.deleteMany({ expiresAt: { $lte: now } });
+      await takeovers.deleteMany({ expiresAt: { $lte: now } });
       return result.deletedCount;
     },
   };
