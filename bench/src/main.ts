@@ -20,6 +20,7 @@ import {
   watchAllocations,
 } from "./inspector.js";
 import { drive, idSource, type LoadOptions, stopActiveLoads } from "./load.js";
+import { failuresIn, readSince, sizeOf } from "./log-failures.js";
 import {
   byteLength,
   type LargeScenario,
@@ -607,6 +608,7 @@ async function measure({
   const { connections } = load;
   // Large payloads: the peak since this level began, not since the service started.
   const rss = watchRss(child.pid, { exact: scenario !== MIX });
+  const logFrom = sizeOf(child.logFile);
   if (warmupSeconds > 0) await drive({ ...load, seconds: warmupSeconds });
   const sampling =
     allocations && child.inspectPort ? await watchAllocations(child.inspectPort) : undefined;
@@ -662,8 +664,19 @@ async function measure({
   log(
     `${scenario === MIX ? "" : `${scenario} bodies, `}${String(connections).padStart(3)} connections, ${target.padEnd(7)}: ${result.requestsPerSecond.toFixed(1)} req/s, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${errors} errors, peak RSS ${peakRssMiB.toFixed(0)} MiB`,
   );
+  if (errors > 0) logFailures(child, logFrom);
   return result;
 }
+
+/** What the target logged as failed since the level began (warm-up included), the commonest first. */
+function logFailures(child: Server, from: number): void {
+  const failures = failuresIn(readSince(child.logFile, from)).slice(0, SHOWN_FAILURES);
+  for (const { count, message, at } of failures) {
+    log(`    logged ${count}x: ${message}${at ? ` at ${at}` : ""}`);
+  }
+}
+
+const SHOWN_FAILURES = 5;
 
 function describeMix(templates: PayloadTemplate[]): string {
   return templates

@@ -8,6 +8,8 @@ export interface Server extends Child {
   url: string;
   /** Its inspector's port, when it runs with `--inspect` (BENCH_ALLOCATIONS=1). */
   inspectPort?: number;
+  /** Where its stdout and stderr go. */
+  logFile: string;
 }
 
 export interface StartServerOptions {
@@ -38,7 +40,13 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     throw new Error(`${options.name}: ${(error as Error).message}`);
   }
   // SIGTERM lets the service write its CPU profile: give it time before SIGKILL.
-  return { ...child, name: options.name, url, stop: () => child.stop(10_000) };
+  return {
+    ...child,
+    name: options.name,
+    url,
+    logFile: options.logFile,
+    stop: () => child.stop(10_000),
+  };
 }
 
 /** VmRSS and VmHWM of a process in MiB (Linux /proc), or null where /proc is not there. */
