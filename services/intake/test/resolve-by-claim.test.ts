@@ -78,6 +78,22 @@ const leftBehind = (incidentId: string, status: "acknowledged" | "resolved", act
     status,
   });
 
+/** An incident opened and resolved, its claim left behind: a crash before it was given back. */
+async function resolvedLeavingItsClaim(input: NewIncident) {
+  const { incident: opened } = await open(input);
+  const claim = await claimOf(input);
+  await repositories.incidents.transition(
+    input.accountId,
+    opened.id,
+    ["triggered"],
+    "resolved",
+    { at: new Date(), type: "resolved", actor: "person" },
+    quietly,
+  );
+  await collection("open_incidents").insertOne(claim as NonNullable<typeof claim>);
+  return opened;
+}
+
 /** The collection and filter keys of each `find` command `work` sends. */
 async function findsOf(work: (watched: Repositories) => Promise<unknown>) {
   const finds = await findsDuring(database, work);
@@ -122,18 +138,7 @@ describe("a resolve through the open-incident claim", () => {
     const input = incident();
     const { incident: opened } = await open(input);
     const leftover = incident();
-    const { incident: resolvedBefore } = await open(leftover);
-    const claim = await claimOf(leftover);
-    // A crash after a resolve's update and before its claim was given back.
-    await repositories.incidents.transition(
-      leftover.accountId,
-      resolvedBefore.id,
-      ["triggered"],
-      "resolved",
-      { at: new Date(), type: "resolved", actor: "person" },
-      quietly,
-    );
-    await collection("open_incidents").insertOne(claim as NonNullable<typeof claim>);
+    const resolvedBefore = await resolvedLeavingItsClaim(leftover);
     const writes = await writeFiltersDuring(database, async (watched) => {
       await sweep(watched);
       expect(await resolve(input, watched)).toMatchObject({ id: opened.id });
@@ -177,18 +182,7 @@ describe("a resolve through the open-incident claim", () => {
 
   it("resolves nothing twice when the claim names an incident already resolved", async () => {
     const input = incident();
-    const { incident: opened } = await open(input);
-    const claim = await claimOf(input);
-    // A crash after the resolve's update and before its claim was given back.
-    await repositories.incidents.transition(
-      input.accountId,
-      opened.id,
-      ["triggered"],
-      "resolved",
-      { at: new Date(), type: "resolved", actor: "person" },
-      quietly,
-    );
-    await collection("open_incidents").insertOne(claim as NonNullable<typeof claim>);
+    const opened = await resolvedLeavingItsClaim(input);
     expect(await resolve(input)).toBeNull();
     expect(await resolvedEvents(opened.id)).toBe(1);
     // The next trigger opens a new incident (the leftover claim is given up), and is resolvable.

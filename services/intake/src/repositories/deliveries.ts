@@ -62,6 +62,16 @@ interface TakeoverDoc {
   expiresAt: Date;
 }
 
+/** The claim of a delivery taken over, in the generation it has now. */
+function takenOver(delivery: DeliveryDoc): DeliveryClaim {
+  return {
+    role: "owner",
+    generation: hex(delivery.generation),
+    expiresAt: delivery.expiresAt,
+    presumed: false,
+  };
+}
+
 /** Where a delivery's lease ends: its owner's last renewal, or the claim's own lease. */
 function leaseEnd(delivery: DeliveryDoc): Date {
   const renewed = delivery.renewedUntil?.[hex(delivery.generation)];
@@ -210,12 +220,7 @@ export function deliveriesRepository(
           // A new generation: the owner is the one that created it.
           const changes = { $set: fields, $unset: { owner: "" as const } };
           if (await takeOver(existing, at, windowMs, () => true, changes)) {
-            return {
-              role: "owner",
-              generation: hex(fresh.generation),
-              expiresAt: fresh.expiresAt,
-              presumed: false,
-            };
+            return takenOver(fresh);
           }
           await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
           continue;
@@ -232,14 +237,7 @@ export function deliveriesRepository(
           };
           // Not renewed since it was read (else its owner is alive).
           const due = (current: DeliveryDoc) => leaseEnd(current) <= at;
-          if (await takeOver(existing, at, windowMs, due, changes)) {
-            return {
-              role: "owner",
-              generation: hex(existing.generation),
-              expiresAt: existing.expiresAt,
-              presumed: false,
-            };
-          }
+          if (await takeOver(existing, at, windowMs, due, changes)) return takenOver(existing);
           await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
           continue;
         }
