@@ -30,19 +30,10 @@ export async function findsDuring(
   database: Database,
   work: (watched: Repositories) => Promise<unknown>,
 ): Promise<CommandStartedEvent[]> {
-  return commandsDuring(database, work, ["find"]);
-}
-
-/** The commands named `names` that `work` sends, on repositories of a client that watches them. */
-export async function commandsDuring(
-  database: Database,
-  work: (watched: Repositories) => Promise<unknown>,
-  names: readonly string[],
-): Promise<CommandStartedEvent[]> {
   const client = new MongoClient(inject("mongodbUri"), { monitorCommands: true });
-  const seen: CommandStartedEvent[] = [];
+  const finds: CommandStartedEvent[] = [];
   client.on("commandStarted", (event: CommandStartedEvent) => {
-    if (names.includes(event.commandName)) seen.push(event);
+    if (event.commandName === "find") finds.push(event);
   });
   try {
     await work(
@@ -51,23 +42,5 @@ export async function commandsDuring(
   } finally {
     await client.close();
   }
-  return seen;
-}
-
-/** The filter of each update, delete and findAndModify that `work` sends, by collection. */
-export async function writeFiltersDuring(
-  database: Database,
-  work: (watched: Repositories) => Promise<unknown>,
-): Promise<Array<{ collection: string; keys: string[] }>> {
-  const writes = await commandsDuring(database, work, ["update", "delete", "findAndModify"]);
-  return writes.flatMap(({ commandName, command }) => {
-    const collection = command[commandName] as string;
-    const filters: object[] =
-      commandName === "update"
-        ? command.updates.map((update: { q: object }) => update.q)
-        : commandName === "delete"
-          ? command.deletes.map((remove: { q: object }) => remove.q)
-          : [command.query];
-    return filters.map((filter) => ({ collection, keys: Object.keys(filter) }));
-  });
+  return finds;
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, openDatabase } from "../src/repositories/database.js";
 import type { NewIncident } from "../src/repositories/incidents.js";
 import { createRepositories, ensureIndexes, type Repositories } from "../src/repositories/index.js";
-import { findsDuring, incidentInput, writeFiltersDuring } from "./repository-support.js";
+import { findsDuring, incidentInput } from "./repository-support.js";
 
 // A resolve finds its incident through the open-incident claim, by `_id` (ADR 0001): FerretDB
 // reads the whole collection for any other filter. The states a crash leaves are written here.
@@ -132,31 +132,6 @@ describe("a resolve through the open-incident claim", () => {
     expect(outcome).toMatchObject({ action: "duplicate", incident: { id: opened.id } });
     expect(finds.length).toBeGreaterThan(0);
     for (const find of finds) expect(find.keys).toEqual(["_id"]);
-  });
-
-  it("writes by _id alone: a resolve, the claim it gives back, a leftover claim taken over, a claim released", async () => {
-    const input = incident();
-    const { incident: opened } = await open(input);
-    const leftover = incident();
-    const resolvedBefore = await resolvedLeavingItsClaim(leftover);
-    const writes = await writeFiltersDuring(database, async (watched) => {
-      await sweep(watched);
-      expect(await resolve(input, watched)).toMatchObject({ id: opened.id });
-      const next = await open({ ...leftover, deliveryId: `${leftover.deliveryId}-next` }, watched);
-      expect(next.incident.id).not.toBe(resolvedBefore.id);
-      await watched.incidents.releaseOpen(
-        leftover.serviceId,
-        leftover.correlationKey ?? "",
-        next.incident.id,
-      );
-    });
-    expect(await claimOf(input)).toBeNull();
-    expect(await claimOf(leftover)).toBeNull();
-    expect(writes.map((write) => write.collection)).toEqual(
-      expect.arrayContaining(["incidents", "open_incidents"]),
-    );
-    for (const write of writes)
-      expect(write).toEqual({ collection: write.collection, keys: ["_id"] });
   });
 
   it("resolves nothing, without waiting, when the claim's incident was never stored", async () => {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type IncidentStatus, OPEN_STATUSES, payloadText } from "@sqibs/domain";
-import { type Collection, type Db, type Filter, ObjectId } from "mongodb";
+import { type Db, type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "./database.js";
 import type { DatabaseClock } from "./database-clock.js";
 import type {
@@ -276,7 +276,7 @@ export function incidentsRepository(
         at: stored?.incidentId.equals(existing._id) ? stored.at : event.at,
       };
     }
-    await deleteNaming(events, deliveryId, existing._id);
+    await events.deleteOne({ _id: deliveryId, incidentId: existing._id });
     await rolledForward({ _id: existing._id, accountId: existing.accountId }, announce);
     return undefined;
   }
@@ -351,7 +351,10 @@ export function incidentsRepository(
 
   async function releaseClaim(incident: IncidentDoc): Promise<void> {
     if (incident.correlationKey === undefined) return;
-    await deleteNaming(claims, claimKey(incident.serviceId, incident.correlationKey), incident._id);
+    await claims.deleteOne({
+      _id: claimKey(incident.serviceId, incident.correlationKey),
+      incidentId: incident._id,
+    });
   }
 
   /**
@@ -426,14 +429,10 @@ export function incidentsRepository(
     const set = { status: to, version: current.version + 1, updatedAt: event.at, ...stamp };
     const updated: IncidentDoc = { ...current, ...set };
     await announce({ incident: toHead(updated), event: toEvent(event) });
-    // By `_id` alone (FerretDB reads the whole collection for any other filter), once it is
-    // read still at the version the transition follows: a transition rolled forward by two
-    // callers is written the same by both, but one that read it before a newer transition
-    // must not set it back (the newer one is claimed only once this one is applied).
-    const stored = await incidents.findOne({ _id: current._id }, { projection: { version: 1 } });
-    if (stored?.version === current.version) {
-      await incidents.updateOne({ _id: current._id }, { $set: set });
-    }
+    await incidents.updateOne(
+      { _id: current._id, accountId: current.accountId, version: current.version },
+      { $set: set },
+    );
     if (to === "resolved") await releaseClaim(updated);
     return updated;
   }
@@ -516,7 +515,7 @@ export function incidentsRepository(
       // An open incident keeps its claim, as does one being stored (or an orphan: openOrAppend
       // takes it over); a resolved incident's claim is a leftover of a crash.
       if (holder?.status !== "resolved") return;
-      await deleteNaming(claims, claimId, claim.incidentId);
+      await claims.deleteOne({ _id: claimId, incidentId: claim.incidentId });
     }
   }
 
@@ -530,11 +529,10 @@ export function incidentsRepository(
     actor: string,
     announce: TransitionHook,
   ): Promise<boolean> {
-    const stored = await incidents.findOne(
-      { _id: entry.incidentId },
+    const incident = await incidents.findOne(
+      { _id: entry.incidentId, accountId: entry.accountId },
       { projection: { payload: 0, description: 0 } },
     );
-    const incident = stored?.accountId.equals(entry.accountId) ? stored : null;
     let resolved = false;
     if (incident && OPEN.includes(incident.status) && incident.autoResolveAfterSeconds) {
       // The opening event is the incident itself; the others are stored apart.
@@ -542,12 +540,11 @@ export function incidentsRepository(
       const dueAt = quietSince.getTime() + incident.autoResolveAfterSeconds * 1000;
       if (dueAt <= now.getTime()) {
         const done = await transition(
-          { _id: incident._id },
+          { _id: incident._id, accountId: incident.accountId, version: incident.version },
           OPEN,
           "resolved",
           { at: now, type: "resolved", actor },
           announce,
-          (current) => current.version === incident.version,
         );
         resolved = done !== null;
         // Changed meanwhile (acknowledged, or another sweeper): look again at the next pass.
@@ -603,7 +600,7 @@ export function incidentsRepository(
         const age = (await clock.now()).getTime() - claim.createdAt.getTime();
         const orphaned = !existing && age > orphanClaimMs;
         if (existing || orphaned) {
-          await deleteNaming(claims, claimId, claim.incidentId);
+          await claims.deleteOne({ _id: claimId, incidentId: claim.incidentId });
           continue;
         }
         // The winner holds the claim but has not inserted its incident yet.
@@ -621,8 +618,10 @@ export function incidentsRepository(
 
     /** Gives back a claim of claimOpen whose incident will not be opened (the call ran before). */
     async releaseOpen(serviceId: string, correlationKey: string, incidentId: string) {
-      const claimId = claimKey(toObjectId(serviceId), correlationKey);
-      await deleteNaming(claims, claimId, toObjectId(incidentId));
+      await claims.deleteOne({
+        _id: claimKey(toObjectId(serviceId), correlationKey),
+        incidentId: toObjectId(incidentId),
+      });
     },
 
     /**
@@ -793,20 +792,6 @@ export function incidentsRepository(
       });
     },
   };
-}
-
-/**
- * Deletes the document if it still names the incident: read, then deleted by its `_id` alone
- * (FerretDB reads the whole collection for any other filter, and deletes after reading too).
- */
-async function deleteNaming<T extends { _id: string; incidentId: ObjectId }>(
-  collection: Collection<T>,
-  _id: string,
-  incidentId: ObjectId,
-): Promise<void> {
-  const byId = { _id } as Filter<T>;
-  const stored = await collection.findOne(byId, { projection: { incidentId: 1 } });
-  if (stored?.incidentId.equals(incidentId)) await collection.deleteOne(byId);
 }
 
 /** A duplicate key means somebody else inserted that _id first: done either way. */
