@@ -52,8 +52,11 @@ const PAUSE_MS = 5_000;
  * by then (or, if that instance died, taken over once its lease runs out).
  */
 const ELSEWHERE_MS = 3_000;
-/** The queue's depth is counted for the metric at most this often. */
-const COUNT_EVERY_MS = 5_000;
+/**
+ * The queue's depth is counted for the metric at most this often (the count reads the whole
+ * queue on FerretDB).
+ */
+const COUNT_EVERY_MS = 15_000;
 /**
  * Ticks start at least this far apart, and further the more rounds the last one claimed (up
  * to the most): under load the dispatcher makes a few commands a second (a scan, an insert of

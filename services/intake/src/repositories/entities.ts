@@ -240,8 +240,11 @@ export interface QueuedDelivery {
   trigger: AttemptTrigger;
 }
 
-/** A queue entry as a scan reads it: the body is in the delivery log, not in the queue. */
-export type QueueEntry = Omit<QueuedDelivery, "body">;
+/**
+ * A queue entry as a scan reads it: the body and the event's id are in the delivery log, not
+ * in the queue.
+ */
+export type QueueEntry = Omit<QueuedDelivery, "body" | "eventId">;
 
 export type AttemptFailure = FailureReason | "interrupted";
 

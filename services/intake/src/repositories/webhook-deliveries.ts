@@ -15,11 +15,13 @@ import type { InsertBatches } from "./insert-batches.js";
 //                       again (a retried ingest call) stores nothing.
 //   webhook_queue       what is still to be sent: one entry per pending delivery, `_id` the
 //                       delivery's, scanned by `dueAt`, deleted when the delivery is done. It
-//                       holds no body: FerretDB reads every entry, whole, for each scan and
-//                       each delete of finished entries. The instance that stores a delivery
-//                       hands it to its dispatcher with the body (store's `queued`); the
-//                       bodies of what a scan finds are read from the log (`bodiesOf`), one
-//                       by one by `_id`, once their rounds are claimed.
+//                       holds no body, nor the event's id, and leaves out the fields at their
+//                       usual values (`QueueDoc`): FerretDB reads every entry, whole, for each
+//                       scan, count and delete of finished entries, and its work grows with
+//                       each entry's fields. The instance that stores a delivery hands it to
+//                       its dispatcher with its body (store's `queued`); the bodies (and event
+//                       ids) of what a scan finds are read from the log (`contentsOf`), one by
+//                       one by `_id`, once their rounds are claimed.
 //   webhook_claims      `<delivery>:<round>`: whoever inserts it sends that round's attempt (or
 //                       releases the round unsent: moves the entry on to its next round).
 //   webhook_attempts    `<delivery>:<round>`: the attempt's outcome; whoever inserts it ends the
@@ -32,9 +34,16 @@ interface DeliveryDoc extends StoredIds<Omit<WebhookDelivery, "id">, "accountId"
   _id: ObjectId;
 }
 
+/** As stored: `attempts` 0, `trigger` "dispatch" and `oneShot` false are left out. */
 interface QueueDoc
-  extends StoredIds<Omit<QueuedDelivery, "deliveryId" | "body">, "accountId" | "webhookId"> {
+  extends StoredIds<
+    Omit<QueueEntry, "deliveryId" | "attempts" | "trigger" | "oneShot">,
+    "accountId" | "webhookId"
+  > {
   _id: string;
+  attempts?: number;
+  trigger?: Exclude<QueuedDelivery["trigger"], "dispatch">;
+  oneShot?: true;
 }
 
 interface ClaimDoc {
@@ -67,6 +76,9 @@ export interface StoredDeliveries {
   /** The queue entries this store put in the queue (none for a delivery stored before). */
   queued: QueuedDelivery[];
 }
+
+/** What the dispatcher needs of a delivery besides its queue entry. */
+export type DeliveryContent = Pick<QueuedDelivery, "body" | "eventId">;
 
 /** Bodies read from the log at once, at most (each a read by `_id`). */
 const BODY_READS_AT_ONCE = 32;
@@ -114,14 +126,13 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
   }
 
   function queueDocOf(delivery: WebhookDelivery, entry: QueueChange): QueueDoc {
-    return {
-      _id: delivery.id,
-      accountId: toObjectId(delivery.accountId),
-      webhookId: toObjectId(delivery.webhookId),
-      eventId: delivery.eventId,
+    return toQueueDoc({
+      deliveryId: delivery.id,
+      accountId: delivery.accountId,
+      webhookId: delivery.webhookId,
       oneShot: delivery.oneShot,
       ...entry,
-    };
+    });
   }
 
   return {
@@ -152,7 +163,13 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
             trigger: "dispatch",
           });
           const enqueue = insertOnce((doc) => batches.insert(queue, doc), entry).then((fresh) => {
-            if (fresh) queued.push({ ...toQueueEntry(entry), body: delivery.body });
+            if (fresh) {
+              queued.push({
+                ...toQueueEntry(entry),
+                body: delivery.body,
+                eventId: delivery.eventId,
+              });
+            }
           });
           return [log, enqueue];
         }),
@@ -178,20 +195,20 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     },
 
     /**
-     * The bodies of these deliveries, from the log, by delivery id (FerretDB looks up a
-     * filter of one `_id` and scans for anything else, `$in` included). A delivery gone from
-     * the log (its webhook being deleted) is missing from the answer.
+     * The bodies and event ids of these deliveries, from the log, by delivery id (FerretDB
+     * looks up a filter of one `_id` and scans for anything else, `$in` included). A delivery
+     * gone from the log (its webhook being deleted) is missing from the answer.
      */
-    async bodiesOf(ids: string[]): Promise<Map<string, string>> {
-      const bodies = new Map<string, string>();
+    async contentsOf(ids: string[]): Promise<Map<string, DeliveryContent>> {
+      const contents = new Map<string, DeliveryContent>();
       await inGroups(ids, BODY_READS_AT_ONCE, async (id) => {
         const logged = await deliveries.findOne(
           { _id: toObjectId(id) },
-          { projection: { body: 1 } },
+          { projection: { body: 1, eventId: 1 } },
         );
-        if (logged) bodies.set(id, logged.body);
+        if (logged) contents.set(id, { body: logged.body, eventId: logged.eventId });
       });
-      return bodies;
+      return contents;
     },
 
     countDue: async () => queue.countDocuments({ dueAt: { $lte: await clock.now() } }),
@@ -247,7 +264,15 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
 
     /** Moves the entry from its round to the next (a retry), unless it moved on meanwhile. */
     async reschedule(entry: QueueEntry, next: QueueChange): Promise<void> {
-      await queue.updateOne({ _id: entry.deliveryId, round: entry.round }, { $set: next });
+      const { _id, accountId, webhookId, ...fields } = toQueueDoc({ ...entry, ...next });
+      const unset = OPTIONAL_QUEUE_FIELDS.filter((field) => !(field in fields));
+      await queue.updateOne(
+        { _id: entry.deliveryId, round: entry.round },
+        {
+          $set: fields,
+          ...(unset.length > 0 ? { $unset: Object.fromEntries(unset.map((f) => [f, ""])) } : {}),
+        },
+      );
     },
 
     /**
@@ -433,18 +458,34 @@ function toDelivery(doc: DeliveryDoc): WebhookDelivery {
   };
 }
 
+/** The fields a queue document leaves out at their usual values. */
+const OPTIONAL_QUEUE_FIELDS = ["attempts", "firstAttemptAt", "trigger", "oneShot"] as const;
+
+function toQueueDoc(entry: QueueEntry): QueueDoc {
+  return {
+    _id: entry.deliveryId,
+    accountId: toObjectId(entry.accountId),
+    webhookId: toObjectId(entry.webhookId),
+    round: entry.round,
+    dueAt: entry.dueAt,
+    ...(entry.attempts > 0 ? { attempts: entry.attempts } : {}),
+    ...optional("firstAttemptAt", entry.firstAttemptAt),
+    ...(entry.trigger !== "dispatch" ? { trigger: entry.trigger } : {}),
+    ...(entry.oneShot ? { oneShot: true as const } : {}),
+  };
+}
+
 function toQueueEntry(doc: QueueDoc): QueueEntry {
   return {
     deliveryId: doc._id,
     accountId: hex(doc.accountId),
     webhookId: hex(doc.webhookId),
-    eventId: doc.eventId,
-    oneShot: doc.oneShot,
+    oneShot: doc.oneShot ?? false,
     round: doc.round,
     dueAt: doc.dueAt,
-    attempts: doc.attempts,
+    attempts: doc.attempts ?? 0,
     ...optional("firstAttemptAt", doc.firstAttemptAt),
-    trigger: doc.trigger,
+    trigger: doc.trigger ?? "dispatch",
   };
 }
 

@@ -96,9 +96,9 @@ export function leaseMsOf(deps: Pick<AppDeps, "config">): number {
 
 /**
  * Claims the rounds of these entries together (one insert of many claims: ADR 0001's group
- * commit). Returns the ones won, with their bodies (read from the log for a scan's entries);
- * a round another instance holds is left to it, or ended here when that instance finished or
- * abandoned it.
+ * commit). Returns the ones won, with their bodies and event ids (read from the log for a
+ * scan's entries); a round another instance holds is left to it, or ended here when that
+ * instance finished or abandoned it.
  */
 export async function claimRounds(deps: AppDeps, works: DueWork[]): Promise<ClaimedWork[]> {
   if (works.length === 0) return [];
@@ -113,15 +113,18 @@ export async function claimRounds(deps: AppDeps, works: DueWork[]): Promise<Clai
     await Promise.all(lost.map((work) => settleLostClaim(deps, work, now)));
   }
   const ours = works.filter((_, index) => won[index]);
-  const bodies = await outbox.bodiesOf(
+  const contents = await outbox.contentsOf(
     ours.flatMap(({ entry }) => ("body" in entry ? [] : [entry.deliveryId])),
   );
   const claimed: ClaimedWork[] = [];
   for (const work of ours) {
-    const body = "body" in work.entry ? work.entry.body : bodies.get(work.entry.deliveryId);
+    const content = "body" in work.entry ? work.entry : contents.get(work.entry.deliveryId);
     // Gone from the log: its webhook is being deleted.
-    if (body === undefined) await outbox.dequeue(work.entry);
-    else claimed.push({ ...work, entry: { ...work.entry, body }, leaseUntil });
+    if (content === undefined) await outbox.dequeue(work.entry);
+    else {
+      const { body, eventId } = content;
+      claimed.push({ ...work, entry: { ...work.entry, body, eventId }, leaseUntil });
+    }
   }
   return claimed;
 }
