@@ -636,3 +636,96 @@ describe("the hot-read cache", () => {
     expect(cache.get("k")).toBe("after the write");
   });
 });
+
+describe("webhook queue entries", () => {
+  const delivery = (key: string) => ({
+    key,
+    at: new Date(),
+    accountId: new ObjectId().toHexString(),
+    webhookId: new ObjectId().toHexString(),
+    eventId: `evt_${key}`,
+    eventType: "incident.triggered" as const,
+    url: "https://receiver.example/hook",
+    body: `{"id":"evt_${key}"}`,
+    oneShot: false,
+  });
+
+  it("stores an entry without the event's id and the fields at their usual values, and reads it back whole", async () => {
+    const repositories = createRepositories(database);
+    const outbox = repositories.webhookDeliveries;
+    const { deliveries, queued } = await outbox.store([delivery("slim")], { queued: true });
+    const id = deliveries[0]?.id as string;
+    const stored = await database.db.collection("webhook_queue").findOne({ _id: id as never });
+    expect(Object.keys(stored ?? {}).sort()).toEqual(
+      ["_id", "accountId", "dueAt", "round", "webhookId"].sort(),
+    );
+    // Handed over with what the queue leaves out.
+    expect(queued[0]).toMatchObject({
+      deliveryId: id,
+      eventId: "evt_slim",
+      body: '{"id":"evt_slim"}',
+      attempts: 0,
+      trigger: "dispatch",
+      oneShot: false,
+    });
+    const scanned = await outbox.findDue(100, { webhookIds: [], deliveryIds: [] });
+    const due = scanned.find((entry) => entry.deliveryId === id);
+    expect(due).toMatchObject({ deliveryId: id, round: 1, attempts: 0, trigger: "dispatch" });
+    expect(await outbox.contentsOf([id])).toEqual(
+      new Map([[id, { body: '{"id":"evt_slim"}', eventId: "evt_slim" }]]),
+    );
+  });
+
+  it("keeps a redelivery's trigger until its retry, then leaves it out again with the attempts made", async () => {
+    const outbox = createRepositories(database).webhookDeliveries;
+    const { deliveries } = await outbox.store([delivery("retried")], { queued: false });
+    const stored = deliveries[0] as (typeof deliveries)[number];
+    await outbox.requeue(stored);
+    const [entry] = await outbox.queuedOf([stored.id]).then((map) => [...map.values()]);
+    expect(entry).toMatchObject({ trigger: "redeliver", attempts: 0 });
+    if (!entry) return;
+    const firstAttemptAt = new Date();
+    const dueAt = new Date(Date.now() + 60_000);
+    await outbox.reschedule(entry, {
+      round: entry.round + 1,
+      dueAt,
+      attempts: 1,
+      trigger: "dispatch",
+      firstAttemptAt,
+    });
+    const raw = await database.db.collection("webhook_queue").findOne({ _id: stored.id as never });
+    expect(raw).not.toHaveProperty("trigger");
+    expect(raw).toMatchObject({ round: entry.round + 1, attempts: 1, dueAt, firstAttemptAt });
+    const [retry] = await outbox.queuedOf([stored.id]).then((map) => [...map.values()]);
+    expect(retry).toMatchObject({ trigger: "dispatch", attempts: 1, round: entry.round + 1 });
+  });
+
+  it("reads the entries an earlier release stored with every field", async () => {
+    const outbox = createRepositories(database).webhookDeliveries;
+    const { deliveries } = await outbox.store([delivery("earlier")], { queued: false });
+    const stored = deliveries[0] as (typeof deliveries)[number];
+    await database.db.collection("webhook_queue").insertOne({
+      _id: stored.id as never,
+      accountId: new ObjectId(stored.accountId),
+      webhookId: new ObjectId(stored.webhookId),
+      eventId: stored.eventId,
+      oneShot: false,
+      round: 1,
+      dueAt: new Date(0),
+      attempts: 0,
+      trigger: "dispatch",
+    });
+    const [entry] = await outbox.queuedOf([stored.id]).then((map) => [...map.values()]);
+    expect(entry).toEqual({
+      deliveryId: stored.id,
+      accountId: stored.accountId,
+      webhookId: stored.webhookId,
+      oneShot: false,
+      round: 1,
+      dueAt: new Date(0),
+      attempts: 0,
+      trigger: "dispatch",
+    });
+    expect((await outbox.contentsOf([stored.id])).get(stored.id)?.eventId).toBe(stored.eventId);
+  });
+});
