@@ -1,3 +1,3 @@
 import { suiteConfig } from "@sqibs/testing/vitest";
 
-export default suiteConfig({ name: "bench" });
+export default suiteConfig({ name: "bench", database: true });

@@ -48,8 +48,12 @@ export async function drive(options: LoadOptions): Promise<LoadOutcome> {
       "content-type": template.contentType,
       authorization: `Bearer ${options.token}`,
     },
-    setupRequest: (request) => {
-      request.body = render(template, options.nextId()).body;
+    // autocannon keeps one context per connection, emptied when its list starts over.
+    setupRequest: (request, context) => {
+      const id =
+        template.sameGroup && typeof context.group === "string" ? context.group : options.nextId();
+      context.group = id;
+      request.body = render(template, id).body;
       return request;
     },
   }));

@@ -23,6 +23,7 @@ import { drive, idSource, type LoadOptions, stopActiveLoads } from "./load.js";
 import { failuresIn, readSince, sizeOf } from "./log-failures.js";
 import {
   byteLength,
+  cycleTemplates,
   type LargeScenario,
   largeTemplates,
   type Payload,
@@ -54,8 +55,10 @@ import {
   type Window,
 } from "./profile.js";
 import {
+  CYCLE,
   checkTargets,
   commandsTable,
+  isLarge,
   type LevelResult,
   latencySummary,
   MIX,
@@ -91,7 +94,9 @@ interface Settings {
   allocations: boolean;
   /** Extra `node` flags for the service (e.g. `--trace-gc`, which NODE_OPTIONS refuses). */
   serviceNodeArgs: string[];
-  /** Large-payload scenarios, after the mix, each at `largeConnections`. */
+  /** The resolve/duplicate cycle's concurrency levels, after the mix (none: left out). */
+  cycleConnections: number[];
+  /** Large-payload scenarios, after the cycle, each at `largeConnections`. */
   large: LargeScenario[];
   largeConnections: number;
   /**
@@ -147,6 +152,7 @@ function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     commands: env.BENCH_COMMANDS === "1" || env.BENCH_COMMANDS === "true",
     allocations: env.BENCH_ALLOCATIONS === "1" || env.BENCH_ALLOCATIONS === "true",
     serviceNodeArgs: (env.BENCH_SERVICE_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
+    cycleConnections: levels("BENCH_CYCLE_CONNECTIONS", "64"),
     large: parseLargeScenarios(env.BENCH_LARGE_PAYLOADS ?? "100k,1m"),
     largeConnections,
     largeSeconds: number("BENCH_LARGE_SECONDS", 30),
@@ -327,6 +333,14 @@ async function run(settings: Settings, cleanup: Cleanup) {
       seconds: settings.seconds,
       warmupSeconds: settings.warmupSeconds,
     },
+    {
+      name: CYCLE,
+      templates: cycleTemplates(),
+      connections: settings.cycleConnections,
+      timeoutSeconds: MIX_TIMEOUT_S,
+      seconds: settings.seconds,
+      warmupSeconds: settings.warmupSeconds,
+    },
     ...settings.large.map((large) => ({
       name: large.name,
       templates: largeTemplates(large.bytes, large.dense),
@@ -355,7 +369,8 @@ async function run(settings: Settings, cleanup: Cleanup) {
   }
 
   // 4. Each scenario and level: the floor, then the service, each from a settled state (see
-  // settle). The mix first: its whole-run peak RSS is read before the large bodies come.
+  // settle). The mix and the cycle first: their whole-run peak RSS is read before the large
+  // bodies come.
   const results: LevelResult[] = [];
   const notes: string[] = [];
   const measuredWindows: Record<Target, MeasuredWindow[]> = { floor: [], service: [] };
@@ -364,7 +379,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
   await quiesce(pids(), { maxMs: DRAIN_MS });
   try {
     for (const scenario of scenarios) {
-      if (scenario.name !== MIX) {
+      if (isLarge(scenario.name)) {
         mixHwm ??= { floor: runners.floor.peakHwm(), service: runners.service.peakHwm() };
       }
       for (const connections of scenario.connections) {
@@ -401,7 +416,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
                 ? await firstCall(runners.service.child, token, render(firing, nextId()))
                 : "";
             notes.push(
-              `${target} restarted after ${scenario.name === MIX ? "" : `${scenario.name} bodies at `}${connections} connections: it or the database was still busy ${SETTLE_MS / 1000} s after the clients stopped (requests they had given up on)${first}`,
+              `${target} restarted after ${levelName(scenario.name, connections)}: it or the database was still busy ${SETTLE_MS / 1000} s after the clients stopped (requests they had given up on)${first}`,
             );
           }
         }
@@ -460,12 +475,20 @@ async function run(settings: Settings, cleanup: Cleanup) {
     : undefined;
 
   const mix = describeMix(templates);
-  const large = scenarios.filter((scenario) => scenario.name !== MIX);
+  const cycle = scenarios.find(
+    (scenario) => scenario.name === CYCLE && scenario.connections.length,
+  );
+  const large = scenarios.filter((scenario) => isLarge(scenario.name));
   const output = [
     "",
     `sqibs bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, database: ${database}`,
     `${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per target and level (large payloads: ${settings.largeWarmupSeconds} s + ${settings.largeSeconds} s); POST /v1/process; latencies of every response`,
     `payload mix, rotated 1:1:1 on every connection, every body unique: ${mix}`,
+    ...(cycle
+      ? [
+          `cycle, in this order on every connection, a new alert group each time round, every body unique: ${describeMix(cycle.templates)}`,
+        ]
+      : []),
     ...large.map(
       (scenario) =>
         `large payloads, ${scenario.name}, rotated 1:1, every body unique, client timeout ${scenario.timeoutSeconds} s: ${describeMix(scenario.templates)}`,
@@ -475,7 +498,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
     "",
     ratiosTable(ratioRows),
     "",
-    `peak RSS over the payload mix (VmHWM): floor ${mixHwm.floor.toFixed(0)} MiB, service ${mixHwm.service.toFixed(0)} MiB${large.length ? `; over the whole run with the large payloads: floor ${peakHwm.floor.toFixed(0)} MiB, service ${peakHwm.service.toFixed(0)} MiB` : ""}`,
+    `peak RSS over the payload mix${cycle ? " and the cycle" : ""} (VmHWM): floor ${mixHwm.floor.toFixed(0)} MiB, service ${mixHwm.service.toFixed(0)} MiB${large.length ? `; over the whole run with the large payloads: floor ${peakHwm.floor.toFixed(0)} MiB, service ${peakHwm.service.toFixed(0)} MiB` : ""}`,
     `service status codes: ${statusLine(results.filter((r) => r.target === "service"))}; floor: ${statusLine(results.filter((r) => r.target === "floor"))}`,
     ...notes.map((note) => `note: ${note}`),
     "",
@@ -607,7 +630,7 @@ async function measure({
 }: Measurement): Promise<LevelResult> {
   const { connections } = load;
   // Large payloads: the peak since this level began, not since the service started.
-  const rss = watchRss(child.pid, { exact: scenario !== MIX });
+  const rss = watchRss(child.pid, { exact: isLarge(scenario) });
   const logFrom = sizeOf(child.logFile);
   if (warmupSeconds > 0) await drive({ ...load, seconds: warmupSeconds });
   const sampling =
@@ -662,7 +685,7 @@ async function measure({
       dbCpuAfter.size > 0 ? perRequest(cpuSecondsBetween(dbCpuBefore, dbCpuAfter)) : null,
   };
   log(
-    `${scenario === MIX ? "" : `${scenario} bodies, `}${String(connections).padStart(3)} connections, ${target.padEnd(7)}: ${result.requestsPerSecond.toFixed(1)} req/s, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${errors} errors, peak RSS ${peakRssMiB.toFixed(0)} MiB`,
+    `${levelName(scenario, connections)}, ${target.padEnd(7)}: ${result.requestsPerSecond.toFixed(1)} req/s, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${errors} errors, peak RSS ${peakRssMiB.toFixed(0)} MiB`,
   );
   if (errors > 0) logFailures(child, logFrom);
   return result;
@@ -677,6 +700,12 @@ function logFailures(child: Server, from: number): void {
 }
 
 const SHOWN_FAILURES = 5;
+
+/** "64 connections", "cycle at 64 connections", "1 MB bodies at 64 connections". */
+function levelName(scenario: string, connections: number): string {
+  const of = scenario === MIX ? "" : `${scenario}${isLarge(scenario) ? " bodies" : ""} at `;
+  return `${of}${connections} connections`;
+}
 
 function describeMix(templates: PayloadTemplate[]): string {
   return templates

@@ -17,6 +17,12 @@ export interface PayloadTemplate {
   contentType: string;
   /** What the service does with it under the bench's filter (for the output). */
   serviceOutcome: string;
+  /**
+   * Sent with the id of the request before it on the same connection instead of a new one:
+   * the same alert group (the cycle's duplicates and resolve). The first template of a list
+   * always takes a new id.
+   */
+  sameGroup?: boolean;
   before: string;
   after: string;
 }
@@ -49,17 +55,27 @@ function template(
   contentType: string,
   serviceOutcome: string,
   text: string,
+  sameGroup = false,
 ): PayloadTemplate {
   const parts = text.split(ID_PLACEHOLDER);
   if (parts.length !== 2) throw new Error(`${name}: the id placeholder must appear exactly once`);
-  return { name, contentType, serviceOutcome, before: parts[0] ?? "", after: parts[1] ?? "" };
+  return {
+    name,
+    contentType,
+    serviceOutcome,
+    before: parts[0] ?? "",
+    after: parts[1] ?? "",
+    ...(sameGroup ? { sameGroup } : {}),
+  };
 }
 
+type AlertStatus = "firing" | "resolved";
+
 /** One alert of a group, as Alertmanager's webhook (version 4) sends it. */
-function alert(index: number) {
+function alert(index: number, status: AlertStatus = "firing") {
   const instance = `node-${String(index).padStart(3, "0")}.prod.example.net:9100`;
   return {
-    status: "firing",
+    status,
     labels: {
       alertname: "HighRequestLatency",
       cluster: "prod-eu-west-1",
@@ -74,22 +90,26 @@ function alert(index: number) {
       runbook_url: "https://runbooks.example.net/api-gateway/high-request-latency",
     },
     startsAt: "2026-03-14T09:26:53.589Z",
-    endsAt: "0001-01-01T00:00:00Z",
+    endsAt: status === "resolved" ? "2026-03-14T09:41:53.589Z" : "0001-01-01T00:00:00Z",
     generatorURL: `http://prometheus-0.monitoring.svc:9090/graph?g0.expr=histogram_quantile%280.99%2C+sum+by+%28le%2C+instance%29+%28rate%28http_request_duration_seconds_bucket%5B5m%5D%29%29%29+%3E+0.5&g0.tab=1&i=${index}`,
     fingerprint: (0x1f3a5c7e9b2d4f60n + BigInt(index)).toString(16),
   };
 }
 
 /**
- * A firing Alertmanager v4 group of `alerts` alerts; the groupKey holds the unique id. Without
- * `commonAnnotations.description` (`describe: false`), the service's description is the whole
- * payload text.
+ * An Alertmanager v4 group of `alerts` alerts, firing unless `status` says otherwise; the
+ * groupKey holds the unique id. Without `commonAnnotations.description` (`describe: false`),
+ * the service's description is the whole payload text.
  */
-export function alertmanagerBody(alerts: number, describe = true): string {
+export function alertmanagerBody(
+  alerts: number,
+  describe = true,
+  status: AlertStatus = "firing",
+): string {
   return JSON.stringify({
     receiver: "sqibs-intake",
-    status: "firing",
-    alerts: Array.from({ length: alerts }, (_, index) => alert(index)),
+    status,
+    alerts: Array.from({ length: alerts }, (_, index) => alert(index, status)),
     groupLabels: { alertname: "HighRequestLatency" },
     commonLabels: {
       alertname: "HighRequestLatency",
@@ -142,6 +162,43 @@ export function payloadTemplates(): PayloadTemplate[] {
       "application/json",
       "firing group of 24 alerts, unique groupKey: a new incident (201)",
       alertmanagerBody(24),
+    ),
+  ];
+}
+
+/** Duplicates of each group between its opening and its resolve. */
+export const CYCLE_DUPLICATES = 2;
+
+/**
+ * The cycle of one alert group, in the order each connection sends it, a new group each time
+ * round: it opens (firing, a new groupKey: 201), fires again while open, one more alert each
+ * time, as Alertmanager re-sends a group that changed (duplicates: 200, appended to the open
+ * incident), then resolves (200). Every body is unique: the groupKey holds the group's id and
+ * each step of a group differs from the others.
+ */
+export function cycleTemplates(duplicates = CYCLE_DUPLICATES): PayloadTemplate[] {
+  const duplicate = (step: number) =>
+    template(
+      `alertmanager-duplicate-${step}`,
+      "application/json",
+      `the same group firing again with ${2 + step} alerts: appended to the open incident (200)`,
+      alertmanagerBody(2 + step),
+      true,
+    );
+  return [
+    template(
+      "alertmanager-open",
+      "application/json",
+      "firing, a new groupKey: a new incident (201)",
+      alertmanagerBody(2),
+    ),
+    ...Array.from({ length: duplicates }, (_, index) => duplicate(index + 1)),
+    template(
+      "alertmanager-resolve",
+      "application/json",
+      "the same group resolved: its incident resolved (200)",
+      alertmanagerBody(2 + duplicates, true, "resolved"),
+      true,
     ),
   ];
 }

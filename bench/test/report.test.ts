@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   ALERTMANAGER_FILTER,
   byteLength,
+  CYCLE_DUPLICATES,
+  cycleTemplates,
   largeTemplates,
   makeId,
   parseLargeScenarios,
@@ -11,6 +13,7 @@ import {
 } from "../src/payloads.js";
 import { analyze, LAYERS, layerOf, layersTable, packageOf } from "../src/profile.js";
 import {
+  CYCLE,
   checkTargets,
   type LevelResult,
   latencySummary,
@@ -108,7 +111,7 @@ describe("ratios and targets", () => {
       "throughput ratio at 64 connections (embedded FerretDB)": false,
       "p99 ratio at 64 connections (embedded FerretDB)": false,
       "throughput ratio at 1 connection": false,
-      "service peak RSS, payload mix (whole run)": false,
+      "service peak RSS, mix and cycle (whole run)": false,
       "service errors (every level)": false,
     });
   });
@@ -121,7 +124,7 @@ describe("ratios and targets", () => {
     // Without the run's VmHWM, the highest peak of the service's mix levels counts.
     const fat = [...results, level(16, "service", 900, 11, { peakRssMiB: 160 })];
     expect(passes(checkTargets(fat, { embedded: true }))).toMatchObject({
-      "service peak RSS, payload mix (whole run)": false,
+      "service peak RSS, mix and cycle (whole run)": false,
     });
     expect(targetsTable(checkTargets(results, { embedded: false }))).toMatch(
       /p99 ratio at 64 connections \(embedded FerretDB\)\s+-\s+0\.96\s+<= 1\.0/,
@@ -141,7 +144,7 @@ describe("ratios and targets", () => {
       "throughput ratio, 100 KB bodies at 64 connections": true,
       "throughput ratio, 1 MB bodies at 64 connections": false,
       "service peak RSS, 1 MB bodies at 64 connections": true,
-      "service peak RSS, payload mix (whole run)": true,
+      "service peak RSS, mix and cycle (whole run)": true,
     });
     expect(checks.at(-1)?.name).toBe("service errors (every level)");
     // The floor's own errors (a database timeout under load) are printed, not judged.
@@ -159,6 +162,34 @@ describe("ratios and targets", () => {
     expect(missing.find((check) => check.name.startsWith("throughput ratio, 1 MB"))?.value).toBe(
       "not measured",
     );
+  });
+
+  it("prints the cycle's ratio after the mix's, and judges it as a small-body level", () => {
+    const cycle = (target: "floor" | "service", rps: number, rss: number, errors = 0) =>
+      level(64, target, rps, 50, { scenario: CYCLE, peakRssMiB: rss, errors });
+    const run = [
+      large("1 MB", "floor", 15, 230),
+      large("1 MB", "service", 12, 290),
+      ...results,
+      cycle("floor", 1000, 90),
+      cycle("service", 1500, 155, 2),
+    ];
+    expect(ratios(run).map((ratio) => [ratio.scenario, ratio.throughput])).toEqual([
+      [MIX, 0.5],
+      [MIX, 1.05],
+      [CYCLE, 1.5],
+      ["1 MB", 0.8],
+    ]);
+    expect(resultsTable(run).split("\n")[8]).toMatch(/^cycle\s+64\s+service\s+1500\s/);
+    const checks = checkTargets(run, { embedded: true });
+    // Not a large payload: no ratio target of its own, and the largest bodies stay 1 MB.
+    expect(checks.filter((check) => check.name.includes("cycle bodies"))).toEqual([]);
+    expect(passes(checks)).toMatchObject({
+      "service peak RSS, 1 MB bodies at 64 connections": true,
+      // Its peak counts with the mix's (when the run's VmHWM is not given), its errors too.
+      "service peak RSS, mix and cycle (whole run)": false,
+      "service errors (every level)": false,
+    });
   });
 
   it("prints one row per scenario, level and target, the mix first, floor first", () => {
@@ -200,6 +231,36 @@ describe("payload mix", () => {
     expect(parsed.groupKey).toContain(makeId("abc123", 1));
     expect(parsed.commonAnnotations.summary).toBeTruthy();
     expect(ALERTMANAGER_FILTER.triggers[0]?.correlationKey).toBe("groupKey");
+  });
+});
+
+describe("cycle", () => {
+  it("opens a group, repeats it with one more alert each time, then resolves it", () => {
+    const templates = cycleTemplates();
+    expect(templates).toHaveLength(CYCLE_DUPLICATES + 2);
+    expect(templates.map((template) => template.sameGroup ?? false)).toEqual([
+      false,
+      ...Array.from({ length: CYCLE_DUPLICATES }, () => true),
+      true,
+    ]);
+    const id = makeId("abc123", 3);
+    const bodies = templates.map((template) => render(template, id).body);
+    expect(new Set(bodies).size).toBe(bodies.length);
+    const parsed = bodies.map((body) => JSON.parse(body));
+    expect(parsed.map((body) => body.status)).toEqual([
+      "firing",
+      ...Array.from({ length: CYCLE_DUPLICATES }, () => "firing"),
+      "resolved",
+    ]);
+    expect(parsed.map((body) => body.alerts.length)).toEqual([2, 3, 4, 4]);
+    for (const body of parsed) expect(body.groupKey).toContain(id);
+    expect(
+      parsed.at(-1).alerts.every((alert: { status: string }) => alert.status === "resolved"),
+    ).toBe(true);
+    expect(ALERTMANAGER_FILTER.resolve.condition).toEqual({
+      key: "status",
+      contains: ["resolved"],
+    });
   });
 });
 
