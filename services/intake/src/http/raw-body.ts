@@ -22,7 +22,7 @@ export function captureRawBody(limitBytes: number): RequestHandler {
     if (!INGEST_PATH.test(req.path)) return next();
     raw(req, res, (error?: unknown) => {
       if (error) return next(bodyError(error, req, limitBytes));
-      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const bytes = Buffer.isBuffer(req.body) ? ownedBytes(req.body) : Buffer.alloc(0);
       (req as WithRaw)[RAW] = bytes;
       req.body = bytes.length && checksText(req) ? bytes.toString("utf8") : undefined;
       next();
@@ -44,6 +44,32 @@ function checksText(req: Request): boolean {
 
 export function rawBodyOf(req: Request): Buffer {
   return (req as WithRaw)[RAW] ?? Buffer.alloc(0);
+}
+
+/**
+ * The body in memory of its own. Node hands out Buffers under 32 KiB as slices of shared
+ * 64 KiB slabs, and a call that waits on the database long enough is promoted to V8's old
+ * generation, where its Buffers are freed only by a full collection: with memory of its own,
+ * the body can be freed as soon as its call is answered (releaseRawBody).
+ */
+function ownedBytes(bytes: Buffer): Buffer {
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength) return bytes;
+  const owned = Buffer.allocUnsafeSlow(bytes.byteLength);
+  owned.set(bytes);
+  return owned;
+}
+
+/**
+ * Frees the body's memory now instead of at the next full collection (every view of it then
+ * reads as empty). Only once nothing reads it any more: after the call's answer is sent, which
+ * is after every write that stores it was acknowledged.
+ */
+export function releaseRawBody(req: Request): void {
+  const bytes = (req as WithRaw)[RAW];
+  (req as WithRaw)[RAW] = undefined;
+  if (bytes?.buffer instanceof ArrayBuffer && bytes.buffer.byteLength === bytes.byteLength) {
+    bytes.buffer.transfer(0);
+  }
 }
 
 /** Reading errors in the API's words (the encoding, when there is one, is named). */

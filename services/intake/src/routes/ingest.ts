@@ -3,7 +3,7 @@ import { type Request, type Response, Router } from "express";
 import type { AppDeps } from "../container.js";
 import { requireToken } from "../http/auth.js";
 import { recordIngestOutcome } from "../http/metrics.js";
-import { rawBodyOf } from "../http/raw-body.js";
+import { rawBodyOf, releaseRawBody } from "../http/raw-body.js";
 import { toProcessResult, toRequestResult } from "../http/views.js";
 import { createRequestCall, type IngestCall, processIncidentCall } from "../usecases/ingest.js";
 
@@ -17,6 +17,7 @@ export function ingestRoutes(deps: AppDeps): Router {
       const result = await processIncidentCall(deps, ingestCall(req, res));
       recordIngestOutcome(deps.metrics, "process", result);
       res.status(result.status).json(toProcessResult(result));
+      releaseRawBody(req);
     },
   );
 
@@ -24,6 +25,7 @@ export function ingestRoutes(deps: AppDeps): Router {
     const result = await createRequestCall(deps, ingestCall(req, res));
     recordIngestOutcome(deps.metrics, "request", result);
     res.status(result.status).json(toRequestResult(result));
+    releaseRawBody(req);
   });
 
   return router;
