@@ -1,25 +1,12 @@
-import type { ApiFilter } from "@sqibs/domain";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureRawBody, rawBodyOf, releaseRawBody } from "../../src/http/raw-body.js";
 import { startTestService, type TestService } from "../harness.js";
 import { raw } from "../management/support.js";
-import { bearer, post, storedIncident } from "./support.js";
+import { bearer, GROUP_FILTER, post, storedIncident } from "./support.js";
 
 // A call's body is freed as soon as the call is answered (http/raw-body.ts): nothing it
 // stored may read it after that.
-
-const FILTER: ApiFilter = {
-  triggers: [
-    {
-      urgency: "high",
-      conditions: [{ key: "status", contains: ["firing"] }],
-      descriptionKey: "description",
-      correlationKey: "group",
-    },
-  ],
-  resolve: { condition: { key: "status", contains: ["resolved"] }, correlationKey: "group" },
-};
 
 describe("the body's memory", () => {
   it("is the body's own, and reads as empty once released", async () => {
@@ -62,7 +49,7 @@ describe("what a call stored, once its body is freed", () => {
   beforeAll(async () => {
     service = await startTestService("body-release");
     account = await service.account();
-    await service.configureService(account, { filter: FILTER });
+    await service.configureService(account, { filter: GROUP_FILTER });
   });
   afterAll(() => service.close());
 
@@ -80,7 +67,7 @@ describe("what a call stored, once its body is freed", () => {
       [1, 2, 3].map((copy) =>
         JSON.stringify({
           status: "firing",
-          group: `g-${size}-${copy}`,
+          groupKey: `g-${size}-${copy}`,
           description: `disk full, ${size} bytes`,
           filler: String(copy).repeat(size),
         }),
