@@ -65,18 +65,32 @@ describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
 });
 
 describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES)", () => {
-  it("looks a document up by `_id` through the `_id` index, not by reading the table", async () => {
+  it("looks a document up by `_id` through the `_id` index, alone or beside other conditions", async () => {
     const database = await startFerretDB({ dataDir });
     const client = new MongoClient(database.uri);
     try {
       const db = client.db("patched");
-      await db.collection("c").insertMany([{ _id: "a" }, { _id: "b" }] as never[]);
+      await db.collection("c").insertMany([{ _id: "a" }, { _id: "b", n: 2 }] as never[]);
       // FerretDB's explain gives SQLite's plan of the lookup that find, update and delete run.
       const explained = await db.command({ explain: { find: "c", filter: { _id: "b" } } });
       expect(explained.queryPlanner.Plan).toEqual([
         expect.stringMatching(/SEARCH .* USING INDEX .*__id_ /),
       ]);
-      expect(await db.collection("c").findOne({ _id: "b" } as never)).toEqual({ _id: "b" });
+      for (const filter of [{ _id: "b", n: 2 }, { n: 2, _id: "b" }]) {
+        const beside = await db.command({ explain: { find: "c", filter } });
+        expect(beside.queryPlanner.Plan).toEqual([
+          expect.stringMatching(/SEARCH .* USING INDEX .*__id_ /),
+        ]);
+      }
+      // The rest of the filter still applies to the document found by `_id`.
+      expect(await db.collection("c").findOne({ _id: "b", n: 2 } as never)).toEqual({ _id: "b", n: 2 });
+      expect(await db.collection("c").findOne({ _id: "b", n: 3 } as never)).toBeNull();
+      expect(
+        (await db.collection("c").updateOne({ _id: "b", n: 3 } as never, { $set: { m: 1 } }))
+          .matchedCount,
+      ).toBe(0);
+      expect((await db.collection("c").deleteOne({ _id: "a", n: 2 } as never)).deletedCount).toBe(0);
+      expect(await db.collection("c").countDocuments({ _id: "b", n: 2 } as never)).toBe(1);
       expect((await db.collection("c").deleteOne({ _id: "a" } as never)).deletedCount).toBe(1);
       await db.dropDatabase();
     } finally {
