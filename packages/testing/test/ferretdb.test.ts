@@ -76,20 +76,28 @@ describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES
       expect(explained.queryPlanner.Plan).toEqual([
         expect.stringMatching(/SEARCH .* USING INDEX .*__id_ /),
       ]);
-      for (const filter of [{ _id: "b", n: 2 }, { n: 2, _id: "b" }]) {
+      for (const filter of [
+        { _id: "b", n: 2 },
+        { n: 2, _id: "b" },
+      ]) {
         const beside = await db.command({ explain: { find: "c", filter } });
         expect(beside.queryPlanner.Plan).toEqual([
           expect.stringMatching(/SEARCH .* USING INDEX .*__id_ /),
         ]);
       }
       // The rest of the filter still applies to the document found by `_id`.
-      expect(await db.collection("c").findOne({ _id: "b", n: 2 } as never)).toEqual({ _id: "b", n: 2 });
+      expect(await db.collection("c").findOne({ _id: "b", n: 2 } as never)).toEqual({
+        _id: "b",
+        n: 2,
+      });
       expect(await db.collection("c").findOne({ _id: "b", n: 3 } as never)).toBeNull();
       expect(
         (await db.collection("c").updateOne({ _id: "b", n: 3 } as never, { $set: { m: 1 } }))
           .matchedCount,
       ).toBe(0);
-      expect((await db.collection("c").deleteOne({ _id: "a", n: 2 } as never)).deletedCount).toBe(0);
+      expect((await db.collection("c").deleteOne({ _id: "a", n: 2 } as never)).deletedCount).toBe(
+        0,
+      );
       expect(await db.collection("c").countDocuments({ _id: "b", n: 2 } as never)).toBe(1);
       expect((await db.collection("c").deleteOne({ _id: "a" } as never)).deletedCount).toBe(1);
       await db.dropDatabase();
