@@ -9,6 +9,12 @@ const problem = (status: number, title: string, slug: string) =>
 
 export const PROBLEMS = {
   INVALID_REQUEST: problem(400, "Invalid request", "invalid-request"),
+  /**
+   * A webhook URL the schema takes but the operator's address policy refuses (a refused
+   * range, plain http, a blocked port): a 400 as the issue asks, with its own type so clients
+   * tell it from a request that breaks the schema.
+   */
+  WEBHOOK_URL_REFUSED: problem(400, "Webhook URL refused", "webhook-url-refused"),
   UNAUTHORIZED: problem(401, "Unauthorized", "unauthorized"),
   FORBIDDEN: problem(403, "Forbidden", "forbidden"),
   NOT_FOUND: problem(404, "Not found", "not-found"),
@@ -23,7 +29,7 @@ export const PROBLEMS = {
   /**
    * Well-formed and valid against the schema, but against a rule the schema cannot state (an
    * order between two fields, a reused Idempotency-Key, a limit set by the operator). 400
-   * stays for what breaks the schema.
+   * stays for what breaks the schema (and a refused webhook URL, above).
    */
   UNPROCESSABLE: problem(422, "Unprocessable content", "unprocessable-content"),
   RATE_LIMITED: problem(429, "Too many requests", "rate-limited"),
@@ -41,7 +47,10 @@ export const PROBLEMS = {
 
 export type ErrorCode = keyof typeof PROBLEMS;
 
-/** The code of a status that comes without one (the validator's, the body parser's). */
+/**
+ * The code of a status that comes without one (the validator's, the body parser's): the
+ * first of that status in the table, the general one (INVALID_REQUEST for 400).
+ */
 export function codeOfStatus(status: number): ErrorCode | undefined {
   const codes = Object.keys(PROBLEMS) as ErrorCode[];
   return codes.find((code) => PROBLEMS[code].status === status);

@@ -894,10 +894,11 @@ export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Opt
  *
  * Events of the webhook's scope that it subscribes to are POSTed to `url`, signed per the
  * Standard Webhooks specification with the secret in the answer (shown this once). A URL
- * that reaches a refused address (loopback, private, link-local, …) is a 422 naming the
- * range. See the top-level `webhooks` section for the events. An account holds at most
- * `MAX_WEBHOOKS_PER_ACCOUNT` webhooks (50 unless the operator says otherwise): creating one
- * more is a 409 with `limit: webhooks`.
+ * that reaches a refused address (loopback, private, link-local, …) is a 400 naming the
+ * range, with `type: /problems/webhook-url-refused` (a request that breaks the schema has
+ * `type: /problems/invalid-request`); nothing is stored. See the top-level `webhooks`
+ * section for the events. An account holds at most `MAX_WEBHOOKS_PER_ACCOUNT` webhooks (50
+ * unless the operator says otherwise): creating one more is a 409 with `limit: webhooks`.
  *
  */
 export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>): RequestResult<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError> => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({
@@ -964,8 +965,9 @@ export const getWebhook = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Change an outgoing webhook
  *
- * The URL is checked as at creation (422 when the operator's policy refuses it). `enabled: true` turns a disabled webhook back on and
- * clears `disabledReason`; its pending deliveries go out again.
+ * The URL is checked as at creation (a 400 with `type: /problems/webhook-url-refused` when
+ * the operator's policy refuses it; nothing changes). `enabled: true` turns a disabled
+ * webhook back on and clears `disabledReason`; its pending deliveries go out again.
  *
  */
 export const updateWebhook = <ThrowOnError extends boolean = false>(options: Options<UpdateWebhookData, ThrowOnError>): RequestResult<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError> => (options.client ?? client).patch<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError>({

@@ -882,13 +882,15 @@ export type WebhookScope = 'global' | 'team' | 'service';
 
 /**
  * Where events are POSTed: `https` (plain `http` only when the operator allows it with
- * `WEBHOOK_ALLOW_HTTP`, else 422). Ports of services that are not HTTP (WHATWG Fetch's
- * blocked ports: 25, 22, 53…) are refused (422). Loopback, private (RFC 1918), link-local (cloud metadata), CGNAT,
+ * `WEBHOOK_ALLOW_HTTP`). Ports of services that are not HTTP (WHATWG Fetch's blocked ports:
+ * 25, 22, 53…) are refused. Loopback, private (RFC 1918), link-local (cloud metadata), CGNAT,
  * multicast, reserved and IPv6 unique-local and link-local addresses are refused, at creation
- * for an IP address or `localhost` (422, naming the range) and at every attempt for the
+ * and on change for an IP address or `localhost` (naming the range) and at every attempt for the
  * addresses a name resolves to and the one connected to; the operator opens ranges with
  * `WEBHOOK_ALLOWED_CIDRS`. Redirects are not followed. User-info is sent as HTTP Basic
  * authentication; logs and the delivery log show the URL without user-info and query.
+ * Every refusal at creation or change is a 400 with `type: /problems/webhook-url-refused`,
+ * apart from the `/problems/invalid-request` of a URL that breaks this schema.
  *
  */
 export type WebhookUrl = string;
@@ -3573,7 +3575,13 @@ export type CreateWebhookData = {
 
 export type CreateWebhookErrors = {
     /**
-     * The request does not match the API; `errors` names each field that failed.
+     * Either the request does not match the API (`type: /problems/invalid-request`; `errors` names
+     * each field that failed), or the URL matches the schema but the operator's address policy
+     * refuses it (`type: /problems/webhook-url-refused`): plain http (unless
+     * `WEBHOOK_ALLOW_HTTP`), a blocked port, or an address in a refused range; the detail names
+     * the range and `WEBHOOK_ALLOWED_CIDRS`, which opens ranges. Tell the two apart by `type`.
+     * Nothing is stored or changed either way.
+     *
      */
     400: Problem;
     /**
@@ -3600,13 +3608,6 @@ export type CreateWebhookErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
-    /**
-     * The URL is valid but the operator's policy refuses it: plain http (unless
-     * `WEBHOOK_ALLOW_HTTP`), a blocked port, or an address in a refused range (the detail
-     * names it; `WEBHOOK_ALLOWED_CIDRS` opens ranges).
-     *
-     */
-    422: Problem;
     /**
      * A rate limit was hit. Retry after the number of seconds in Retry-After.
      */
@@ -3752,7 +3753,13 @@ export type UpdateWebhookData = {
 
 export type UpdateWebhookErrors = {
     /**
-     * The request does not match the API; `errors` names each field that failed.
+     * Either the request does not match the API (`type: /problems/invalid-request`; `errors` names
+     * each field that failed), or the URL matches the schema but the operator's address policy
+     * refuses it (`type: /problems/webhook-url-refused`): plain http (unless
+     * `WEBHOOK_ALLOW_HTTP`), a blocked port, or an address in a refused range; the detail names
+     * the range and `WEBHOOK_ALLOWED_CIDRS`, which opens ranges. Tell the two apart by `type`.
+     * Nothing is stored or changed either way.
+     *
      */
     400: Problem;
     /**
@@ -3773,13 +3780,6 @@ export type UpdateWebhookErrors = {
      * The body's content type is not one this operation takes (management operations take `application/json` only).
      */
     415: Problem;
-    /**
-     * The URL is valid but the operator's policy refuses it: plain http (unless
-     * `WEBHOOK_ALLOW_HTTP`), a blocked port, or an address in a refused range (the detail
-     * names it; `WEBHOOK_ALLOWED_CIDRS` opens ranges).
-     *
-     */
-    422: Problem;
     /**
      * A rate limit was hit. Retry after the number of seconds in Retry-After.
      */

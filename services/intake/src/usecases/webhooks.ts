@@ -309,8 +309,9 @@ function statusOf(
 }
 
 /**
- * The URL as the operator's policy allows it, else a 422 naming the reason: the schema takes
- * any http(s) URL; the policy (WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOWED_CIDRS) is the operator's.
+ * The URL as the operator's policy allows it, else a 400 naming the reason, typed apart from
+ * a request that breaks the schema: the schema takes any http(s) URL; the policy
+ * (WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOWED_CIDRS) is the operator's.
  */
 function checkedUrl(deps: AppDeps, url: string): string {
   try {
@@ -318,7 +319,7 @@ function checkedUrl(deps: AppDeps, url: string): string {
     return url;
   } catch (error) {
     if (!(error instanceof WebhookUrlError)) throw error;
-    throw new AppError("UNPROCESSABLE", `url: ${error.reason}`, {
+    throw new AppError("WEBHOOK_URL_REFUSED", `url: ${error.reason}`, {
       errors: [{ field: "url", message: error.reason }],
     });
   }

@@ -159,9 +159,15 @@ describe("/v1/webhooks", () => {
   });
 });
 
-// The issue asked for 400; since issue 15 the contract answers 400 for what breaks the schema
-// and 422 for a rule it cannot state, and the operator's address policy is one: 422.
-describe("the address policy at creation (422 problem+json for each refused range)", () => {
+// Issue 13: every refused address range is a 400 problem+json at creation (and on change),
+// typed apart from a request that breaks the schema so a client can tell the two apart.
+const REFUSED_URL = {
+  status: 400,
+  title: "Webhook URL refused",
+  type: "/problems/webhook-url-refused",
+};
+
+describe("the address policy at creation (400 problem+json for each refused range)", () => {
   let service: TestService;
   let acme: TestAccount;
 
@@ -189,14 +195,33 @@ describe("the address policy at creation (422 problem+json for each refused rang
         client: acme.admin,
         body: { scope: "global", url: `https://${address}/hook`, events: [...EVENTS] },
       });
-      const problem = problemOf(answer, 422);
+      const problem = problemOf(answer, 400);
+      expect(problem).toMatchObject(REFUSED_URL);
       expect(problem.errors).toEqual([{ field: "url", message: expect.any(String) }]);
       expect(problem.detail).toContain(`is in ${range.text}`);
       expect(problem.detail).toContain("WEBHOOK_ALLOWED_CIDRS");
     },
   );
 
-  it("refuses localhost, plain http (unless allowed) and blocked ports (422); other schemes break the schema (400)", async () => {
+  it("stores nothing for a refused URL: the list stays empty", async () => {
+    const fresh = await newAccount(service);
+    for (const url of [
+      "https://10.0.0.1/hook",
+      "https://[fd00::1]/hook",
+      "http://hooks.example.com/",
+    ]) {
+      const answer = await createWebhook({
+        client: fresh.admin,
+        body: { scope: "global", url, events: [...EVENTS] },
+      });
+      expect(problemOf(answer, 400), url).toMatchObject(REFUSED_URL);
+    }
+    const { data, response } = await listWebhooks({ client: fresh.admin });
+    expect(response?.status).toBe(200);
+    expect(data?.items).toEqual([]);
+  });
+
+  it("refuses localhost, plain http (unless allowed) and blocked ports (400, the policy's type); other schemes break the schema (400, invalid-request)", async () => {
     const cases = {
       "https://localhost:8443/": /localhost always resolves to loopback/,
       "https://api.localhost/": /always resolves to loopback/,
@@ -209,23 +234,36 @@ describe("the address policy at creation (422 problem+json for each refused rang
         client: acme.admin,
         body: { scope: "global", url, events: [...EVENTS] },
       });
-      expect(problemOf(answer, 422).detail, url).toMatch(reason);
+      const problem = problemOf(answer, 400);
+      expect(problem, url).toMatchObject(REFUSED_URL);
+      expect(problem.detail, url).toMatch(reason);
     }
     const ftp = await createWebhook({
       client: acme.admin,
       body: { scope: "global", url: "ftp://hooks.example.com/", events: [...EVENTS] },
     });
-    expect(problemOf(ftp, 400).errors?.[0]?.field).toBe("url");
-    // A PATCH is checked the same way.
+    const invalid = problemOf(ftp, 400);
+    expect(invalid.type).toBe("/problems/invalid-request");
+    expect(invalid.errors?.[0]?.field).toBe("url");
+  });
+
+  it("checks a PATCH the same way: 400 naming the range, and the webhook keeps its URL", async () => {
     const { data } = await createWebhook({
       client: acme.admin,
       body: { scope: "global", url: "https://hooks.example.com/ok", events: [...EVENTS] },
     });
+    const webhookId = data?.webhook.id ?? "";
     const patched = await updateWebhook({
       client: acme.admin,
-      path: { webhookId: data?.webhook.id ?? "" },
+      path: { webhookId },
       body: { url: "https://10.0.0.1/" },
     });
-    expect(problemOf(patched, 422).detail).toContain("10.0.0.0/8");
+    const problem = problemOf(patched, 400);
+    expect(problem).toMatchObject(REFUSED_URL);
+    expect(problem.errors).toEqual([{ field: "url", message: expect.any(String) }]);
+    expect(problem.detail).toContain("is in 10.0.0.0/8");
+    expect(problem.detail).toContain("WEBHOOK_ALLOWED_CIDRS");
+    const { data: unchanged } = await getWebhook({ client: acme.admin, path: { webhookId } });
+    expect(unchanged?.url).toBe("https://hooks.example.com/ok");
   });
 });

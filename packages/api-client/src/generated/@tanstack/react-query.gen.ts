@@ -1010,10 +1010,11 @@ export const listWebhooksOptions = (options?: Options<ListWebhooksData>) => quer
  *
  * Events of the webhook's scope that it subscribes to are POSTed to `url`, signed per the
  * Standard Webhooks specification with the secret in the answer (shown this once). A URL
- * that reaches a refused address (loopback, private, link-local, …) is a 422 naming the
- * range. See the top-level `webhooks` section for the events. An account holds at most
- * `MAX_WEBHOOKS_PER_ACCOUNT` webhooks (50 unless the operator says otherwise): creating one
- * more is a 409 with `limit: webhooks`.
+ * that reaches a refused address (loopback, private, link-local, …) is a 400 naming the
+ * range, with `type: /problems/webhook-url-refused` (a request that breaks the schema has
+ * `type: /problems/invalid-request`); nothing is stored. See the top-level `webhooks`
+ * section for the events. An account holds at most `MAX_WEBHOOKS_PER_ACCOUNT` webhooks (50
+ * unless the operator says otherwise): creating one more is a 409 with `limit: webhooks`.
  *
  */
 export const createWebhookMutation = (options?: Partial<Options<CreateWebhookData>>): UseMutationOptions<CreateWebhookResponse, CreateWebhookError, Options<CreateWebhookData>> => {
@@ -1072,8 +1073,9 @@ export const getWebhookOptions = (options: Options<GetWebhookData>) => queryOpti
 /**
  * Change an outgoing webhook
  *
- * The URL is checked as at creation (422 when the operator's policy refuses it). `enabled: true` turns a disabled webhook back on and
- * clears `disabledReason`; its pending deliveries go out again.
+ * The URL is checked as at creation (a 400 with `type: /problems/webhook-url-refused` when
+ * the operator's policy refuses it; nothing changes). `enabled: true` turns a disabled
+ * webhook back on and clears `disabledReason`; its pending deliveries go out again.
  *
  */
 export const updateWebhookMutation = (options?: Partial<Options<UpdateWebhookData>>): UseMutationOptions<UpdateWebhookResponse, UpdateWebhookError, Options<UpdateWebhookData>> => {
