@@ -177,6 +177,108 @@ describe("a duplicate trigger that meets an incident being resolved", () => {
   });
 });
 
+describe("an instance that remembers an open incident another instance changed", () => {
+  /** Two instances: `here` opened the incident (and remembers it), `elsewhere` changes it. */
+  async function openedHere(correlationKey: string) {
+    const here = createRepositories(database);
+    const elsewhere = createRepositories(database);
+    const accountId = new ObjectId().toHexString();
+    const serviceId = new ObjectId().toHexString();
+    const [input, event] = trigger(accountId, serviceId, correlationKey, new Date());
+    const opened = await here.incidents.openOrAppend(input, event, quietly);
+    expect(opened.action).toBe("created");
+    const resolve = (on: Repositories) =>
+      on.incidents.resolveOpen(
+        accountId,
+        serviceId,
+        correlationKey,
+        { at: new Date(), type: "resolved", actor: "token:test" },
+        quietly,
+      );
+    const again = () => trigger(accountId, serviceId, correlationKey, new Date());
+    return { here, elsewhere, accountId, opened: opened.incident, resolve, again };
+  }
+
+  const eventsOf = (id: string) =>
+    database.db
+      .collection("incident_events")
+      .find({ incidentId: new ObjectId(id) })
+      .toArray();
+
+  it("files a duplicate on the incident the claim names now, not on the one it remembers", async () => {
+    const { here, elsewhere, opened, resolve, again } = await openedHere("moved-on");
+    expect(await resolve(elsewhere)).toMatchObject({ id: opened.id, status: "resolved" });
+    const reopened = await elsewhere.incidents.openOrAppend(...again(), quietly);
+    expect(reopened.action).toBe("created");
+
+    const duplicate = await here.incidents.openOrAppend(...again(), quietly);
+    expect(duplicate).toMatchObject({
+      action: "duplicate",
+      incident: { id: reopened.incident.id },
+    });
+    // The duplicate's event, taken back from the resolved incident, is on the open one only.
+    expect((await eventsOf(opened.id)).map((doc) => doc.type)).toEqual(["resolved"]);
+    expect((await eventsOf(reopened.incident.id)).map((doc) => doc.type)).toEqual(["duplicate"]);
+    expect(await resolve(here)).toMatchObject({ id: reopened.incident.id, status: "resolved" });
+  });
+
+  it("resolves the incident the claim names now, or nothing when none is open", async () => {
+    const { here, elsewhere, opened, resolve, again } = await openedHere("resolved-elsewhere");
+    expect(await resolve(elsewhere)).toMatchObject({ id: opened.id });
+    expect(await resolve(here)).toBeNull();
+    expect((await eventsOf(opened.id)).filter((doc) => doc.type === "resolved")).toHaveLength(1);
+    const reopened = await elsewhere.incidents.openOrAppend(...again(), quietly);
+    expect(await resolve(here)).toMatchObject({ id: reopened.incident.id, status: "resolved" });
+  });
+
+  it("answers a duplicate with the status another instance gave the incident", async () => {
+    const { here, elsewhere, accountId, opened, again } = await openedHere("acknowledged");
+    const acknowledged = await elsewhere.incidents.transition(
+      accountId,
+      opened.id,
+      ["triggered"],
+      "acknowledged",
+      { at: new Date(), type: "acknowledged", actor: "person" },
+      quietly,
+    );
+    expect(acknowledged?.status).toBe("acknowledged");
+    expect(await here.incidents.openOrAppend(...again(), quietly)).toMatchObject({
+      action: "duplicate",
+      incident: { id: opened.id, status: "acknowledged", version: 1 },
+    });
+  });
+
+  it("answers every trigger racing a resolve elsewhere as its events were stored", async () => {
+    for (let round = 0; round < 20; round++) {
+      const { here, elsewhere, opened, resolve, again } = await openedHere(`racing-${round}`);
+      const triggers = [again(), again(), again()];
+      const [resolved, ...outcomes] = await Promise.all([
+        resolve(elsewhere),
+        ...triggers.map((args) => here.incidents.openOrAppend(...args, quietly)),
+      ]);
+      expect(resolved).toMatchObject({ id: opened.id });
+      const onResolved = (await eventsOf(opened.id)).filter((doc) => doc.type === "duplicate");
+      const filedThere = outcomes
+        .map((outcome, index) => ({ outcome, deliveryId: triggers[index]?.[0].deliveryId }))
+        .filter(({ outcome }) => outcome.incident.id === opened.id);
+      // A duplicate answered as filed on the resolved incident is stored there (filed before
+      // the resolve was claimed), and one taken back from it is answered on another incident.
+      expect(onResolved.map((doc) => doc._id).sort()).toEqual(
+        filedThere.map(({ deliveryId }) => deliveryId).sort(),
+      );
+      for (const { outcome } of filedThere) expect(outcome.action).toBe("duplicate");
+      for (const outcome of outcomes) {
+        if (outcome.incident.id === opened.id) continue;
+        const stored = await here.incidents.findInAccount(
+          outcome.incident.accountId,
+          outcome.incident.id,
+        );
+        expect(stored?.status).toBe("triggered");
+      }
+    }
+  });
+});
+
 describe("a slow owner's delivery", () => {
   let service: TestService;
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type IncidentStatus, OPEN_STATUSES, payloadText } from "@sqibs/domain";
 import { type Db, type Filter, ObjectId } from "mongodb";
+import { TtlCache } from "./cache.js";
 import { isDuplicateKey } from "./database.js";
 import type { DatabaseClock } from "./database-clock.js";
 import type {
@@ -134,6 +135,17 @@ const WAIT_STEP_MS = 25;
 /** The events an incident's view carries (the latest); the rest are paged. */
 export const LATEST_EVENTS = 20;
 const OPEN = [...OPEN_STATUSES];
+/**
+ * Open incidents this instance opened or read through their claim, by claim, kept without
+ * description and payload: a duplicate or a resolve of one skips reading the claim and the
+ * incident. An entry may be stale (another instance changed the incident since); it is only
+ * a starting point: the version it names is claimed with an insert, or its claims since are
+ * read, and either fails or finds the change (then the claim is read again).
+ */
+const KNOWN_OPEN_ENTRIES = 4_096;
+const KNOWN_OPEN_TTL_MS = 10 * 60_000;
+/** An incident read for its lifecycle only: its head. */
+const WITHOUT_BODIES = { projection: { payload: 0, description: 0 } };
 const SCHEDULE_BACKFILL = "auto-resolve-schedule";
 const CLAIMS_BACKFILL = "open-incident-claims";
 
@@ -151,6 +163,7 @@ export function incidentsRepository(
   const payloads = db.collection<PayloadApartDoc>("incident_payloads");
 
   const numbers = incidentNumbers(db, incidents);
+  const knownOpen = new TtlCache<IncidentDoc>(KNOWN_OPEN_TTL_MS, KNOWN_OPEN_ENTRIES);
   let backfilled: Promise<void> | undefined;
   let claimsBackfill: Promise<void> | undefined;
   let claimsBackfilled = false;
@@ -264,17 +277,16 @@ export function incidentsRepository(
     deliveryId: string,
     event: IncidentEvent,
     announce: TransitionHook,
-  ): Promise<AddedEvent | undefined> {
+  ): Promise<{ incident: IncidentDoc; added: AddedEvent } | undefined> {
     const appended = { ...toEventFields(event), type: "duplicate" as const };
     const inserted = await insertEvent(existing._id, deliveryId, appended);
-    if (!(await resolveClaimedSince(existing))) {
-      await scheduleAutoResolve(existing, event.at);
-      if (inserted) return { key: deliveryId, at: appended.at };
+    const incident = await claimedSince(existing);
+    if (incident) {
+      await scheduleAutoResolve(incident, event.at);
+      if (inserted) return { incident, added: { key: deliveryId, at: appended.at } };
       const stored = await events.findOne({ _id: deliveryId });
-      return {
-        key: deliveryId,
-        at: stored?.incidentId.equals(existing._id) ? stored.at : event.at,
-      };
+      const at = stored?.incidentId.equals(existing._id) ? stored.at : event.at;
+      return { incident, added: { key: deliveryId, at } };
     }
     await events.deleteOne({ _id: deliveryId, incidentId: existing._id });
     await rolledForward({ _id: existing._id, accountId: existing.accountId }, announce);
@@ -282,20 +294,40 @@ export function incidentsRepository(
   }
 
   /**
-   * Whether a resolve of the incident was claimed after the version it was read at. Version
-   * claims follow one another (v<n+1> is claimed only once v<n> is applied), so they are read
-   * by `_id` one after another until one is missing: FerretDB looks up nothing but a lone
-   * `_id` without reading the whole collection.
+   * The incident with the transitions claimed after the version it was read at; undefined
+   * when one of them is a resolve. Version claims follow one another (v<n+1> is claimed only
+   * once v<n> is applied), so they are read by `_id` one after another until one is missing:
+   * FerretDB looks up nothing but a lone `_id` without reading the whole collection.
    */
-  async function resolveClaimedSince(incident: IncidentDoc): Promise<boolean> {
-    for (let version = incident.version; ; version += 1) {
+  async function claimedSince(incident: IncidentDoc): Promise<IncidentDoc | undefined> {
+    for (let current = incident; ; ) {
       const claim = await events.findOne(
-        { _id: versionClaim({ _id: incident._id, version }) },
-        { projection: { status: 1 } },
+        { _id: versionClaim(current) },
+        { projection: { status: 1, at: 1 } },
       );
-      if (!claim) return false;
-      if (claim.status === "resolved") return true;
+      if (!claim) return current;
+      if (claim.status === "resolved") return undefined;
+      current = { ...current, ...transitionFields(current, claim) };
     }
+  }
+
+  /**
+   * Files a duplicate trigger on the open incident `existing` the claim named (a retried
+   * delivery whose first attempt opened it adds nothing); undefined when it was being
+   * resolved: the caller reads the claim again.
+   */
+  async function duplicateOf(
+    existing: IncidentDoc,
+    input: NewIncident,
+    event: IncidentEvent,
+    announce: TransitionHook,
+  ): Promise<OpenOutcome | undefined> {
+    if (existing.deliveryId === input.deliveryId) {
+      return { action: "created", incident: toHead(existing) };
+    }
+    const appended = await appendDuplicate(existing, input.deliveryId, event, announce);
+    if (!appended) return undefined;
+    return { action: "duplicate", incident: toHead(appended.incident), added: appended.added };
   }
 
   /**
@@ -342,19 +374,27 @@ export function incidentsRepository(
     claim: OpenClaimDoc,
     accountId: ObjectId,
   ): Promise<IncidentDoc | null> {
-    const incident = await incidents.findOne(
-      { _id: claim.incidentId },
-      { projection: { payload: 0 } },
-    );
+    const incident = await incidents.findOne({ _id: claim.incidentId }, WITHOUT_BODIES);
     return incident?.accountId.equals(accountId) ? incident : null;
   }
 
   async function releaseClaim(incident: IncidentDoc): Promise<void> {
     if (incident.correlationKey === undefined) return;
-    await claims.deleteOne({
-      _id: claimKey(incident.serviceId, incident.correlationKey),
-      incidentId: incident._id,
-    });
+    const claimId = claimKey(incident.serviceId, incident.correlationKey);
+    knownOpen.forget(claimId);
+    await claims.deleteOne({ _id: claimId, incidentId: incident._id });
+  }
+
+  /** Remembers the open incident a claim names (knownOpen), without description and payload. */
+  function rememberOpen(claimId: string, incident: IncidentDoc): void {
+    const { payload: _payload, description: _description, ...head } = incident;
+    knownOpen.set(claimId, head as IncidentDoc);
+  }
+
+  /** The open incident remembered for the claim, when it is the account's. */
+  function knownOpenOf(claimId: string, accountId: ObjectId): IncidentDoc | undefined {
+    const known = knownOpen.get(claimId);
+    return known?.accountId.equals(accountId) ? known : undefined;
   }
 
   /**
@@ -374,13 +414,20 @@ export function incidentsRepository(
     to: IncidentStatus,
     event: IncidentEventFields,
     announce: TransitionHook,
-    applies: (incident: IncidentDoc) => boolean = () => true,
+    options: {
+      applies?: (incident: IncidentDoc) => boolean;
+      /** The incident as last known (knownOpen): the first turn reads nothing. */
+      known?: IncidentDoc;
+      /** Read without description and payload: the caller wants the head only. */
+      headOnly?: boolean;
+    } = {},
   ): Promise<IncidentDoc | null> {
+    const { applies = () => true, known, headOnly = false } = options;
     let rollForward = false;
     for (;;) {
       const current = rollForward
-        ? await rolledForward(filter, announce)
-        : await incidents.findOne(filter);
+        ? await rolledForward(filter, announce, headOnly)
+        : (known ?? (await incidents.findOne(filter, headOnly ? WITHOUT_BODIES : {})));
       if (!current) return null;
       const allowed = applies(current) && from.includes(current.status);
       if (allowed) {
@@ -402,9 +449,10 @@ export function incidentsRepository(
   async function rolledForward(
     filter: Filter<IncidentDoc>,
     announce: TransitionHook,
+    headOnly = false,
   ): Promise<IncidentDoc | null> {
     for (;;) {
-      const current = await incidents.findOne(filter);
+      const current = await incidents.findOne(filter, headOnly ? WITHOUT_BODIES : {});
       if (!current) return null;
       // By the `_id` alone (it names the incident): FerretDB scans for any other filter.
       const pending = await events.findOne({ _id: versionClaim(current) });
@@ -419,21 +467,18 @@ export function incidentsRepository(
     event: IncidentEventFields & { status?: IncidentStatus },
     announce: TransitionHook,
   ): Promise<IncidentDoc> {
-    const to = event.status ?? current.status;
-    const stamp =
-      to === "resolved"
-        ? { resolvedAt: event.at }
-        : to === "acknowledged"
-          ? { acknowledgedAt: event.at }
-          : {};
-    const set = { status: to, version: current.version + 1, updatedAt: event.at, ...stamp };
+    const set = transitionFields(current, event);
     const updated: IncidentDoc = { ...current, ...set };
     await announce({ incident: toHead(updated), event: toEvent(event) });
     await incidents.updateOne(
       { _id: current._id, accountId: current.accountId, version: current.version },
       { $set: set },
     );
-    if (to === "resolved") await releaseClaim(updated);
+    if (set.status === "resolved") await releaseClaim(updated);
+    else if (updated.correlationKey !== undefined) {
+      // Read again by the next duplicate or resolve (it may have been remembered at v<n>).
+      knownOpen.forget(claimKey(updated.serviceId, updated.correlationKey));
+    }
     return updated;
   }
 
@@ -582,18 +627,26 @@ export function incidentsRepository(
       let claimed = opening?.claimed;
       for (;;) {
         if (claimed ?? (await tryClaim(claimId, id))) {
-          return { action: "created", incident: toHead(await insertNew(id, doc)) };
+          const stored = await insertNew(id, doc);
+          if (stored._id.equals(id)) rememberOpen(claimId, stored);
+          return { action: "created", incident: toHead(stored) };
         }
         claimed = undefined;
+        const known = knownOpenOf(claimId, accountId);
+        if (known) {
+          const outcome = await duplicateOf(known, input, event, announce);
+          if (outcome) return outcome;
+          knownOpen.forget(claimId); // It was resolved: the claim is read again.
+          continue;
+        }
         const claim = await claims.findOne({ _id: claimId });
         if (!claim) continue;
         const existing = await claimedIncident(claim, accountId);
         if (existing && existing.status !== "resolved") {
-          const incident = toHead(existing);
-          // A retried delivery whose first attempt opened this incident adds nothing.
-          if (existing.deliveryId === input.deliveryId) return { action: "created", incident };
-          const added = await appendDuplicate(existing, input.deliveryId, event, announce);
-          if (added) return { action: "duplicate", incident, added };
+          rememberOpen(claimId, existing);
+          const outcome = await duplicateOf(existing, input, event, announce);
+          if (outcome) return outcome;
+          knownOpen.forget(claimId);
           continue; // It was being resolved: the next turn opens a new incident.
         }
         // Both times are the database's: no instance's clock is compared with another's.
@@ -659,14 +712,25 @@ export function incidentsRepository(
       const account = toObjectId(accountId);
       const service = toObjectId(serviceId);
       const fields = toEventFields(event);
-      const claim = await claims.findOne({ _id: claimKey(service, correlationKey) });
+      const claimId = claimKey(service, correlationKey);
       const claimed = (incident: IncidentDoc) =>
         incident.accountId.equals(account) &&
         incident.serviceId.equals(service) &&
         incident.correlationKey === correlationKey;
-      let resolved = claim
-        ? await transition({ _id: claim.incidentId }, OPEN, "resolved", fields, announce, claimed)
-        : null;
+      const resolveClaimed = (incidentId: ObjectId, known?: IncidentDoc) =>
+        transition({ _id: incidentId }, OPEN, "resolved", fields, announce, {
+          applies: claimed,
+          headOnly: true,
+          ...(known ? { known } : {}),
+        });
+      const known = knownOpenOf(claimId, account);
+      let resolved = known ? await resolveClaimed(known._id, known) : null;
+      if (!resolved) {
+        // Not remembered, or resolved since it was: the claim says which incident is open.
+        knownOpen.forget(claimId);
+        const claim = await claims.findOne({ _id: claimId });
+        resolved = claim ? await resolveClaimed(claim.incidentId) : null;
+      }
       if (!resolved && !(await claimsComplete())) {
         // Until the backfill is done, an open incident may have no claim: looked for by a scan.
         resolved = await transition(
@@ -872,6 +936,21 @@ function toHead(doc: Omit<IncidentDoc, "description" | "payload">): IncidentHead
   const { _id, accountId, serviceId, deliveryId, openedBy, description, payload, ...fields } =
     doc as IncidentDoc;
   return { id: hex(_id), accountId: hex(accountId), serviceId: hex(serviceId), ...fields };
+}
+
+/** What a claimed transition changes in its incident (its version's event's status and time). */
+function transitionFields(
+  current: Pick<IncidentDoc, "status" | "version">,
+  event: { status?: IncidentStatus | undefined; at: Date },
+) {
+  const to = event.status ?? current.status;
+  const stamp =
+    to === "resolved"
+      ? { resolvedAt: event.at }
+      : to === "acknowledged"
+        ? { acknowledgedAt: event.at }
+        : {};
+  return { status: to, version: current.version + 1, updatedAt: event.at, ...stamp };
 }
 
 /** The event that claims an incident's next version (its _id). */

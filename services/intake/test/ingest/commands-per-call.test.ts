@@ -18,6 +18,8 @@ const INGEST_COLLECTIONS = new Set([
 
 describe("the database commands of one call", () => {
   let service: TestService;
+  /** Another instance on the same database: what it opened, `service` has never read. */
+  let other: TestService;
   let secret: string;
   let sent = 0;
   const seen: string[] = [];
@@ -30,6 +32,9 @@ describe("the database commands of one call", () => {
     const account = await service.account();
     secret = account.globalToken.secret;
     await service.configureService(account, { filter: GROUP_FILTER });
+    other = await startTestService("commands_per_call", {
+      MONGODB_DB: service.deps.config.MONGODB_DB,
+    });
     service.deps.repositories.database.client.on("commandStarted", (event: CommandStartedEvent) => {
       const collection = event.command[event.commandName];
       if (typeof collection === "string" && INGEST_COLLECTIONS.has(collection)) {
@@ -39,12 +44,15 @@ describe("the database commands of one call", () => {
     // The first call reads what is cached afterwards (token, account, services).
     expect((await send("firing", "warm-up")).status).toBe(201);
   });
-  afterAll(() => service.close());
+  afterAll(async () => {
+    await other.close();
+    await service.close();
+  });
 
-  function send(status: "firing" | "resolved", groupKey: string) {
+  function send(status: "firing" | "resolved", groupKey: string, to = service) {
     sent += 1;
     const body = JSON.stringify({ status, groupKey, summary: `Disk full (${groupKey})`, n: sent });
-    return post(service, {
+    return post(to, {
       body,
       headers: { "content-type": "application/json", ...bearer(secret) },
     });
@@ -76,9 +84,23 @@ describe("the database commands of one call", () => {
     });
   });
 
-  it("files a duplicate trigger with seven commands", async () => {
+  it("files a duplicate trigger of an incident it opened with five commands: no read of the claim or the incident", async () => {
     await send("firing", "repeated");
     expect(await commandsOf("firing", "repeated")).toEqual({
+      status: 200,
+      commands: [
+        "insert open_incidents",
+        "insert deliveries",
+        "insert incident_events",
+        "find incident_events",
+        "insert delivery_answers",
+      ],
+    });
+  });
+
+  it("files a duplicate trigger of an incident another instance opened with seven commands", async () => {
+    expect((await send("firing", "repeated-elsewhere", other)).status).toBe(201);
+    expect(await commandsOf("firing", "repeated-elsewhere")).toEqual({
       status: 200,
       commands: [
         "insert open_incidents",
@@ -92,9 +114,23 @@ describe("the database commands of one call", () => {
     });
   });
 
-  it("resolves with seven commands: no read for a version claim left behind", async () => {
+  it("resolves an incident it opened with five commands: no read of the claim or the incident", async () => {
     await send("firing", "resolved");
     expect(await commandsOf("resolved", "resolved")).toEqual({
+      status: 200,
+      commands: [
+        "insert deliveries",
+        "insert incident_events",
+        "update incidents",
+        "delete open_incidents",
+        "insert delivery_answers",
+      ],
+    });
+  });
+
+  it("resolves an incident another instance opened with seven commands: no read for a version claim left behind", async () => {
+    expect((await send("firing", "resolved-elsewhere", other)).status).toBe(201);
+    expect(await commandsOf("resolved", "resolved-elsewhere")).toEqual({
       status: 200,
       commands: [
         "insert deliveries",
