@@ -140,9 +140,10 @@ const OPEN = [...OPEN_STATUSES];
  * description and payload: a duplicate or a resolve of one skips reading the claim and the
  * incident. An entry may be stale (another instance changed the incident since); it is only
  * a starting point: the version it names is claimed with an insert, or its claims since are
- * read, and either fails or finds the change (then the claim is read again).
+ * read, and either fails or finds the change (then the claim is read again). About 1.7 KB an
+ * entry (its ids are driver objects): 1,024 entries hold under 2 MB.
  */
-const KNOWN_OPEN_ENTRIES = 4_096;
+const KNOWN_OPEN_ENTRIES = 1_024;
 const KNOWN_OPEN_TTL_MS = 10 * 60_000;
 /** An incident read for its lifecycle only: its head. */
 const WITHOUT_BODIES = { projection: { payload: 0, description: 0 } };
@@ -394,7 +395,7 @@ export function incidentsRepository(
   /** The open incident remembered for the claim, when it is the account's. */
   function knownOpenOf(claimId: string, accountId: ObjectId): IncidentDoc | undefined {
     const known = knownOpen.get(claimId);
-    return known?.accountId.equals(accountId) ? known : undefined;
+    return known?.accountId.equals(accountId) && OPEN.includes(known.status) ? known : undefined;
   }
 
   /**
