@@ -92,13 +92,16 @@ interface DeliveryAnswerDoc {
 
 /**
  * An answer known before the call writes anything (nothing to write, or new incidents whose ids
- * are chosen up front), stored with the delivery's claim instead of after the writes. A retry
- * replays it only once `settle` finds every write it names stored (an owner that died first is
- * taken over, and stores a real answer); an answer in `delivery_answers` goes before it.
+ * are chosen up front, and their outgoing webhook deliveries), stored with the delivery's claim
+ * instead of after the writes. A retry replays it only once `settle` finds every write it names
+ * stored (an owner that died first is taken over, and stores a real answer); an answer in
+ * `delivery_answers` goes before it.
  */
 export interface PresumedAnswer {
   status: number;
   response: string;
+  /** The ids of the webhook deliveries (the outbox) the writes store; absent when none. */
+  outbox?: string[];
 }
 
 /** The response to replay for a presumed answer whose writes are all stored; else null. */

@@ -23,6 +23,7 @@ export { defaultTeamIdOf, isEntityId, newEntityId } from "./ids.js";
 export { oneAtATimePerKey } from "./one-at-a-time.js";
 export type { NameTaken } from "./teams.js";
 export type { NewDelivery, QueueChange, RoundState } from "./webhook-deliveries.js";
+export { deliveryIdOf } from "./webhook-deliveries.js";
 export type { NewWebhook, WebhookChanges } from "./webhooks.js";
 
 export type Repositories = ReturnType<typeof createRepositories>;

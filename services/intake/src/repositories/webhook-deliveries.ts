@@ -211,6 +211,20 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
       return contents;
     },
 
+    /**
+     * Whether a delivery is stored as `store` leaves it: in the log, and queued (its entry is
+     * there, or gone after its first round was claimed). Reads by `_id`, for a retried call's
+     * answer, which holds only once its events are stored (usecases/ingest.ts).
+     */
+    async isStored(id: string): Promise<boolean> {
+      const [logged, entry, firstRound] = await Promise.all([
+        deliveries.findOne({ _id: toObjectId(id) }, { projection: { _id: 1 } }),
+        queue.findOne({ _id: id }, { projection: { _id: 1 } }),
+        claims.findOne({ _id: roundId(id, 1) }, { projection: { _id: 1 } }),
+      ]);
+      return logged !== null && (entry !== null || firstRound !== null);
+    },
+
     countDue: async () => queue.countDocuments({ dueAt: { $lte: await clock.now() } }),
 
     /**

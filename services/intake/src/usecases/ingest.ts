@@ -24,8 +24,8 @@ import {
   announceAdded,
   announceOpened,
   announceRequest,
-  announcesOpening,
   announceTransitions,
+  openingDeliveryIds,
 } from "./outbox.js";
 import { rulesOf } from "./rules.js";
 import { servicesOfTeam } from "./teams.js";
@@ -141,9 +141,8 @@ export async function processIncidentCall(
   const window = duplicateWindowSeconds(services);
   const callId = newEntityId();
   const openings = openingsOf(decisions);
-  const presumed = (await presumable(deps, call, decisions))
-    ? presumedAnswer(callId, decisions, openings)
-    : undefined;
+  const outbox = await presumableOutbox(deps, call, decisions, now, openings);
+  const presumed = outbox && { ...presumedAnswer(callId, decisions, openings), outbox };
   return once(
     deps,
     call,
@@ -225,8 +224,11 @@ function decideAll(call: IngestCall, services: Service[], now: Date): Decision[]
  * call that opens nothing one.
  */
 interface BesideTheClaim<A> {
-  /** The answer if every write goes as presumed, the blanks that only they fill left blank. */
-  presumed: { status: number; answer: A } | undefined;
+  /**
+   * The answer if every write goes as presumed, the blanks that only they fill left blank,
+   * and the webhook deliveries the writes store.
+   */
+  presumed: { status: number; answer: A; outbox: string[] } | undefined;
   /** The presumed answer with its blanks filled in from the answer the writes gave. */
   filled: (presumed: A, actual: A) => A;
   settle: Settle;
@@ -248,7 +250,7 @@ async function once<A>(
   endpoint: Endpoint,
   windowSeconds: number,
   codec: AnswerCodec<A>,
-  run: (deliveryId: string) => Promise<{ status: number; answer: A }>,
+  run: (deliveryId: string) => Promise<Outcome<A>>,
   beside?: BesideTheClaim<A>,
 ): Promise<IngestResult<A>> {
   const { deliveries } = deps.repositories;
@@ -261,7 +263,11 @@ async function once<A>(
   const presumed = beside?.presumed;
   const claim = await deliveries
     .claim(key, Math.max(window, 1) * 1000, fingerprint, {
-      presumed: presumed && { status: presumed.status, response: codec.encode(presumed.answer) },
+      presumed: presumed && {
+        status: presumed.status,
+        response: codec.encode(presumed.answer),
+        ...(presumed.outbox.length > 0 ? { outbox: presumed.outbox } : {}),
+      },
       ...(beside ? { settle: beside.settle } : {}),
     })
     .catch(async (error: unknown) => {
@@ -284,13 +290,14 @@ async function once<A>(
   const stopRenewing = deliveries.keepLease(key, claim);
   try {
     if (sendError !== undefined) throw sendError;
-    const { status, answer } = await run(claim.generation);
+    const { status, answer, outbox = [] } = await run(claim.generation);
     const response = codec.encode(answer);
     const asPresumed =
       claim.presumed &&
       presumed !== undefined &&
       beside !== undefined &&
       presumed.status === status &&
+      sameIds(presumed.outbox, outbox) &&
       codec.encode(beside.filled(presumed.answer, answer)) === response;
     if (!asPresumed) await deliveries.complete(claim, status, response);
     await stopRenewing();
@@ -301,6 +308,18 @@ async function once<A>(
     await deliveries.abandon(key).catch(() => {});
     throw error;
   }
+}
+
+/** What a delivery's writes did: its answer, and the webhook deliveries they stored. */
+interface Outcome<A> {
+  status: number;
+  answer: A;
+  outbox?: string[];
+}
+
+function sameIds(some: string[], others: string[]): boolean {
+  const set = new Set(some);
+  return set.size === new Set(others).size && others.every((id) => set.has(id));
 }
 
 /** The promise's error once it settles; undefined when it fulfils. */
@@ -338,12 +357,13 @@ async function persistDecisions(
   deliveryId: string,
   callId: string,
   openings: Map<string, Opening>,
-): Promise<{ status: number; answer: ProcessAnswer }> {
+): Promise<Outcome<ProcessAnswer>> {
   const { incidents } = deps.repositories;
   const accountId = call.caller.account.id;
   const triggered = { created: 0, duplicate: 0 };
   const resolved = { resolved: 0, duplicate: 0 };
   const touched: TouchedIncident[] = [];
+  const outbox: string[] = [];
   const event = { at: now, actor: `token:${call.caller.token.id}`, callId };
   const announce = announceTransitions(deps);
 
@@ -371,7 +391,8 @@ async function persistDecisions(
         announce,
         openings.get(decision.serviceId),
       );
-      if (opened.action === "created") await announceOpened(deps, opened.incident);
+      if (opened.action === "created")
+        outbox.push(...(await announceOpened(deps, opened.incident)));
       else
         await announceAdded(deps, opened.incident, opened.added, { ...event, type: "duplicate" });
       triggered[opened.action] += 1;
@@ -400,7 +421,7 @@ async function persistDecisions(
   await logCall(deps, call, "/v1/process", callId, decisions, touched, status);
   const answer: ProcessAnswer = { id: callId, triggered, resolved, incidents: touched };
   if (status === 202) answer.reason = reasonOf(decisions);
-  return { status, answer };
+  return { status, answer, outbox };
 }
 
 /** An incident a trigger opens if it opens one: its id chosen before anything is written. */
@@ -451,18 +472,32 @@ async function releaseOpenings(deps: AppDeps, openings: Map<string, PlannedOpeni
 /**
  * Whether the call's answer is known before it writes: it resolves nothing and logs nothing,
  * and each trigger either opens the incident chosen for it or the call stores a real answer
- * after all; no trigger schedules an auto-resolve, and no webhook wants the opening (the
- * outbox's event must be stored before an answer holds, and the schedule too).
+ * after all; no trigger schedules an auto-resolve (the schedule must be stored before an
+ * answer holds). Then the ids of the webhook deliveries its openings store (the outbox's
+ * events must be stored before an answer holds: a retry checks them too); else undefined.
  */
-async function presumable(deps: AppDeps, call: IngestCall, decisions: Decision[]) {
-  if (loggedDecisions(call, decisions)) return false;
+async function presumableOutbox(
+  deps: AppDeps,
+  call: IngestCall,
+  decisions: Decision[],
+  at: Date,
+  openings: Map<string, Opening>,
+): Promise<string[] | undefined> {
+  if (loggedDecisions(call, decisions)) return undefined;
+  const outbox: string[] = [];
   for (const decision of decisions) {
-    if (decision.kind === "resolve") return false;
+    if (decision.kind === "resolve") return undefined;
     if (decision.kind !== "trigger") continue;
-    if (decision.autoResolveAfterSeconds) return false;
-    if (await announcesOpening(deps, call.caller.account.id, decision.serviceId)) return false;
+    if (decision.autoResolveAfterSeconds) return undefined;
+    const opening = openings.get(decision.serviceId);
+    if (!opening) return undefined;
+    const accountId = call.caller.account.id;
+    const { serviceId } = decision;
+    outbox.push(
+      ...(await openingDeliveryIds(deps, { accountId, serviceId, incidentId: opening.id, at })),
+    );
   }
-  return true;
+  return outbox;
 }
 
 /**
@@ -502,7 +537,10 @@ function withNumbersOf(presumed: ProcessAnswer, actual: ProcessAnswer): ProcessA
   return { ...presumed, incidents };
 }
 
-/** A presumed answer holds once every incident it opens is stored: then with their numbers. */
+/**
+ * A presumed answer holds once every incident it opens is stored, and every webhook delivery
+ * of their openings: then with their numbers.
+ */
 async function settleProcessAnswer(
   deps: AppDeps,
   call: IngestCall,
@@ -513,6 +551,9 @@ async function settleProcessAnswer(
     const number = await deps.repositories.incidents.numberOf(call.caller.account.id, incident.id);
     if (number === null) return null;
     incident.number = number;
+  }
+  for (const id of stored.outbox ?? []) {
+    if (!(await deps.repositories.webhookDeliveries.isStored(id))) return null;
   }
   return PROCESS_ANSWERS.encode(answer);
 }

@@ -20,6 +20,7 @@ import type { AppDeps } from "../container.js";
 import type { AddedEvent, IncidentHead, TransitionHook } from "../repositories/incidents.js";
 import {
   defaultTeamIdOf,
+  deliveryIdOf,
   type IncidentEvent,
   type ServiceRequest,
   type Webhook,
@@ -50,15 +51,15 @@ interface EventContent {
   chat: ChatSubject;
 }
 
-/** incident.triggered: a call opened the incident (sequence 1). */
-export function announceOpened(deps: AppDeps, incident: IncidentHead): Promise<void> {
+/** incident.triggered: a call opened the incident (sequence 1). Returns its deliveries' ids. */
+export function announceOpened(deps: AppDeps, incident: IncidentHead): Promise<string[]> {
   return announceIncident(deps, "incident.triggered", incident, async (refs) => {
     const data: IncidentEventData = {
       incident: toIncidentListItem({ ...incident, eventCount: 1, lastEventAt: incident.createdAt }),
       ...refs,
       sequence: 1,
     };
-    return { id: `evt_${incident.id}_1`, occurredAt: incident.createdAt, data, eventCount: 1 };
+    return { id: openedEventId(incident.id), occurredAt: incident.createdAt, data, eventCount: 1 };
   });
 }
 
@@ -68,7 +69,7 @@ export function announceAdded(
   incident: IncidentHead,
   added: AddedEvent,
   event: IncidentEvent,
-): Promise<void> {
+): Promise<string[]> {
   return announceIncident(deps, "incident.event_added", incident, async (refs) => {
     const { count, lastAt } = await deps.repositories.incidents.eventCountOf(incident);
     const data: IncidentChangeData = {
@@ -87,10 +88,10 @@ export function announceAdded(
  * incident.acknowledged, .unacknowledged or .resolved, with who resolved it.
  */
 export function announceTransitions(deps: AppDeps): TransitionHook {
-  return ({ incident, event }) => {
+  return async ({ incident, event }) => {
     const type = TRANSITION_EVENTS[event.type];
-    if (!type) return Promise.resolve();
-    return announceIncident(deps, type, incident, async (refs) => {
+    if (!type) return;
+    await announceIncident(deps, type, incident, async (refs) => {
       const { count, lastAt } = await deps.repositories.incidents.eventCountOf(incident);
       const change: IncidentChangeData = {
         incident: toIncidentListItem({ ...incident, eventCount: count, lastEventAt: lastAt }),
@@ -114,7 +115,7 @@ export function announceTransitions(deps: AppDeps): TransitionHook {
 }
 
 /** request.created: for global webhooks (with a workflowId, only requests carrying it). */
-export function announceRequest(deps: AppDeps, request: ServiceRequest): Promise<void> {
+export function announceRequest(deps: AppDeps, request: ServiceRequest): Promise<string[]> {
   return announce(
     deps,
     {
@@ -168,7 +169,7 @@ function announceIncident(
     eventCount: number;
     resolvedBy?: ResolvedBy;
   }>,
-): Promise<void> {
+): Promise<string[]> {
   const { accountId, serviceId } = incident;
   return announce(deps, { accountId, type, serviceId }, async () => {
     const refs = await refsOf(deps, accountId, serviceId);
@@ -193,30 +194,49 @@ function announceIncident(
 
 /**
  * Stores the event for every enabled webhook of the account that subscribes to it (the
- * account's webhooks are a cached read), then wakes the dispatcher.
+ * account's webhooks are a cached read), then wakes the dispatcher. Returns the ids of the
+ * deliveries stored.
  */
 async function announce(
   deps: AppDeps,
   facts: EventFacts,
   content: () => Promise<EventContent>,
-): Promise<void> {
+): Promise<string[]> {
   const { subscribed, probe } = await subscribersOf(deps, facts);
-  if (subscribed.length === 0) return;
+  if (subscribed.length === 0) return [];
   const { chat, ...built } = await content();
   const event: WebhookEvent = { ...probe, ...built };
-  const { queued } = await storeDeliveries(deps, subscribed, event, chat, { queued: true });
+  const { deliveries, queued } = await storeDeliveries(deps, subscribed, event, chat, {
+    queued: true,
+  });
   deps.metrics.webhookEvents.inc({ type: facts.type }, subscribed.length);
   deps.webhooks.queued.notify(queued);
+  return deliveries.map((delivery) => delivery.id);
 }
 
-/** Whether a webhook subscribes to the opening of an incident of this service (cached reads). */
-export async function announcesOpening(
+/**
+ * The ids of the deliveries that announceOpened stores for an incident about to be opened
+ * (one per webhook subscribed to the opening; cached reads), as known before it is stored.
+ */
+export async function openingDeliveryIds(
   deps: AppDeps,
-  accountId: string,
-  serviceId: string,
-): Promise<boolean> {
+  opening: { accountId: string; serviceId: string; incidentId: string; at: Date },
+): Promise<string[]> {
+  const { accountId, serviceId, incidentId, at } = opening;
   const facts = { accountId, serviceId, type: "incident.triggered" as const };
-  return (await subscribersOf(deps, facts)).subscribed.length > 0;
+  const { subscribed } = await subscribersOf(deps, facts);
+  const eventId = openedEventId(incidentId);
+  return subscribed.map((webhook) => deliveryIdOf(at, deliveryKeyOf(eventId, webhook.id)));
+}
+
+/** The opening's event: the incident's first (sequence 1). */
+function openedEventId(incidentId: string): string {
+  return `evt_${incidentId}_1`;
+}
+
+/** What names a delivery: the event, and the webhook it goes to. */
+function deliveryKeyOf(eventId: string, webhookId: string): string {
+  return `${eventId}:${webhookId}`;
 }
 
 /** The account's enabled webhooks that subscribe to the event (cached reads). */
@@ -256,7 +276,7 @@ export function storeDeliveries(
       url: redactWebhookUrl(webhook.url),
       body: renderBody(webhook.format, event, chat),
       oneShot: !options.queued,
-      key: `${event.id}:${webhook.id}`,
+      key: deliveryKeyOf(event.id, webhook.id),
       at: event.occurredAt,
     })),
     { queued: options.queued },

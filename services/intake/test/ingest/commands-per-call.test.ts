@@ -1,6 +1,8 @@
+import { parseCidrList } from "@sqibs/webhooks";
 import type { CommandStartedEvent } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
+import { raw } from "../management/support.js";
 import { bearer, GROUP_FILTER, post } from "./support.js";
 
 // What a call waits for, in sequence (issue 17: each command is a round trip, and at one
@@ -14,12 +16,15 @@ const INGEST_COLLECTIONS = new Set([
   "open_incidents",
   "incidents",
   "incident_events",
+  "webhook_deliveries",
+  "webhook_queue",
 ]);
 
 describe("the database commands of one call", () => {
   let service: TestService;
   /** Another instance on the same database: what it opened, `service` has never read. */
   let other: TestService;
+  let account: Awaited<ReturnType<TestService["account"]>>;
   let secret: string;
   let sent = 0;
   const seen: string[] = [];
@@ -28,8 +33,13 @@ describe("the database commands of one call", () => {
     const uri = inject("mongodbUri");
     // The service's own client reports its commands (a client option, given in the URI).
     const monitored = `${uri}${uri.includes("?") ? "&" : "?"}monitorCommands=true`;
-    service = await startTestService("commands_per_call", { mongodbUri: monitored });
-    const account = await service.account();
+    service = await startTestService("commands_per_call", {
+      mongodbUri: monitored,
+      // A webhook to this machine (the last test); no dispatcher: nothing is sent.
+      WEBHOOK_ALLOW_HTTP: true,
+      WEBHOOK_ALLOWED_CIDRS: parseCidrList("127.0.0.0/8"),
+    });
+    account = await service.account();
     secret = account.globalToken.secret;
     await service.configureService(account, { filter: GROUP_FILTER });
     other = await startTestService("commands_per_call", {
@@ -148,6 +158,28 @@ describe("the database commands of one call", () => {
     expect(await commandsOf("resolved", "never-opened")).toEqual({
       status: 200,
       commands: ["insert deliveries", "find open_incidents", "insert delivery_answers"],
+    });
+  });
+
+  it("opens an incident a webhook listens to with five inserts: its event after the incident", async () => {
+    const created = await raw(service, "POST", "/v1/webhooks", {
+      headers: { "content-type": "application/json", ...bearer(account.adminToken.secret) },
+      body: JSON.stringify({
+        scope: "global",
+        url: "http://127.0.0.1:8080/hook",
+        events: ["incident.triggered"],
+      }),
+    });
+    expect(created.status).toBe(201);
+    expect(await commandsOf("firing", "announced")).toEqual({
+      status: 201,
+      commands: [
+        "insert open_incidents",
+        "insert deliveries",
+        "insert incidents",
+        "insert webhook_deliveries",
+        "insert webhook_queue",
+      ],
     });
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { parseCidrList } from "@sqibs/webhooks";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
@@ -13,7 +14,7 @@ import { bearer, GROUP_FILTER, post } from "./support.js";
 interface DeliveryDoc {
   _id: string;
   generation: ObjectId;
-  presumed?: { status: number; response: string };
+  presumed?: { status: number; response: string; outbox?: string[] };
 }
 
 describe("an answer stored with the delivery's claim", () => {
@@ -24,7 +25,11 @@ describe("an answer stored with the delivery's claim", () => {
   let sent = 0;
 
   beforeAll(async () => {
-    service = await startTestService("presumed");
+    // Webhooks to this machine (no dispatcher: what the outbox stores stays in the queue).
+    service = await startTestService("presumed", {
+      WEBHOOK_ALLOW_HTTP: true,
+      WEBHOOK_ALLOWED_CIDRS: parseCidrList("127.0.0.0/8"),
+    });
     account = await service.account();
     secret = account.globalToken.secret;
     serviceId = account.service.id;
@@ -41,8 +46,8 @@ describe("an answer stored with the delivery's claim", () => {
     return JSON.stringify({ status, groupKey, summary: `Disk full (${groupKey})`, n: sent });
   }
 
-  const send = (body: string, contentType = "application/json") =>
-    post(service, { body, headers: { "content-type": contentType, ...bearer(secret) } });
+  const send = (body: string, contentType = "application/json", token = secret) =>
+    post(service, { body, headers: { "content-type": contentType, ...bearer(token) } });
 
   const incidentsOf = (groupKey: string) =>
     collection<{ _id: ObjectId; number: number }>("incidents")
@@ -95,6 +100,7 @@ describe("an answer stored with the delivery's claim", () => {
   async function firstAttemptDies(
     body: string,
     die: "before the incident" | "after it" | "after the first of two",
+    token = secret,
   ) {
     let opened = 0;
     const restore = instead(async (real, ...args) => {
@@ -106,7 +112,7 @@ describe("an answer stored with the delivery's claim", () => {
       return outcome;
     });
     try {
-      expect((await send(body)).status).toBe(500);
+      expect((await send(body, "application/json", token)).status).toBe(500);
     } finally {
       restore();
     }
@@ -309,5 +315,92 @@ describe("an answer stored with the delivery's claim", () => {
     expect(taken?.presumed).toBeUndefined();
     expect(taken && (await storedAnswers(taken))).toBe(1);
     expect((await post(service, call)).json).toEqual({ ...later.json, replayed: true });
+  });
+
+  describe("with a webhook subscribed to the opening", () => {
+    let hooked: string;
+
+    beforeAll(async () => {
+      const other = await service.account({ accountName: "Hooked" });
+      hooked = other.globalToken.secret;
+      await service.configureService(other, { filter: GROUP_FILTER });
+      const created = await raw(service, "POST", "/v1/webhooks", {
+        headers: { "content-type": "application/json", ...bearer(other.adminToken.secret) },
+        body: JSON.stringify({
+          scope: "global",
+          url: "http://127.0.0.1:8080/hook",
+          events: ["incident.triggered"],
+        }),
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+    });
+
+    const sendHooked = (body: string) => send(body, "application/json", hooked);
+
+    /** The outgoing deliveries of the incident's opening (incident.triggered). */
+    const openingEvents = (incidentId: string) =>
+      collection("webhook_deliveries").countDocuments({ eventId: `evt_${incidentId}_1` });
+
+    it("stores the answer with the claim, naming the event's delivery, and no answer after it", async () => {
+      const body = alert("hooked-stored-with-claim");
+      const first = await sendHooked(body);
+      expect(first.status).toBe(201);
+      const delivery = await lastDelivery();
+      expect(delivery.presumed?.outbox).toHaveLength(1);
+      expect(await storedAnswers(delivery)).toBe(0);
+      expect(await openingEvents(first.json.incidents[0].id)).toBe(1);
+      const queued = await collection<{ _id: string }>("webhook_queue").countDocuments({
+        _id: delivery.presumed?.outbox?.[0] ?? "",
+      });
+      expect(queued).toBe(1);
+
+      const retry = await sendHooked(body);
+      expect(retry.json).toEqual({ ...first.json, replayed: true });
+      expect(await openingEvents(first.json.incidents[0].id)).toBe(1);
+    });
+
+    it("does not replay an incident whose event was not stored: the retry stores it, then answers", async () => {
+      const body = alert("hooked-died-before-event");
+      const delivery = await firstAttemptDies(body, "after it", hooked);
+      const incidentId = presumedIncident(delivery).toHexString();
+      expect(await incidentsOf("hooked-died-before-event")).toHaveLength(1);
+      expect(await openingEvents(incidentId)).toBe(0);
+
+      const retry = await sendHooked(body);
+      expect(retry.status).toBe(201);
+      expect(retry.json.replayed).toBeUndefined();
+      expect(retry.json.incidents[0].id).toBe(incidentId);
+      expect(await openingEvents(incidentId)).toBe(1);
+      expect(await storedAnswers(delivery)).toBe(1);
+      expect(await sendHooked(body)).toMatchObject({ json: { ...retry.json, replayed: true } });
+    });
+
+    it("replays an incident whose event was stored before its owner died, storing nothing more", async () => {
+      const body = alert("hooked-died-after-event");
+      const { webhookDeliveries } = service.deps.repositories;
+      const store = webhookDeliveries.store;
+      webhookDeliveries.store = async (...args) => {
+        await store(...args);
+        throw new Error("crashed after the event");
+      };
+      try {
+        expect((await sendHooked(body)).status).toBe(500);
+      } finally {
+        webhookDeliveries.store = store;
+      }
+      const delivery = await lastDelivery();
+      await collection<DeliveryDoc>("deliveries").updateOne(
+        { _id: delivery._id },
+        { $set: { leaseUntil: new Date(0) }, $unset: { renewedUntil: "" } },
+      );
+      const incidentId = presumedIncident(delivery).toHexString();
+
+      const retry = await sendHooked(body);
+      expect(retry.status).toBe(201);
+      expect(retry.json.replayed).toBe(true);
+      expect(retry.json.incidents[0].id).toBe(incidentId);
+      expect(await openingEvents(incidentId)).toBe(1);
+      expect(await storedAnswers(delivery)).toBe(0);
+    });
   });
 });
