@@ -2,8 +2,7 @@ import { parseCidrList } from "@sqibs/webhooks";
 import type { CommandStartedEvent } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
-import { raw } from "../management/support.js";
-import { bearer, GROUP_FILTER, post } from "./support.js";
+import { bearer, GROUP_FILTER, post, subscribeToOpenings } from "./support.js";
 
 // What a call waits for, in sequence (issue 17: each command is a round trip, and at one
 // connection a call's latency is mostly theirs). The calls run one at a time, so the commands
@@ -162,15 +161,7 @@ describe("the database commands of one call", () => {
   });
 
   it("opens an incident a webhook listens to with five inserts: its event after the incident", async () => {
-    const created = await raw(service, "POST", "/v1/webhooks", {
-      headers: { "content-type": "application/json", ...bearer(account.adminToken.secret) },
-      body: JSON.stringify({
-        scope: "global",
-        url: "http://127.0.0.1:8080/hook",
-        events: ["incident.triggered"],
-      }),
-    });
-    expect(created.status).toBe(201);
+    await subscribeToOpenings(service, account.adminToken.secret);
     expect(await commandsOf("firing", "announced")).toEqual({
       status: 201,
       commands: [

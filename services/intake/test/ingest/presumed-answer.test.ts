@@ -4,7 +4,7 @@ import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
 import { raw } from "../management/support.js";
-import { bearer, GROUP_FILTER, post } from "./support.js";
+import { bearer, GROUP_FILTER, post, subscribeToOpenings } from "./support.js";
 
 // A call whose answer is known before it writes stores that answer with its delivery's claim
 // (deliveries.ts, PresumedAnswer), and sends its open-incident claims beside it. Each state a
@@ -116,12 +116,18 @@ describe("an answer stored with the delivery's claim", () => {
     } finally {
       restore();
     }
+    const delivery = await leaseRanOut();
+    await collection("open_incidents").updateMany({}, { $set: { createdAt: new Date(0) } });
+    return delivery;
+  }
+
+  /** The delivery stored last, its owner's lease over (as a crash leaves it once it ran out). */
+  async function leaseRanOut(): Promise<DeliveryDoc> {
     const delivery = await lastDelivery();
     await collection<DeliveryDoc>("deliveries").updateOne(
       { _id: delivery._id },
       { $set: { leaseUntil: new Date(0) }, $unset: { renewedUntil: "" } },
     );
-    await collection("open_incidents").updateMany({}, { $set: { createdAt: new Date(0) } });
     return delivery;
   }
 
@@ -324,15 +330,7 @@ describe("an answer stored with the delivery's claim", () => {
       const other = await service.account({ accountName: "Hooked" });
       hooked = other.globalToken.secret;
       await service.configureService(other, { filter: GROUP_FILTER });
-      const created = await raw(service, "POST", "/v1/webhooks", {
-        headers: { "content-type": "application/json", ...bearer(other.adminToken.secret) },
-        body: JSON.stringify({
-          scope: "global",
-          url: "http://127.0.0.1:8080/hook",
-          events: ["incident.triggered"],
-        }),
-      });
-      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      await subscribeToOpenings(service, other.adminToken.secret);
     });
 
     const sendHooked = (body: string) => send(body, "application/json", hooked);
@@ -388,11 +386,7 @@ describe("an answer stored with the delivery's claim", () => {
       } finally {
         webhookDeliveries.store = store;
       }
-      const delivery = await lastDelivery();
-      await collection<DeliveryDoc>("deliveries").updateOne(
-        { _id: delivery._id },
-        { $set: { leaseUntil: new Date(0) }, $unset: { renewedUntil: "" } },
-      );
+      const delivery = await leaseRanOut();
       const incidentId = presumedIncident(delivery).toHexString();
 
       const retry = await sendHooked(body);

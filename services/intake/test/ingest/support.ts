@@ -79,3 +79,20 @@ export async function payloadBytes(service: TestService, doc: Document | null): 
 export async function countIncidents(service: TestService): Promise<number> {
   return service.deps.repositories.database.db.collection("incidents").countDocuments();
 }
+
+/**
+ * A global webhook subscribed to incident.triggered, to this machine (the service must allow
+ * it: WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOWED_CIDRS); without a dispatcher nothing is sent.
+ */
+export async function subscribeToOpenings(service: TestService, adminSecret: string) {
+  const created = await post(service, {
+    path: "/v1/webhooks",
+    headers: { "content-type": "application/json", ...bearer(adminSecret) },
+    body: JSON.stringify({
+      scope: "global",
+      url: "http://127.0.0.1:8080/hook",
+      events: ["incident.triggered"],
+    }),
+  });
+  if (created.status !== 201) throw new Error(`webhook not created: ${created.text}`);
+}
