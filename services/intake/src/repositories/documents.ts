@@ -57,6 +57,11 @@ export interface TokenSecretDoc {
 export interface PayloadDoc {
   contentType: string | null;
   body: Binary;
+  /**
+   * `br`: `body` is the payload compressed with Brotli (payload-bytes.ts); absent: the
+   * payload as received (also every document stored before compression existed).
+   */
+  encoding?: "br";
 }
 
 /**
@@ -67,11 +72,6 @@ export interface PayloadDoc {
 export interface PayloadApartDoc extends PayloadDoc {
   _id: string;
   accountId: ObjectId;
-  /**
-   * `br`: `body` is the payload compressed with Brotli (payload-bytes.ts); absent: the
-   * payload as received (also every document stored before compression existed).
-   */
-  encoding?: "br";
 }
 
 export interface IncidentEventFields extends Omit<IncidentEvent, "callId"> {

@@ -9,6 +9,7 @@ import type {
   IncidentEventDoc,
   IncidentEventFields,
   PayloadApartDoc,
+  PayloadDoc,
 } from "./documents.js";
 import type {
   Incident,
@@ -259,7 +260,7 @@ export function incidentsRepository(
 
   async function payloadOf(incident: IncidentDoc): Promise<StoredPayload> {
     const { contentType } = incident.payload;
-    if ("body" in incident.payload) return { contentType, body: bytesOf(incident.payload.body) };
+    if ("body" in incident.payload) return { contentType, body: apartBody(incident.payload) };
     const apart = await payloads.findOne({ _id: incident.deliveryId });
     return { contentType, body: apart ? apartBody(apart) : new Uint8Array(0) };
   }
@@ -884,7 +885,7 @@ function toNewDocs(input: NewIncident, event: IncidentEvent): NewDocs {
     ...fields,
     accountId: toObjectId(accountId),
     serviceId: toObjectId(serviceId),
-    payload: apart ? { contentType, apart: true as const } : { contentType, body: toBinary(body) },
+    payload: apart ? { contentType, apart: true as const } : inlinePayload(contentType, body),
     openedBy: { actor: event.actor, ...(event.callId ? { callId: toObjectId(event.callId) } : {}) },
   };
   if (!apart) return { input: doc };
@@ -899,6 +900,16 @@ function toNewDocs(input: NewIncident, event: IncidentEvent): NewDocs {
       ...(encoding ? { encoding } : {}),
     },
   };
+}
+
+/**
+ * A payload kept inside its incident: compressed too when that halves it (payload-bytes.ts).
+ * FerretDB evaluates each of the incidents' indexes over the whole document: the bytes of a
+ * payload kept inside cost the insert once per index.
+ */
+function inlinePayload(contentType: string | null, body: Uint8Array): PayloadDoc {
+  const { bytes, encoding } = compressedIfSmaller(body);
+  return { contentType, body: toBinary(bytes), ...(encoding ? { encoding } : {}) };
 }
 
 /** A payload stored apart, as it was received. */

@@ -50,6 +50,29 @@ describe("a payload that is the whole description is stored once", () => {
     expect(detail.payload.body).toBe(body);
   });
 
+  it("keeps a payload inside its incident compressed when that halves it, dense bytes as sent", async () => {
+    const alerts = JSON.stringify({ status: "firing", alerts: ["disk full on db-1 ".repeat(600)] });
+    const dense = JSON.stringify({ status: "firing", blob: randomBytes(6_000).toString("base64") });
+    const stored = [];
+    for (const body of [alerts, dense]) {
+      const answer = await ingest(body, "application/json");
+      expect(answer.status).toBe(201);
+      const id = answer.json.incidents[0].id as string;
+      const document = await documentOf(id);
+      if (!document) throw new Error(`incident ${id} is not stored`);
+      const payload = document.payload as { body: Binary; encoding?: "br" };
+      stored.push({
+        encoding: payload.encoding,
+        fraction: payload.body.length() / Buffer.byteLength(body),
+      });
+      expect(storedBytes(document).toString("utf8")).toBe(body);
+      expect((await detailOf(id)).payload.body).toBe(body);
+    }
+    expect(stored[0]).toMatchObject({ encoding: "br" });
+    expect(stored[0]?.fraction).toBeLessThan(0.5);
+    expect(stored[1]).toEqual({ encoding: undefined, fraction: 1 });
+  });
+
   it("reads the description back by the payload's charset, the bytes kept as sent", async () => {
     const bytes = Buffer.from("caf\xe9 au lait: disk full", "latin1");
     const answer = await ingest(bytes, "text/plain; charset=iso-8859-1");

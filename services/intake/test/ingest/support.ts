@@ -61,9 +61,9 @@ export async function storedIncident(service: TestService, accountId: string, id
 
 /** The payload bytes of a document read straight from the database. */
 export function storedBytes(doc: Document | null): Buffer {
-  const payload = doc?.payload as { body: Binary } | undefined;
+  const payload = doc?.payload as { body: Binary; encoding?: "br" } | undefined;
   if (!payload?.body) throw new Error("the document has no payload");
-  return Buffer.from(payload.body.buffer);
+  return Buffer.from(apartBody(payload));
 }
 
 /** The same, also when an incident's payload is stored apart (incident_payloads). */
