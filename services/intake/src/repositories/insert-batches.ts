@@ -90,6 +90,8 @@ export function insertBatches(): InsertBatches {
 
 /** How many of the queue's first documents fit one command. */
 function batchLength(queue: PendingInsert[]): number {
+  // A document alone is sent whatever its size: not measured (a pass over all its fields).
+  if (queue.length === 1) return 1;
   let bytes = 0;
   let length = 0;
   for (const pending of queue) {
