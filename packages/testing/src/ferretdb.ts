@@ -54,7 +54,7 @@ export function ferretdbBinaryPath(): string {
     sources.update(file);
     sources.update(readFileSync(join(WRAPPER_DIR, file)));
   }
-  sources.update(JSON.stringify(FERRETDB_PATCHES));
+  sources.update(JSON.stringify([FERRETDB_PATCHES, FERRETDB_ADDED_FILES]));
   const key = `ferretdb-${FERRETDB_VERSION}-${sources.digest("hex").slice(0, 12)}`;
   return join(cacheRoot, "sqibs", key, "ferretdb");
 }
@@ -95,6 +95,54 @@ export const FERRETDB_PATCHES: readonly SourcePatch[] = [
     why: "look `_id` up through its index when the filter has other conditions too",
     occurrences: 2,
   },
+  {
+    file: "internal/handler/msg_delete.go",
+    from: "func (h *Handler) execDelete(ctx context.Context, c backends.Collection, p *common.Delete) (int32, error) {",
+    to: "func (h *Handler) execDelete(ctx context.Context, c backends.Collection, p *common.Delete) (int32, error) {\n\treadThenWrite.Lock()\n\tdefer readThenWrite.Unlock()",
+    why: "read and delete a delete's documents with no other read-then-write in between",
+  },
+  {
+    file: "internal/handler/msg_update.go",
+    from: "func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParams) (int32, int32, *types.Array, error) {",
+    to: "func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParams) (int32, int32, *types.Array, error) {\n\treadThenWrite.Lock()\n\tdefer readThenWrite.Unlock()",
+    why: "read and update an update's documents with no other read-then-write in between",
+  },
+  {
+    file: "internal/handler/msg_findandmodify.go",
+    from: "func (h *Handler) findAndModifyDocument(ctx context.Context, params *common.FindAndModifyParams) (*findAndModifyResult, error) {",
+    to: "func (h *Handler) findAndModifyDocument(ctx context.Context, params *common.FindAndModifyParams) (*findAndModifyResult, error) {\n\treadThenWrite.Lock()\n\tdefer readThenWrite.Unlock()",
+    why: "read and modify a findAndModify's document with no other read-then-write in between",
+  },
+];
+
+/** A Go file added to FerretDB's source before it is built (see FERRETDB_ADDED_FILES). */
+interface AddedFile {
+  file: string;
+  text: string;
+  why: string;
+}
+
+/**
+ * FerretDB runs a delete, an update and a findAndModify as a read of the matching documents,
+ * then a write of them by `_id`, in two transactions: another write in between is lost (50
+ * concurrent `$inc` of one document gave 9), or a document that no longer matches is deleted
+ * (a conditional delete removes the document re-inserted with the same `_id` in between). The
+ * patches above hold this process-wide mutex around each one's read and write, so they run one
+ * at a time, as SQLite runs its writes anyway. Inserts stay outside it (a unique index decides
+ * them), and its holder only waits on the database, never on a caller: no deadlock.
+ */
+export const FERRETDB_ADDED_FILES: readonly AddedFile[] = [
+  {
+    file: "internal/handler/read_then_write.go",
+    text: `package handler
+
+import "sync"
+
+// readThenWrite is held around each delete, update and findAndModify's read and write.
+var readThenWrite sync.Mutex
+`,
+    why: "one read-then-write command at a time",
+  },
 ];
 
 /**
@@ -125,6 +173,13 @@ async function patchedWrapper(staging: string, env: NodeJS.ProcessEnv): Promise<
       );
     }
     writeFileSync(path, text.replaceAll(patch.from, patch.to));
+  }
+  for (const added of FERRETDB_ADDED_FILES) {
+    const path = join(ferretdb, added.file);
+    if (existsSync(path)) {
+      throw new Error(`FerretDB added file (${added.why}): ${added.file} is already there`);
+    }
+    writeFileSync(path, added.text);
   }
   const wrapper = join(staging, "wrapper");
   for (const file of wrapperSources()) {

@@ -106,6 +106,69 @@ describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES
       await database.stop();
     }
   });
+
+  it("applies every one of 50 concurrent `$inc` of one document, by update and by findAndModify", async () => {
+    const database = await startFerretDB({ dataDir });
+    const client = new MongoClient(database.uri);
+    try {
+      const counters = client.db("increments").collection<{ _id: string; n: number }>("c");
+      await counters.insertOne({ _id: "counter", n: 0 });
+      const fifty = Array.from({ length: 50 });
+      await Promise.all(
+        fifty.map(() => counters.updateOne({ _id: "counter" }, { $inc: { n: 1 } })),
+      );
+      expect(await counters.findOne({ _id: "counter" })).toEqual({ _id: "counter", n: 50 });
+      await Promise.all(
+        fifty.map(() => counters.findOneAndUpdate({ _id: "counter" }, { $inc: { n: 1 } })),
+      );
+      expect(await counters.findOne({ _id: "counter" })).toEqual({ _id: "counter", n: 100 });
+      await client.db("increments").dropDatabase();
+    } finally {
+      await client.close();
+      await database.stop();
+    }
+  });
+
+  it("never deletes a document that did not match the filter when deleted, with re-inserts of its `_id` racing", async () => {
+    const database = await startFerretDB({ dataDir });
+    const client = new MongoClient(database.uri);
+    try {
+      const claims = client.db("releases").collection<{ _id: string; holder: number }>("c");
+      const keys = Array.from({ length: 10 }, (_, index) => `claim-${index}`);
+      await claims.insertMany(keys.map((_id) => ({ _id, holder: 0 })));
+      // Each round, two releases of the holder race the next holder's insert (retried while the
+      // old one is there): a delete that read the old holder must not remove the new one.
+      const takeOver = async (_id: string, holder: number) => {
+        for (;;) {
+          try {
+            return await claims.insertOne({ _id, holder });
+          } catch (error) {
+            if ((error as { code?: number }).code !== 11000) throw error;
+          }
+        }
+      };
+      for (let holder = 1; holder <= 20; holder += 1) {
+        const released = await Promise.all(
+          keys.flatMap((_id) => [
+            claims.deleteOne({ _id, holder: holder - 1 }),
+            claims.deleteOne({ _id, holder: holder - 1 }),
+            takeOver(_id, holder),
+          ]),
+        );
+        const deleted = released.map((result) =>
+          "deletedCount" in result ? result.deletedCount : 0,
+        );
+        expect(deleted.reduce((sum, count) => sum + count, 0)).toBe(keys.length);
+        expect(await claims.find().sort({ _id: 1 }).toArray()).toEqual(
+          keys.map((_id) => ({ _id, holder })),
+        );
+      }
+      await client.db("releases").dropDatabase();
+    } finally {
+      await client.close();
+      await database.stop();
+    }
+  });
 });
 
 describe("TCP proxy in front of the database", () => {

@@ -277,6 +277,33 @@ describe("an instance that remembers an open incident another instance changed",
       }
     }
   });
+
+  it("keeps one open incident per correlation value when two releases of its claim race a new one", async () => {
+    // The resolve elsewhere and each duplicate here that rolls it forward release the claim
+    // (a conditional delete); a trigger in between takes the claim for a new incident, which
+    // no release of the resolved one may delete (ADR 0001: FerretDB's read-then-write).
+    for (let round = 0; round < 40; round++) {
+      const correlationKey = `releases-${round}`;
+      const { here, elsewhere, accountId, opened, resolve, again } =
+        await openedHere(correlationKey);
+      const outcomes = await Promise.all([
+        resolve(elsewhere),
+        ...[here, here, elsewhere, here].map((on) =>
+          on.incidents.openOrAppend(...again(), quietly),
+        ),
+      ]);
+      const after = await elsewhere.incidents.openOrAppend(...again(), quietly);
+      const open = await incidentsCollection()
+        .find({ accountId: new ObjectId(accountId), correlationKey, status: { $ne: "resolved" } })
+        .toArray();
+      expect(open.map((doc) => doc._id.toHexString())).toEqual([after.incident.id]);
+      const reopened = outcomes.slice(1).flatMap((outcome) => {
+        const id = outcome?.incident.id;
+        return id && id !== opened.id ? [id] : [];
+      });
+      expect(new Set(reopened).size).toBeLessThanOrEqual(1);
+    }
+  });
 });
 
 describe("a slow owner's delivery", () => {
