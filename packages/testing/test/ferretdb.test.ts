@@ -64,11 +64,21 @@ describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
   });
 });
 
+/** Runs `use` with a client of a FerretDB started for it, stopped after. */
+async function withStartedFerretDB(use: (client: MongoClient) => Promise<void>) {
+  const database = await startFerretDB({ dataDir });
+  const client = new MongoClient(database.uri);
+  try {
+    await use(client);
+  } finally {
+    await client.close();
+    await database.stop();
+  }
+}
+
 describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES)", () => {
   it("looks a document up by `_id` through the `_id` index, alone or beside other conditions", async () => {
-    const database = await startFerretDB({ dataDir });
-    const client = new MongoClient(database.uri);
-    try {
+    await withStartedFerretDB(async (client) => {
       const db = client.db("patched");
       await db.collection("c").insertMany([{ _id: "a" }, { _id: "b", n: 2 }] as never[]);
       // FerretDB's explain gives SQLite's plan of the lookup that find, update and delete run.
@@ -101,16 +111,11 @@ describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES
       expect(await db.collection("c").countDocuments({ _id: "b", n: 2 } as never)).toBe(1);
       expect((await db.collection("c").deleteOne({ _id: "a" } as never)).deletedCount).toBe(1);
       await db.dropDatabase();
-    } finally {
-      await client.close();
-      await database.stop();
-    }
+    });
   });
 
   it("applies every one of 50 concurrent `$inc` of one document, by update and by findAndModify", async () => {
-    const database = await startFerretDB({ dataDir });
-    const client = new MongoClient(database.uri);
-    try {
+    await withStartedFerretDB(async (client) => {
       const counters = client.db("increments").collection<{ _id: string; n: number }>("c");
       await counters.insertOne({ _id: "counter", n: 0 });
       const fifty = Array.from({ length: 50 });
@@ -123,16 +128,11 @@ describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES
       );
       expect(await counters.findOne({ _id: "counter" })).toEqual({ _id: "counter", n: 100 });
       await client.db("increments").dropDatabase();
-    } finally {
-      await client.close();
-      await database.stop();
-    }
+    });
   });
 
   it("never deletes a document that did not match the filter when deleted, with re-inserts of its `_id` racing", async () => {
-    const database = await startFerretDB({ dataDir });
-    const client = new MongoClient(database.uri);
-    try {
+    await withStartedFerretDB(async (client) => {
       const claims = client.db("releases").collection<{ _id: string; holder: number }>("c");
       const keys = Array.from({ length: 10 }, (_, index) => `claim-${index}`);
       await claims.insertMany(keys.map((_id) => ({ _id, holder: 0 })));
@@ -164,10 +164,7 @@ describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES
         );
       }
       await client.db("releases").dropDatabase();
-    } finally {
-      await client.close();
-      await database.stop();
-    }
+    });
   });
 });
 
