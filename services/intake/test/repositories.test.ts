@@ -83,6 +83,18 @@ describe("insert batches (group commit)", () => {
     expect(await collection.countDocuments()).toBe(100);
   });
 
+  it("sends the inserts of one collection in one command, whichever repository's handle they come through", async () => {
+    const batches = insertBatches();
+    const commands = await insertCommands((db) =>
+      Promise.all([
+        batches.insert(db.collection<{ _id: string }>("batched_shared"), { _id: "open-claim" }),
+        batches.insert(db.collection<{ _id: string }>("batched_shared"), { _id: "delivery" }),
+      ]),
+    );
+    expect(commands).toEqual([2]);
+    expect(await database.db.collection("batched_shared").countDocuments()).toBe(2);
+  });
+
   it("sends large documents a few at a time: at most 8 MiB a command, one document at least", async () => {
     const batches = insertBatches();
     const mib = "x".repeat(1024 * 1024);

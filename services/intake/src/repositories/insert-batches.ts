@@ -29,6 +29,12 @@ export interface InsertBatches {
   ): Promise<void>;
 }
 
+/** The inserts queued for one collection (by namespace: its Collection objects are many). */
+interface Queue {
+  collection: Collection<Document>;
+  pending: PendingInsert[];
+}
+
 interface PendingInsert {
   doc: Document;
   resolve: () => void;
@@ -45,16 +51,16 @@ const MAX_BATCH = 256;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 export function insertBatches(): InsertBatches {
-  const queues = new Map<Collection<Document>, PendingInsert[]>();
+  const queues = new Map<string, Queue>();
   let draining = false;
 
   /** One command in flight at a time: what arrives meanwhile forms the next batches. */
   async function drain(): Promise<void> {
     try {
       while (queues.size > 0) {
-        for (const [collection, queue] of [...queues]) {
-          const batch = queue.splice(0, batchLength(queue));
-          if (queue.length === 0) queues.delete(collection);
+        for (const [namespace, { collection, pending }] of [...queues]) {
+          const batch = pending.splice(0, batchLength(pending));
+          if (pending.length === 0) queues.delete(namespace);
           const outage = await insertBatch(collection, batch);
           if (outage) {
             rejectQueued(outage);
@@ -68,17 +74,19 @@ export function insertBatches(): InsertBatches {
   }
 
   function rejectQueued(cause: unknown) {
-    for (const queue of queues.values()) for (const pending of queue) pending.reject(cause);
+    for (const queue of queues.values()) for (const pending of queue.pending) pending.reject(cause);
     queues.clear();
   }
 
   return {
     insert(collection, doc) {
       return new Promise<void>((resolve, reject) => {
-        const key = collection as unknown as Collection<Document>;
-        const queue = queues.get(key) ?? [];
-        queues.set(key, queue);
-        queue.push({ doc, resolve, reject });
+        const queue = queues.get(collection.namespace) ?? {
+          collection: collection as unknown as Collection<Document>,
+          pending: [],
+        };
+        queues.set(collection.namespace, queue);
+        queue.pending.push({ doc, resolve, reject });
         if (draining) return;
         draining = true;
         // Inserts made in the same tick join the first batch.
