@@ -11,7 +11,8 @@ import {
 } from "../src/repositories/database.js";
 import { databaseClock } from "../src/repositories/database-clock.js";
 import { deleteBatches } from "../src/repositories/delete-batches.js";
-import { deliveriesRepository } from "../src/repositories/deliveries.js";
+import { deliveriesRepository, SWEEP_PAGE } from "../src/repositories/deliveries.js";
+import { incidentsRepository } from "../src/repositories/incidents.js";
 import { createRepositories, ensureIndexes, type Repositories } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
 import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
@@ -414,6 +415,38 @@ describe("expired deliveries", () => {
     for (const { q } of deletes) expect(Object.keys(q)).toEqual(["_id"]);
     // The live ones are still claimed: their key is a replay, not a new delivery.
     expect((await deliveries.claim("sweep-0", MINUTE, "fingerprint")).role).toBe("replay");
+  });
+
+  it("reads past the open-incident claims at the front, which stay, to the expired deliveries behind them", async () => {
+    // A database of its own: the deliveries of the tests above are at the front of this one.
+    const db = database.client.db(uniqueDatabaseName("sweep_claims"));
+    try {
+      const batches = insertBatches();
+      const clock = databaseClock(db);
+      const incidents = incidentsRepository(db, batches, clock);
+      const serviceId = new ObjectId().toHexString();
+      // More than a page of claims (SWEEP_PAGE) before the first delivery.
+      const claims = SWEEP_PAGE + 200;
+      const won = await Promise.all(
+        Array.from({ length: claims }, (_, n) =>
+          incidents.claimOpen(serviceId, `group-${n}`, new ObjectId().toHexString()),
+        ),
+      );
+      expect(won.every(Boolean)).toBe(true);
+      const deliveries = await claimed(db, "behind-claims", [1, 1, 1]);
+      await sleep(20);
+
+      expect(await deliveries.deleteExpired()).toBe(3);
+      const stored = db.collection<{ _id: string; expiresAt?: Date }>("deliveries");
+      expect(await stored.countDocuments({ expiresAt: { $exists: true } })).toBe(0);
+      expect(await stored.countDocuments({ incidentId: { $exists: true } })).toBe(claims);
+      // Nothing expired is left: the next sweep reads past the claims, deleting nothing.
+      expect(await deliveries.deleteExpired()).toBe(0);
+      expect(await deliveries.deleteAllExpired()).toBe(0);
+      expect(await stored.countDocuments()).toBe(claims);
+    } finally {
+      await db.dropDatabase();
+    }
   });
 
   it("forgets every expired one, behind live ones too, in the hourly pass", async () => {

@@ -54,7 +54,7 @@ const claimId = (input: NewIncident) =>
 
 const claimOf = (input: NewIncident) =>
   database.db
-    .collection<{ _id: string; incidentId: ObjectId }>("open_incidents")
+    .collection<{ _id: string; incidentId: ObjectId }>("deliveries")
     .findOne({ _id: claimId(input) });
 
 async function resolvedEvents(id: string): Promise<number> {
@@ -90,7 +90,7 @@ async function resolvedLeavingItsClaim(input: NewIncident) {
     { at: new Date(), type: "resolved", actor: "person" },
     quietly,
   );
-  await collection("open_incidents").insertOne(claim as NonNullable<typeof claim>);
+  await collection("deliveries").insertOne(claim as NonNullable<typeof claim>);
   return opened;
 }
 
@@ -138,7 +138,7 @@ describe("a resolve through the open-incident claim", () => {
     const input = incident();
     // A crash between the claim and the incident: the claim is stored, the incident is not.
     const orphan = new ObjectId();
-    await collection("open_incidents").insertOne({
+    await collection("deliveries").insertOne({
       _id: claimId(input),
       incidentId: orphan,
       createdAt: new Date(),
@@ -185,7 +185,7 @@ describe("a resolve through the open-incident claim", () => {
     });
     // Two reads in sequence before the version's claim: a claim left behind has its `_id`.
     expect(finds).toEqual([
-      { collection: "open_incidents", keys: ["_id"] },
+      { collection: "deliveries", keys: ["_id"] },
       { collection: "incidents", keys: ["_id"] },
     ]);
     expect(await resolvedEvents(opened.id)).toBe(1);
@@ -266,7 +266,7 @@ describe("a resolve through the open-incident claim", () => {
   it("resolves an unclaimed open incident before the backfill is done, by a scan", async () => {
     const input = incident();
     const { incident: opened } = await open(input);
-    await collection("open_incidents").deleteOne({ _id: claimId(input) });
+    await collection("deliveries").deleteOne({ _id: claimId(input) });
     await collection("migrations").deleteOne({
       _id: "open-incident-claims",
     });

@@ -313,11 +313,12 @@ export function deliveriesRepository(
      * collection for a filter on `expiresAt`, but reads just the first documents of a find
      * without filter or sort: those are the oldest in its (and MongoDB's) natural order. So
      * this reads pages from the front and deletes the expired ones by `_id` alone, until a
-     * page has none or some that are still live: an expired one behind live ones of a longer
-     * window waits for them, or for deleteAllExpired. A delivery taken over between the read
-     * and its delete (its key sent again just then) goes too, as with FerretDB's own
-     * deleteMany, which also reads first and then deletes by `_id`: its retry then runs anew.
-     * Returns how many deliveries went.
+     * page has some that are still live: an expired one behind live ones of a longer window
+     * waits for them, or for deleteAllExpired. The open-incident claims stored here (no
+     * expiry) are read past (deleteOldestExpired). A delivery taken over between the read and
+     * its delete (its key sent again just then) goes too, as with FerretDB's own deleteMany,
+     * which also reads first and then deletes by `_id`: its retry then runs anew. Returns how
+     * many deliveries went.
      */
     async deleteExpired(): Promise<number> {
       const now = await clock.now();
@@ -339,25 +340,43 @@ export function deliveriesRepository(
 }
 
 /** Documents read per page from the front of a collection (they are small). */
-const SWEEP_PAGE = 1_000;
+export const SWEEP_PAGE = 1_000;
+/**
+ * Documents without an expiry a sweep reads past at most: the open-incident claims stored in
+ * `deliveries` (incidents.ts OpenClaimDoc), which stay as long as their incident is open.
+ * Beyond it, the expired deliveries behind them wait for deleteAllExpired.
+ */
+const MAX_STEPPED_OVER = 10 * SWEEP_PAGE;
 
+/**
+ * Deletes the expired documents at the front of the collection, page after page, until a page
+ * holds a live one. Documents without `expiresAt` (open-incident claims) are neither: they
+ * stay at the front, so the next page is read past them (a longer read from the front, never
+ * a scan: FerretDB reads a find without filter or sort up to its limit), at most
+ * MAX_STEPPED_OVER of them.
+ */
 async function deleteOldestExpired<T extends { _id: string | ObjectId; expiresAt: Date }>(
   collection: Collection<T>,
   now: Date,
 ): Promise<number> {
   let deleted = 0;
+  let steppedOver = 0;
   for (;;) {
-    const oldest = await collection
+    const limit = steppedOver + SWEEP_PAGE;
+    const oldest: Array<{ _id: T["_id"]; expiresAt?: Date }> = await collection
       .find({}, { projection: { _id: 1, expiresAt: 1 } })
-      .limit(SWEEP_PAGE)
+      .limit(limit)
       .toArray();
-    const expired = oldest.filter((doc) => doc.expiresAt <= now);
-    if (expired.length === 0) return deleted;
-    const { deletedCount } = await collection.bulkWrite(
-      expired.map(({ _id }) => ({ deleteOne: { filter: { _id } as Filter<T> } })),
-      { ordered: false },
-    );
-    deleted += deletedCount;
-    if (expired.length < oldest.length || oldest.length < SWEEP_PAGE) return deleted;
+    const expired = oldest.filter((doc) => doc.expiresAt && doc.expiresAt <= now);
+    const live = oldest.some((doc) => doc.expiresAt && doc.expiresAt > now);
+    if (expired.length > 0) {
+      const { deletedCount } = await collection.bulkWrite(
+        expired.map(({ _id }) => ({ deleteOne: { filter: { _id } as Filter<T> } })),
+        { ordered: false },
+      );
+      deleted += deletedCount;
+    }
+    steppedOver = oldest.filter((doc) => doc.expiresAt === undefined).length;
+    if (live || oldest.length < limit || steppedOver >= MAX_STEPPED_OVER) return deleted;
   }
 }

@@ -28,8 +28,14 @@ import { compressedIfSmaller, decodedBytes } from "./payload-bytes.js";
  * indexes or transactions, and its updates are not atomic under concurrency, so every
  * decision that concurrent calls race for is an insert keyed by _id: the open-incident claim,
  * the per-account number, and each lifecycle transition (its event).
+ *
+ * Stored in `deliveries` (OPEN_CLAIMS), beside the delivery claims: a call sends its open
+ * claims in the same tick as its delivery's claim, and the batches send both in one unordered
+ * `insertMany` (one command, one transaction on FerretDB), each document refused on its own.
+ * Without `expiresAt`: neither sweep of expired deliveries deletes one (deliveries.ts).
  */
-interface OpenClaimDoc {
+export interface OpenClaimDoc {
+  /** `<service>:<sha256 of the value>` (claimKey): never a delivery's key (64 hex digits). */
   _id: string;
   incidentId: ObjectId;
   /** Database time (database-clock.ts): another instance compares it with its own reading. */
@@ -150,6 +156,8 @@ const KNOWN_OPEN_TTL_MS = 10 * 60_000;
 const WITHOUT_BODIES = { projection: { payload: 0, description: 0 } };
 const SCHEDULE_BACKFILL = "auto-resolve-schedule";
 const CLAIMS_BACKFILL = "open-incident-claims";
+/** Where the open-incident claims live (OpenClaimDoc); releases before it: `open_incidents`. */
+export const OPEN_CLAIMS = "deliveries";
 
 export function incidentsRepository(
   db: Db,
@@ -159,7 +167,7 @@ export function incidentsRepository(
 ) {
   const incidents = db.collection<IncidentDoc>("incidents");
   const events = db.collection<IncidentEventDoc>("incident_events");
-  const claims = db.collection<OpenClaimDoc>("open_incidents");
+  const claims = db.collection<OpenClaimDoc>(OPEN_CLAIMS);
   const due = db.collection<AutoResolveDueDoc>("auto_resolve_due");
   const migrations = db.collection<MigrationDoc>("migrations");
   const payloads = db.collection<PayloadApartDoc>("incident_payloads");

@@ -7,7 +7,7 @@ import { databaseClock } from "./database-clock.js";
 import { deliveriesRepository } from "./deliveries.js";
 import { incidentsRepository } from "./incidents.js";
 import { insertBatches } from "./insert-batches.js";
-import { moveServicesIntoTeams } from "./migrations.js";
+import { moveOpenIncidentClaims, moveServicesIntoTeams } from "./migrations.js";
 import { rateLimitsRepository } from "./rate-limits.js";
 import { requestsRepository } from "./requests.js";
 import { servicesRepository } from "./services.js";
@@ -79,7 +79,6 @@ export const SHARD_KEYS = {
   incident_events: { incidentId: "hashed" },
   incident_payloads: { _id: "hashed" },
   incident_number_hints: { _id: "hashed" },
-  open_incidents: { _id: "hashed" },
   auto_resolve_due: { _id: "hashed" },
   requests: { accountId: 1 },
   api_logs: { accountId: 1 },
@@ -158,6 +157,7 @@ export async function ensureIndexes(repositories: Repositories): Promise<void> {
   );
   await dropReplacedIndexes(db);
   await moveServicesIntoTeams(db, repositories.teams, new Date());
+  await moveOpenIncidentClaims(db);
   // In the background (the sweeper retries it): resolves fall back to a scan until it is done.
   repositories.incidents.backfillClaims().catch(() => {});
   repositories.database.indexesReady = true;

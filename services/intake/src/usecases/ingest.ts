@@ -220,8 +220,8 @@ function decideAll(call: IngestCall, services: Service[], now: Date): Decision[]
 /**
  * What a call sends with its delivery's claim: the open-incident claims of the incidents it
  * may open, and, when its answer is known before it writes, that answer (PresumedAnswer). A
- * call that opens an incident then makes three inserts (delivery, open claim, incident), a
- * call that opens nothing one.
+ * call that opens an incident then waits for two commands (both claims in one, then the
+ * incident), a call that opens nothing for one.
  */
 interface BesideTheClaim<A> {
   /**
@@ -257,8 +257,8 @@ async function once<A>(
   const fingerprint = fingerprintOf(call);
   const key = deliveryKey(call, endpoint, fingerprint);
   const window = call.idempotencyKey ? IDEMPOTENCY_KEY_WINDOW_SECONDS : windowSeconds;
-  // Sent in the same tick as the delivery's claim: the batches send both at once, one after
-  // the other (insert-batches.ts), before this call's code runs again.
+  // Sent in the same tick as the delivery's claim: both are stored in `deliveries`, so the
+  // batches send them as one command (insert-batches.ts), before this call's code runs again.
   const sent = beside ? settledError(beside.send()) : Promise.resolve(undefined);
   const presumed = beside?.presumed;
   const claim = await deliveries

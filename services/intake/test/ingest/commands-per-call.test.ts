@@ -12,7 +12,6 @@ import { bearer, GROUP_FILTER, post, subscribeToOpenings } from "./support.js";
 const INGEST_COLLECTIONS = new Set([
   "deliveries",
   "delivery_answers",
-  "open_incidents",
   "incidents",
   "incident_events",
   "webhook_deliveries",
@@ -27,6 +26,8 @@ describe("the database commands of one call", () => {
   let secret: string;
   let sent = 0;
   const seen: string[] = [];
+  /** The documents of each insert seen, in order. */
+  const inserted: number[] = [];
 
   beforeAll(async () => {
     const uri = inject("mongodbUri");
@@ -48,6 +49,7 @@ describe("the database commands of one call", () => {
       const collection = event.command[event.commandName];
       if (typeof collection === "string" && INGEST_COLLECTIONS.has(collection)) {
         seen.push(`${event.commandName} ${collection}`);
+        if (event.commandName === "insert") inserted.push(event.command.documents.length);
       }
     });
     // The first call reads what is cached afterwards (token, account, services).
@@ -70,15 +72,18 @@ describe("the database commands of one call", () => {
   /** The call's status and the commands it sent, in order. */
   async function commandsOf(status: "firing" | "resolved", groupKey: string) {
     seen.length = 0;
+    inserted.length = 0;
     const answer = await send(status, groupKey);
     return { status: answer.status, commands: [...seen] };
   }
 
-  it("opens an incident with three inserts: both claims, then the incident", async () => {
+  it("opens an incident with two inserts: both claims in one, then the incident", async () => {
     expect(await commandsOf("firing", "opened")).toEqual({
       status: 201,
-      commands: ["insert open_incidents", "insert deliveries", "insert incidents"],
+      commands: ["insert deliveries", "insert incidents"],
     });
+    // The open-incident claim and the delivery's claim, in one command (one transaction).
+    expect(inserted).toEqual([2, 1]);
   });
 
   it("answers a call that opens nothing with its delivery's claim alone", async () => {
@@ -93,12 +98,11 @@ describe("the database commands of one call", () => {
     });
   });
 
-  it("files a duplicate trigger of an incident it opened with five commands: no read of the claim or the incident", async () => {
+  it("files a duplicate trigger of an incident it opened with four commands: no read of the claim or the incident", async () => {
     await send("firing", "repeated");
     expect(await commandsOf("firing", "repeated")).toEqual({
       status: 200,
       commands: [
-        "insert open_incidents",
         "insert deliveries",
         "insert incident_events",
         "find incident_events",
@@ -107,14 +111,13 @@ describe("the database commands of one call", () => {
     });
   });
 
-  it("files a duplicate trigger of an incident another instance opened with seven commands", async () => {
+  it("files a duplicate trigger of an incident another instance opened with six commands", async () => {
     expect((await send("firing", "repeated-elsewhere", other)).status).toBe(201);
     expect(await commandsOf("firing", "repeated-elsewhere")).toEqual({
       status: 200,
       commands: [
-        "insert open_incidents",
         "insert deliveries",
-        "find open_incidents",
+        "find deliveries",
         "find incidents",
         "insert incident_events",
         "find incident_events",
@@ -131,7 +134,7 @@ describe("the database commands of one call", () => {
         "insert deliveries",
         "insert incident_events",
         "update incidents",
-        "delete open_incidents",
+        "delete deliveries",
         "insert delivery_answers",
       ],
     });
@@ -143,11 +146,11 @@ describe("the database commands of one call", () => {
       status: 200,
       commands: [
         "insert deliveries",
-        "find open_incidents",
+        "find deliveries",
         "find incidents",
         "insert incident_events",
         "update incidents",
-        "delete open_incidents",
+        "delete deliveries",
         "insert delivery_answers",
       ],
     });
@@ -156,18 +159,17 @@ describe("the database commands of one call", () => {
   it("resolves nothing with three commands", async () => {
     expect(await commandsOf("resolved", "never-opened")).toEqual({
       status: 200,
-      commands: ["insert deliveries", "find open_incidents", "insert delivery_answers"],
+      commands: ["insert deliveries", "find deliveries", "insert delivery_answers"],
     });
   });
 
-  it("opens an incident a webhook listens to with five inserts: its event after the incident", async () => {
+  it("opens an incident a webhook listens to with four inserts: its event after the incident", async () => {
     // Numbered after what the other instance opened (its first insert collides, then reads).
     expect((await send("firing", "before-announced")).status).toBe(201);
     await subscribeToOpenings(service, account.adminToken.secret);
     expect(await commandsOf("firing", "announced")).toEqual({
       status: 201,
       commands: [
-        "insert open_incidents",
         "insert deliveries",
         "insert incidents",
         "insert webhook_deliveries",

@@ -54,10 +54,13 @@ describe("an answer stored with the delivery's claim", () => {
       .find({ correlationKey: groupKey })
       .toArray();
 
-  /** The delivery stored last (the suite's calls run one after another). */
+  /**
+   * The delivery stored last (the suite's calls run one after another), not an open-incident
+   * claim (stored beside the deliveries, without a generation).
+   */
   async function lastDelivery(): Promise<DeliveryDoc> {
     const [delivery] = await collection<DeliveryDoc>("deliveries")
-      .find()
+      .find({ generation: { $exists: true } })
       .sort({ createdAt: -1 })
       .limit(1)
       .toArray();
@@ -80,13 +83,15 @@ describe("an answer stored with the delivery's claim", () => {
 
   /** The open-incident claim of the group (repositories/incidents.ts claimKey). */
   const claimOf = (groupKey: string) =>
-    collection<{ _id: string }>("open_incidents").countDocuments({
+    collection<{ _id: string }>("deliveries").countDocuments({
       _id: `${serviceId}:${createHash("sha256").update(groupKey).digest("hex")}`,
     });
 
   /** Claims on an incident that is not stored: each holds its correlation value back. */
   async function claimsWithoutIncident(): Promise<number> {
-    const claims = await collection<{ incidentId: ObjectId }>("open_incidents").find().toArray();
+    const claims = await collection<{ incidentId: ObjectId }>("deliveries")
+      .find({ incidentId: { $exists: true } })
+      .toArray();
     const stored = await Promise.all(
       claims.map((claim) => collection("incidents").countDocuments({ _id: claim.incidentId })),
     );
@@ -117,7 +122,10 @@ describe("an answer stored with the delivery's claim", () => {
       restore();
     }
     const delivery = await leaseRanOut();
-    await collection("open_incidents").updateMany({}, { $set: { createdAt: new Date(0) } });
+    await collection("deliveries").updateMany(
+      { incidentId: { $exists: true } },
+      { $set: { createdAt: new Date(0) } },
+    );
     return delivery;
   }
 
@@ -203,7 +211,7 @@ describe("an answer stored with the delivery's claim", () => {
   it("completes a delivery whose claim was stored and whose open-incident claim was not", async () => {
     const body = alert("delivery-claim-only");
     const delivery = await firstAttemptDies(body, "before the incident");
-    await collection("open_incidents").deleteOne({ incidentId: presumedIncident(delivery) });
+    await collection("deliveries").deleteOne({ incidentId: presumedIncident(delivery) });
 
     await retriedOnce(body, "delivery-claim-only");
     expect(await storedAnswers(delivery)).toBe(1);
