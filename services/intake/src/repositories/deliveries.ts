@@ -118,6 +118,8 @@ export type DeliveryClaim =
   | { role: "mismatch" };
 
 export const DEFAULT_LEASE_MS = 5_000;
+/** The deliveries' collection; the open-incident claims live in it too (incidents.ts). */
+export const DELIVERIES = "deliveries";
 const WAIT_STEP_MS = 25;
 
 export function deliveriesRepository(
@@ -126,7 +128,7 @@ export function deliveriesRepository(
   clock: DatabaseClock,
   leaseMs = DEFAULT_LEASE_MS,
 ) {
-  const deliveries = db.collection<DeliveryDoc>("deliveries");
+  const deliveries = db.collection<DeliveryDoc>(DELIVERIES);
   const answerDocs = db.collection<DeliveryAnswerDoc>("delivery_answers");
   const takeovers = db.collection<TakeoverDoc>("delivery_takeovers");
 

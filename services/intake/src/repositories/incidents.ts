@@ -4,6 +4,7 @@ import { type Db, type Filter, ObjectId } from "mongodb";
 import { TtlCache } from "./cache.js";
 import { isDuplicateKey } from "./database.js";
 import type { DatabaseClock } from "./database-clock.js";
+import { DELIVERIES } from "./deliveries.js";
 import type {
   IncidentDoc,
   IncidentEventDoc,
@@ -157,7 +158,7 @@ const WITHOUT_BODIES = { projection: { payload: 0, description: 0 } };
 const SCHEDULE_BACKFILL = "auto-resolve-schedule";
 const CLAIMS_BACKFILL = "open-incident-claims";
 /** Where the open-incident claims live (OpenClaimDoc); releases before it: `open_incidents`. */
-export const OPEN_CLAIMS = "deliveries";
+export const OPEN_CLAIMS = DELIVERIES;
 
 export function incidentsRepository(
   db: Db,
