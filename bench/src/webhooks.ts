@@ -6,7 +6,7 @@
 import { freePort, type Receiver, startReceiver, waitFor } from "@sqibs/testing";
 import { type CensusProxy, censusDelta, commandRows, startCensusProxy } from "./census.js";
 import { type Configured, configureService } from "./configure.js";
-import { drive, type LoadOptions } from "./load.js";
+import { drive, type LoadOptions, type LoadOutcome } from "./load.js";
 import type { PayloadTemplate } from "./payloads.js";
 import { type Cleanup, cpuSecondsOf, quiesce, type Server, startServer } from "./processes.js";
 import { type CommandRow, textTable } from "./report.js";
@@ -45,6 +45,14 @@ export interface IngestComparison {
   deliveredDuringWindow: number;
   /** That window's length. */
   withSeconds: number;
+  /**
+   * Incidents opened (201s: one delivery each, warm-ups included) that the receiver had not
+   * got when the window ended: whether the dispatcher kept up with what ingest stored, or
+   * left it for later (a higher ratio bought by delivering late would show here).
+   */
+  queuedAtEnd: number;
+  /** Seconds after the window until the receiver had every delivery (null: not in CATCH_UP_MS). */
+  caughtUpSeconds: number | null;
   /** CPU time per response in the window: the service's, the database's (when known), the bench's (load and receiver). */
   cpuMsPerRequest: { without: CpuPerRequest; with: CpuPerRequest };
   /** With BENCH_COMMANDS: each service's database commands in the window, per second. */
@@ -72,6 +80,8 @@ export interface WebhookBenchResult {
 
 const RATIO_GOAL = 0.8;
 const GOAL_CONNECTIONS = 64;
+/** How long the bench waits after a window with the webhook for its deliveries to arrive. */
+const CATCH_UP_MS = 120_000;
 
 /** A service as the bench runs it, sending webhooks to this process's receiver. */
 function webhookEnv(uri: string, dbName: string, port: number, extra: NodeJS.ProcessEnv = {}) {
@@ -144,6 +154,9 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
     };
   };
   const ingest: IngestComparison[] = [];
+  /** Incidents the service with the webhook opened (each one delivery), warm-ups included. */
+  let opened = 0;
+  const receivedBefore = received;
   for (const connections of options.connections) {
     const run = async (server: Server, configured: Configured, proxy?: CensusProxy) => {
       const load: Omit<LoadOptions, "seconds"> = {
@@ -155,13 +168,25 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
         nextId: options.nextId,
       };
       await quiesce(pids(), { maxMs: 30_000 });
-      if (options.warmupSeconds > 0) await drive({ ...load, seconds: options.warmupSeconds });
+      const hooked = server === services.with;
+      const openings = (outcome: LoadOutcome) => (hooked ? (outcome.statusCodes["201"] ?? 0) : 0);
+      if (options.warmupSeconds > 0) {
+        opened += openings(await drive({ ...load, seconds: options.warmupSeconds }));
+      }
       const before = received;
       const commandsBefore = proxy?.snapshot();
       const cpuBefore = cpuNow(server.pid);
       const outcome = await drive({ ...load, seconds: options.seconds });
       const cpuAfter = cpuNow(server.pid);
       const commandsAfter = proxy?.snapshot();
+      opened += openings(outcome);
+      const delivered = received - before;
+      const queuedAtEnd = hooked ? Math.max(0, opened - (received - receivedBefore)) : 0;
+      const endedAt = performance.now();
+      const caughtUp =
+        queuedAtEnd === 0 || (await caughtUpWithin(() => received - receivedBefore >= opened))
+          ? (performance.now() - endedAt) / 1000
+          : null;
       const perRequest = (from: number | null, to: number | null) =>
         from === null || to === null || outcome.responses === 0
           ? Number.NaN
@@ -177,8 +202,10 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
         },
         rps: outcome.seconds > 0 ? outcome.responses / outcome.seconds : 0,
         errors: outcome.non2xx + outcome.timeouts + outcome.otherErrors,
-        delivered: received - before,
+        delivered,
         seconds: outcome.seconds,
+        queuedAtEnd,
+        caughtUpSeconds: caughtUp,
         commands:
           commandsBefore && commandsAfter
             ? commandRows(censusDelta(commandsBefore, commandsAfter), outcome.seconds)
@@ -196,6 +223,8 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
       withErrors: withHook.errors,
       deliveredDuringWindow: withHook.delivered,
       withSeconds: withHook.seconds,
+      queuedAtEnd: withHook.queuedAtEnd,
+      caughtUpSeconds: withHook.caughtUpSeconds,
       cpuMsPerRequest: { without: without.cpu, with: withHook.cpu },
       ...(options.commands
         ? { commandsPerSecond: { without: without.commands, with: withHook.commands } }
@@ -203,7 +232,7 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
     };
     ingest.push(comparison);
     options.log(
-      `${String(connections).padStart(3)} connections: ${without.rps.toFixed(0)} req/s without a webhook, ${withHook.rps.toFixed(0)} with one (${comparison.ratio.toFixed(2)}); ${withHook.delivered} delivered meanwhile`,
+      `${String(connections).padStart(3)} connections: ${without.rps.toFixed(0)} req/s without a webhook, ${withHook.rps.toFixed(0)} with one (${comparison.ratio.toFixed(2)}); ${withHook.delivered} delivered meanwhile, ${withHook.queuedAtEnd} left at the end, all delivered ${catchUpText(withHook.caughtUpSeconds)}`,
     );
   }
   await services.without.stop();
@@ -264,6 +293,8 @@ export function webhookReport(result: WebhookBenchResult): string[] {
       "with/without",
       "errors",
       "delivered meanwhile",
+      "left at the end",
+      "all delivered",
       "cpu ms/req service",
       "db",
       "bench",
@@ -280,6 +311,8 @@ export function webhookReport(result: WebhookBenchResult): string[] {
         row.ratio.toFixed(2),
         `${row.withoutErrors} / ${row.withErrors}`,
         String(row.deliveredDuringWindow),
+        String(row.queuedAtEnd),
+        catchUpText(row.caughtUpSeconds),
         cpu((usage) => usage.service),
         cpu((usage) => usage.database),
         cpu((usage) => usage.bench),
@@ -348,6 +381,20 @@ export function commandsPerSecondTable(row: IngestComparison): string {
     ],
     1,
   );
+}
+
+/** Waits (up to CATCH_UP_MS) until `done`; whether it came. */
+async function caughtUpWithin(done: () => boolean): Promise<boolean> {
+  try {
+    await waitFor("every delivery", () => (done() ? true : undefined), CATCH_UP_MS, 100);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function catchUpText(seconds: number | null): string {
+  return seconds === null ? `not in ${CATCH_UP_MS / 1000} s` : `${seconds.toFixed(1)} s after`;
 }
 
 function sumCpuSeconds(pids: number[]): number | null {
