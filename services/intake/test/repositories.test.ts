@@ -134,6 +134,25 @@ describe("insert batches (group commit)", () => {
     ]);
   });
 
+  it("sends a document alone as one insert and rejects it alone when its key is taken", async () => {
+    const batches = insertBatches();
+    const collection = database.db.collection<{ _id: string; writer: number }>("lone_claims");
+    await collection.insertOne({ _id: "taken", writer: 0 });
+    const commands = await insertCommands(async (db) => {
+      const lone = db.collection<{ _id: string; writer: number }>("lone_claims");
+      await batches.insert(lone, { _id: "free", writer: 1 });
+      await batches.insert(lone, { _id: "taken", writer: 2 }).then(
+        () => expect.unreachable("a taken key was inserted"),
+        (error: unknown) => expect(isDuplicateKey(error)).toBe(true),
+      );
+    });
+    expect(commands).toEqual([1, 1]);
+    expect(await collection.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: "free", writer: 1 },
+      { _id: "taken", writer: 0 },
+    ]);
+  });
+
   it("fails every caller of a batch the database never acknowledged, then works again", async () =>
     throughProxy(await startTcpProxy(inject("mongodbUri")), async (cutOff, proxy) => {
       const batches = insertBatches();
@@ -165,12 +184,18 @@ describe("insert batches (group commit)", () => {
       const batches = insertBatches();
       const first = frozen.db.collection<{ _id: string }>("queued_first");
       const second = frozen.db.collection<{ _id: string }>("queued_second");
-      const sent = [vi.spyOn(first, "insertMany"), vi.spyOn(second, "insertMany")];
+      // A lone document is sent with insertOne, a batch with insertMany: count both.
+      const spies = [first, second].map((collection) => [
+        vi.spyOn(collection, "insertOne"),
+        vi.spyOn(collection, "insertMany"),
+      ]);
+      const sent = () =>
+        spies.map((pair) => pair.reduce((sum, spy) => sum + spy.mock.calls.length, 0));
       // A database that stops answering: the first command hangs until the driver gives up.
       proxy.freeze();
       const inFlight = batches.insert(first, { _id: "in flight" });
       await new Promise((resolve) => setImmediate(resolve));
-      expect(sent[0]).toHaveBeenCalledTimes(1);
+      expect(sent()).toEqual([1, 0]);
       const queued = [
         batches.insert(first, { _id: "queued" }),
         batches.insert(second, { _id: "queued" }),
@@ -181,7 +206,7 @@ describe("insert batches (group commit)", () => {
         if (result.status === "rejected") expect(isDatabaseUnavailable(result.reason)).toBe(true);
       }
       // Each queued batch would have waited out the timeout again.
-      expect(sent.map((spy) => spy.mock.calls.length)).toEqual([1, 0]);
+      expect(sent()).toEqual([1, 0]);
       proxy.thaw();
     }));
 });
