@@ -35,6 +35,9 @@ export function createApp(deps: AppDeps): Express {
   const { config } = deps;
   const app = express();
   app.disable("x-powered-by");
+  // Every answer is Cache-Control: no-store (http/limits.ts): an ETag, a SHA-1 of each body
+  // computed per response, would name a copy nobody may keep.
+  app.set("etag", false);
   app.set("query parser", "simple");
   app.set("trust proxy", config.TRUST_PROXY ?? false);
   const document = loadApiDocument();
