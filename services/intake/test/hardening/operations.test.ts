@@ -175,3 +175,24 @@ describe("structured logs carry the request id on every line of a request", () =
     expect(JSON.stringify(lines)).not.toContain(secret);
   });
 });
+
+describe("request ids", () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService("request-ids");
+  });
+  afterAll(async () => {
+    await service.close();
+  });
+
+  it("gives every call without one an id of its own, past the ids drawn at once", async () => {
+    const ids: string[] = [];
+    // More calls than the 512 ids drawn from the CSPRNG at once (http/request-log.ts).
+    for (let call = 0; call < 600; call += 1) {
+      const answer = await fetch(`${service.url}/healthz`);
+      ids.push(answer.headers.get("x-request-id") ?? "");
+    }
+    for (const id of ids) expect(id).toMatch(/^req-[0-9a-f]{16}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
