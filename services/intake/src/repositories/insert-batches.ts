@@ -142,7 +142,7 @@ async function insertBatch(
 }
 
 /**
- * A document alone (every insert of a call made at one connection) goes out as an
+ * A document alone (most inserts at one connection) goes out as an
  * `insertOne`: the same command, without the driver's bulk-write bookkeeping, which cost
  * about a third of its CPU per insert (bench/README.md). Its errors are insertOne's own.
  */
