@@ -269,9 +269,9 @@ export function incidentsRepository(
 
   async function payloadOf(incident: IncidentDoc): Promise<StoredPayload> {
     const { contentType } = incident.payload;
-    if ("body" in incident.payload) return { contentType, body: apartBody(incident.payload) };
+    if ("body" in incident.payload) return { contentType, body: receivedBody(incident.payload) };
     const apart = await payloads.findOne({ _id: incident.deliveryId });
-    return { contentType, body: apart ? apartBody(apart) : new Uint8Array(0) };
+    return { contentType, body: apart ? receivedBody(apart) : new Uint8Array(0) };
   }
 
   /**
@@ -921,8 +921,8 @@ function inlinePayload(contentType: string | null, body: Uint8Array): PayloadDoc
   return { contentType, body: toBinary(bytes), ...(encoding ? { encoding } : {}) };
 }
 
-/** A payload stored apart, as it was received. */
-export function apartBody(doc: Pick<PayloadApartDoc, "body" | "encoding">): Uint8Array {
+/** A stored payload, inside its incident or apart (compressed or not), as it was received. */
+export function receivedBody(doc: Pick<PayloadApartDoc, "body" | "encoding">): Uint8Array {
   return decodedBytes({ bytes: bytesOf(doc.body), ...optional("encoding", doc.encoding) });
 }
 

@@ -1,7 +1,7 @@
 import type { ApiFilter } from "@sqibs/domain";
 import type { Binary, Document } from "mongodb";
 import type { PayloadApartDoc } from "../../src/repositories/documents.js";
-import { apartBody } from "../../src/repositories/incidents.js";
+import { receivedBody } from "../../src/repositories/incidents.js";
 import type { TestService } from "../harness.js";
 
 export interface Post {
@@ -63,7 +63,7 @@ export async function storedIncident(service: TestService, accountId: string, id
 export function storedBytes(doc: Document | null): Buffer {
   const payload = doc?.payload as { body: Binary; encoding?: "br" } | undefined;
   if (!payload?.body) throw new Error("the document has no payload");
-  return Buffer.from(apartBody(payload));
+  return Buffer.from(receivedBody(payload));
 }
 
 /** The same, also when an incident's payload is stored apart (incident_payloads). */
@@ -73,7 +73,7 @@ export async function payloadBytes(service: TestService, doc: Document | null): 
     .collection<PayloadApartDoc>("incident_payloads")
     .findOne({ _id: String(doc?.deliveryId) });
   if (!apart) throw new Error("the incident's payload is not stored");
-  return Buffer.from(apartBody(apart));
+  return Buffer.from(receivedBody(apart));
 }
 
 export async function countIncidents(service: TestService): Promise<number> {
