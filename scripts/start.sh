@@ -21,7 +21,7 @@ echo "console: ${console_base%/}/console/ (sign in with an admin token; scripts/
 # The service runs as a child the script waits for, so that a SIGTERM or SIGHUP sent to the
 # script (a process manager, a closed terminal) stops it too, gracefully, and the database
 # after it; Ctrl-C reaches both anyway.
-node services/intake/dist/server.js &
+services/intake/bin/sqibs-intake &
 service=$!
 trap 'kill -TERM "$service" 2>/dev/null' INT TERM HUP
 status=0

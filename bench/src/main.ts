@@ -42,6 +42,7 @@ import {
   quiesce,
   type Server,
   servesDatabase,
+  serviceLauncher,
   startServer,
   watchRss,
 } from "./processes.js";
@@ -72,10 +73,6 @@ import { benchWebhooks, type WebhookBenchResult, webhookReport } from "./webhook
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, "..", "results");
-const serviceScript = join(
-  dirname(createRequire(import.meta.url).resolve("@sqibs/intake")),
-  "server.js",
-);
 const floorScript = join(here, "floor.js");
 const UNREACHED_LIMIT = "1000000000";
 
@@ -286,7 +283,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
         const inspectPort = settings.allocations ? await freePort() : undefined;
         const server = await startServer({
           name: "service",
-          script: serviceScript,
+          launcher: serviceLauncher,
           nodeArgs: [
             ...settings.serviceNodeArgs,
             ...(settings.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
@@ -445,7 +442,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
       webhooks = await benchWebhooks({
         uri: mongoUri,
         runTag,
-        serviceScript,
+        serviceLauncher,
         logFile: (name) => join(resultsDir, `${stamp}-${name.replace(/\W+/g, "-")}.log`),
         connections: settings.webhookConnections,
         seconds: settings.seconds,

@@ -1,5 +1,7 @@
 /** Child processes (the floor and the service), their readiness, RSS, and the run's clean-up. */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { type Child, startChild, waitForHttp } from "@sqibs/testing";
 
 /** A server the bench started (the floor or the service), ready to take load. */
@@ -12,9 +14,16 @@ export interface Server extends Child {
   logFile: string;
 }
 
-export interface StartServerOptions {
+/**
+ * How a server starts: a `script` run by this node (the floor), or a `launcher`, an executable
+ * that takes node flags and starts node itself (the service's, as an operator starts it).
+ */
+export type ServerCommand =
+  | { script: string; launcher?: never }
+  | { launcher: string; script?: never };
+
+export type StartServerOptions = ServerCommand & {
   name: string;
-  script: string;
   nodeArgs?: string[];
   env: NodeJS.ProcessEnv;
   port: number;
@@ -22,11 +31,24 @@ export interface StartServerOptions {
   /** The child's stdout and stderr go here (its log lines, the profiler's messages). */
   logFile: string;
   timeoutMs?: number;
-}
+};
 
-/** Starts `node <script>` and waits until GET readyPath answers 200. */
+/** The service's launcher (services/intake/bin/sqibs-intake): its allocator settings, then node. */
+export const serviceLauncher = join(
+  dirname(createRequire(import.meta.url).resolve("@sqibs/intake")),
+  "..",
+  "bin",
+  "sqibs-intake",
+);
+
+/** Starts `node <script>` (or the launcher) and waits until GET readyPath answers 200. */
 export async function startServer(options: StartServerOptions): Promise<Server> {
-  const child = startChild(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+  const nodeArgs = options.nodeArgs ?? [];
+  const [file, args] =
+    options.script === undefined
+      ? [options.launcher, nodeArgs]
+      : [process.execPath, [...nodeArgs, options.script]];
+  const child = startChild(file, args, {
     env: options.env,
     logFile: options.logFile,
   });

@@ -14,7 +14,7 @@ import { type CommandRow, textTable } from "./report.js";
 export interface WebhookBenchOptions {
   uri: string;
   runTag: string;
-  serviceScript: string;
+  serviceLauncher: string;
   logFile: (name: string) => string;
   connections: number[];
   seconds: number;
@@ -114,7 +114,7 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
     const port = await freePort();
     const server = await startServer({
       name,
-      script: options.serviceScript,
+      launcher: options.serviceLauncher,
       env: webhookEnv(census?.uri ?? options.uri, dbName, port),
       port,
       readyPath: "/readyz",

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { configureService } from "../src/configure.js";
 import { drive, idSource } from "../src/load.js";
 import { CYCLE_DUPLICATES, cycleTemplates } from "../src/payloads.js";
-import { startServer } from "../src/processes.js";
+import { serviceLauncher, startServer } from "../src/processes.js";
 
 // The cycle scenario: each connection opens a group, repeats it, resolves it, then the next.
 
@@ -89,10 +89,6 @@ describe("the cycle's load", () => {
 describe("the cycle against the service", () => {
   const dbName = uniqueDatabaseName("bench_cycle");
   const uri = inject("mongodbUri");
-  const serviceScript = join(
-    dirname(createRequire(import.meta.url).resolve("@sqibs/intake")),
-    "server.js",
-  );
   let service: Awaited<ReturnType<typeof startServer>> | undefined;
   let token = "";
 
@@ -101,7 +97,7 @@ describe("the cycle against the service", () => {
     const port = await freePort();
     service = await startServer({
       name: "service",
-      script: serviceScript,
+      launcher: serviceLauncher,
       env: {
         ...process.env,
         HOST: "127.0.0.1",

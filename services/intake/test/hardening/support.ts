@@ -14,6 +14,8 @@ import { type BootstrapResult, bootstrapAccount } from "../../src/usecases/boots
 
 /** The built service (services/intake/turbo.json makes `test` depend on this package's build). */
 export const SERVER_JS = fileURLToPath(new URL("../../dist/server.js", import.meta.url));
+/** How an operator starts it (`scripts/start.sh`, the package's `start` and `bin`, the bench). */
+export const LAUNCHER = fileURLToPath(new URL("../../bin/sqibs-intake", import.meta.url));
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,7 +31,7 @@ export interface ChildService {
 }
 
 /**
- * The real service as a child process (`node dist/server.js`), as an operator runs it.
+ * The real service as a child process, started by its launcher as an operator runs it.
  * Resolves once it listens and /readyz answers 200 (the database answers and the indexes
  * exist), as an orchestrator waits before it sends traffic.
  */
@@ -38,7 +40,7 @@ export async function spawnService(
   port?: number,
 ): Promise<ChildService> {
   const listenPort = port ?? (await freePort());
-  const started = startChild(process.execPath, [SERVER_JS], {
+  const started = startChild(LAUNCHER, [], {
     env: {
       PATH: process.env.PATH ?? "",
       HOST: "127.0.0.1",
