@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { freePort } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { MongoClient } from "mongodb";
