@@ -694,6 +694,21 @@ describe("the hot-read cache", () => {
     expect(loads).toBe(1);
   });
 
+  it("when full, drops only the entry set longest ago (a refreshed key counts as new)", () => {
+    const cache = new TtlCache<number>(60_000, 3);
+    cache.set("a", 1);
+    cache.set("b", 2);
+    cache.set("c", 3);
+    cache.set("a", 10);
+    cache.set("d", 4);
+    expect(cache.get("b")).toBeUndefined();
+    expect([cache.get("a"), cache.get("c"), cache.get("d")]).toEqual([10, 3, 4]);
+    for (let key = 0; key < 100; key += 1) cache.set(`flood-${key}`, key);
+    expect(cache.get("flood-99")).toBe(99);
+    expect(cache.get("flood-97")).toBe(97);
+    expect(cache.get("flood-96")).toBeUndefined();
+  });
+
   it("does not keep a load that a write (clear) overtook, and loads again after it", async () => {
     const cache = new TtlCache<string>(60_000);
     let release: (value: string) => void = () => {};

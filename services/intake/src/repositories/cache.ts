@@ -2,7 +2,9 @@ import type { Account, Service, Team, Webhook } from "./entities.js";
 import type { OpenedToken } from "./tokens.js";
 
 /**
- * A small map whose entries expire; bounded so a flood of keys cannot grow it. Concurrent
+ * A small map whose entries expire; bounded so a flood of keys cannot grow it: when full, the
+ * entry set longest ago goes (every entry lives `ttlMs`, so it is the one that expires first),
+ * and a flood of new keys evicts only the oldest, never everything at once. Concurrent
  * misses of one key share one load (when an entry expires under load, one read goes to the
  * database, not one per waiting request); a load that a clear() overtook is not cached.
  */
@@ -25,7 +27,12 @@ export class TtlCache<V> {
   }
 
   set(key: string, value: V): void {
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    // A Map iterates in insertion order: deleting first moves a refreshed key to the end.
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
     this.entries.set(key, { value, until: Date.now() + this.ttlMs });
   }
 
