@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MongoClient } from "mongodb";
+import { MongoClient, ObjectId } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   ensureFerretDB,
@@ -110,6 +110,75 @@ describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES
       );
       expect(await db.collection("c").countDocuments({ _id: "b", n: 2 } as never)).toBe(1);
       expect((await db.collection("c").deleteOne({ _id: "a" } as never)).deletedCount).toBe(1);
+      await db.dropDatabase();
+    });
+  });
+
+  it("looks the documents of an `_id: { $in }` up through the `_id` index, and finds, counts and deletes what an unpatched scan does", async () => {
+    await withStartedFerretDB(async (client) => {
+      const db = client.db("patched-in");
+      const c = db.collection<{ _id: unknown; round: number }>("c");
+      const oid = new ObjectId();
+      await c.insertMany([
+        ...Array.from({ length: 40 }, (_, index) => ({ _id: `d${index}`, round: index % 3 })),
+        { _id: oid, round: 1 },
+        { _id: 7, round: 1 },
+      ]);
+      const plan = async (filter: object) =>
+        (await db.command({ explain: { find: "c", filter } })).queryPlanner.Plan;
+      for (const filter of [
+        { _id: { $in: ["d1", "d2", oid] } },
+        { round: 1, _id: { $in: ["d1", "d4", "d5"] } },
+      ]) {
+        expect(await plan(filter)).toEqual([
+          expect.stringMatching(/SEARCH .* USING INDEX .*__id_ /),
+        ]);
+      }
+      // Anything but strings and ObjectIDs, or another operator beside `$in`, scans as before.
+      for (const filter of [{ _id: { $in: ["d1", 7] } }, { _id: { $in: ["d1"], $ne: "d2" } }]) {
+        expect(await plan(filter)).toEqual([expect.stringMatching(/^(?!.*USING INDEX)/)]);
+      }
+      // What a scan (a `$nin` of nothing present, which no patch pushes down) would find.
+      const scanned = async (filter: Record<string, unknown>) =>
+        await c
+          .find({ ...filter, _id: { ...(filter._id as object), $nin: ["absent"] } } as never)
+          .sort({ _id: 1 })
+          .toArray();
+      const filters: Record<string, unknown>[] = [
+        { _id: { $in: ["d1", "d2", "d3", "missing", oid] } },
+        { round: 1, _id: { $in: ["d1", "d2", "d3", "d4", "d4"] } },
+        { _id: { $in: ["d1", 7] } },
+      ];
+      for (const filter of filters) {
+        const found = await c
+          .find(filter as never)
+          .sort({ _id: 1 })
+          .toArray();
+        expect(found.length).toBeGreaterThan(0);
+        expect(found).toEqual(await scanned(filter));
+        expect(await c.countDocuments(filter as never)).toBe(found.length);
+      }
+      expect(
+        await c.find({ _id: { $in: ["d1", "d2", "d3", "missing", oid] } } as never).toArray(),
+      ).toHaveLength(4);
+      // Only the documents matching the whole filter are deleted.
+      const deleted = await c.deleteMany({
+        round: 1,
+        _id: { $in: ["d1", "d2", "d4", "d7", oid] },
+      } as never);
+      expect(deleted.deletedCount).toBe(4);
+      expect(
+        (await c.find({}, { projection: { _id: 1 } }).toArray())
+          .map((doc) => String(doc._id))
+          .sort(),
+      ).toEqual(
+        [
+          ...Array.from({ length: 40 }, (_, index) => `d${index}`).filter(
+            (id) => !["d1", "d4", "d7"].includes(id),
+          ),
+          "7",
+        ].sort(),
+      );
       await db.dropDatabase();
     });
   });
