@@ -761,6 +761,19 @@ describe("webhook queue entries", () => {
     );
   });
 
+  it("reads the bodies and event ids of many deliveries at once, leaving out those not in the log", async () => {
+    const outbox = createRepositories(database).webhookDeliveries;
+    const keys = Array.from({ length: 300 }, (_, index) => `many-${index}`);
+    const { deliveries } = await outbox.store(keys.map(delivery), { queued: false });
+    const absent = new ObjectId().toHexString();
+    const contents = await outbox.contentsOf([absent, ...deliveries.map((stored) => stored.id)]);
+    expect(contents.size).toBe(keys.length);
+    expect(contents.has(absent)).toBe(false);
+    for (const stored of deliveries) {
+      expect(contents.get(stored.id)).toEqual({ body: stored.body, eventId: stored.eventId });
+    }
+  });
+
   it("keeps a redelivery's trigger until its retry, then leaves it out again with the attempts made", async () => {
     const outbox = createRepositories(database).webhookDeliveries;
     const { deliveries } = await outbox.store([delivery("retried")], { queued: false });

@@ -20,8 +20,8 @@ import type { InsertBatches } from "./insert-batches.js";
 //                       scan, count and delete of finished entries, and its work grows with
 //                       each entry's fields. The instance that stores a delivery hands it to
 //                       its dispatcher with its body (store's `queued`); the bodies (and event
-//                       ids) of what a scan finds are read from the log (`contentsOf`), one by
-//                       one by `_id`, once their rounds are claimed.
+//                       ids) of what a scan finds are read from the log (`contentsOf`), by
+//                       `_id` `$in`, once their rounds are claimed.
 //   webhook_claims      `<delivery>:<round>`: whoever inserts it sends that round's attempt (or
 //                       releases the round unsent: moves the entry on to its next round).
 //   webhook_attempts    `<delivery>:<round>`: the attempt's outcome; whoever inserts it ends the
@@ -80,8 +80,8 @@ export interface StoredDeliveries {
 /** What the dispatcher needs of a delivery besides its queue entry. */
 export type DeliveryContent = Pick<QueuedDelivery, "body" | "eventId">;
 
-/** Bodies read from the log at once, at most (each a read by `_id`). */
-const BODY_READS_AT_ONCE = 32;
+/** Bodies read from the log by one command, at most (a tick claims up to 2,048 rounds). */
+const BODIES_PER_READ = 256;
 
 /**
  * The delivery's id: the event's second (so the log pages newest first by id, like every list
@@ -195,19 +195,30 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     },
 
     /**
-     * The bodies and event ids of these deliveries, from the log, by delivery id (FerretDB
-     * looks up a filter of one `_id` and scans for anything else, `$in` included). A delivery
-     * gone from the log (its webhook being deleted) is missing from the answer.
+     * The bodies and event ids of these deliveries, from the log, by delivery id: one read
+     * of an `_id` `$in` per group (through the `_id` index, on FerretDB too with the patch of
+     * packages/testing's ferretdb.ts). A delivery gone from the log (its webhook being
+     * deleted) is missing from the answer.
      */
     async contentsOf(ids: string[]): Promise<Map<string, DeliveryContent>> {
       const contents = new Map<string, DeliveryContent>();
-      await inGroups(ids, BODY_READS_AT_ONCE, async (id) => {
-        const logged = await deliveries.findOne(
-          { _id: toObjectId(id) },
-          { projection: { body: 1, eventId: 1 } },
-        );
-        if (logged) contents.set(id, { body: logged.body, eventId: logged.eventId });
-      });
+      const groups: string[][] = [];
+      for (let start = 0; start < ids.length; start += BODIES_PER_READ) {
+        groups.push(ids.slice(start, start + BODIES_PER_READ));
+      }
+      await Promise.all(
+        groups.map(async (group) => {
+          const logged = await deliveries
+            .find(
+              { _id: { $in: group.map(toObjectId) } },
+              { projection: { body: 1, eventId: 1 }, batchSize: group.length },
+            )
+            .toArray();
+          for (const doc of logged) {
+            contents.set(hex(doc._id), { body: doc.body, eventId: doc.eventId });
+          }
+        }),
+      );
       return contents;
     },
 
@@ -522,10 +533,4 @@ function toAttempt(doc: AttemptDoc): WebhookAttempt {
     accountId: hex(accountId),
     webhookId: hex(webhookId),
   };
-}
-
-async function inGroups<T>(items: T[], size: number, run: (item: T) => Promise<void>) {
-  for (let start = 0; start < items.length; start += size) {
-    await Promise.all(items.slice(start, start + size).map(run));
-  }
 }
