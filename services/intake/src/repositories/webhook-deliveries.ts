@@ -17,8 +17,8 @@ import type { InsertBatches } from "./insert-batches.js";
 //                       delivery's, scanned by `dueAt`, deleted when the delivery is done. It
 //                       holds no body, nor the event's id, and leaves out the fields at their
 //                       usual values (`QueueDoc`): FerretDB reads every entry, whole, for each
-//                       scan, count and delete of finished entries, and its work grows with
-//                       each entry's fields. The instance that stores a delivery hands it to
+//                       scan and count (a delete of finished entries, an `_id` `$in`, goes
+//                       through the `_id` index), and its work grows with each entry's fields. The instance that stores a delivery hands it to
 //                       its dispatcher with its body (store's `queued`); the bodies (and event
 //                       ids) of what a scan finds are read from the log (`contentsOf`), by
 //                       `_id` `$in`, once their rounds are claimed.
