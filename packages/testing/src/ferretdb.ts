@@ -70,6 +70,32 @@ interface SourcePatch {
 }
 
 /**
+ * FerretDB's SQLite backend reads through no index but `_id`'s: a filter is pushed down to
+ * SQLite only as an `_id` equality, a sort only as `$natural` (internal/backends/sqlite
+ * `Query`, `prepareOrderByClause`); every other filter and sort is applied to the documents
+ * it decodes. A non-unique index is therefore never read, and costs every insert its key
+ * expressions (`json_extract` of the document), a B-tree insert and a page more in each
+ * commit. The build records such an index (listIndexes, createIndex and dropIndex behave as
+ * before) without creating it in SQLite; unique indexes, `_id`'s among them, are created as
+ * they were, since they decide inserts. Indexes an earlier build created stay, and are
+ * dropped as before.
+ */
+const UNREAD_INDEX_PATCHES: readonly SourcePatch[] = [
+  {
+    file: "internal/backends/sqlite/metadata/registry.go",
+    from: "\t\tif _, err := db.ExecContext(ctx, q); err != nil {\n\t\t\t_ = r.indexesDrop(ctx, dbName, collectionName, created)",
+    to: "\t\tif !index.Unique {\n\t\t\t// not created in SQLite: never read (see UNREAD_INDEX_PATCHES)\n\t\t} else if _, err := db.ExecContext(ctx, q); err != nil {\n\t\t\t_ = r.indexesDrop(ctx, dbName, collectionName, created)",
+    why: "record a non-unique index without creating it in SQLite, which never reads it",
+  },
+  {
+    file: "internal/backends/sqlite/metadata/registry.go",
+    from: `q := fmt.Sprintf("DROP INDEX %q", c.TableName+"_"+name)`,
+    to: `q := fmt.Sprintf("DROP INDEX IF EXISTS %q", c.TableName+"_"+name)`,
+    why: "drop a non-unique index that is only recorded",
+  },
+];
+
+/**
  * Two lookups by `_id` that FerretDB's SQLite backend makes read the whole table, an update or
  * delete inside its write transaction, holding the database's only write lock (0.2 s on 45,000
  * deliveries, 0.7 s on 30,000 incidents):
@@ -125,6 +151,7 @@ export const FERRETDB_PATCHES: readonly SourcePatch[] = [
     why: "look the documents of an `_id: { $in: [...] }` up through the `_id` index",
     occurrences: 2,
   },
+  ...UNREAD_INDEX_PATCHES,
 ];
 
 /** A Go file added to FerretDB's source before it is built (see FERRETDB_ADDED_FILES). */

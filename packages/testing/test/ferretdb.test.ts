@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { MongoClient, ObjectId } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -180,6 +181,52 @@ describe.skipIf(process.env.MONGODB_URI)("the patched FerretDB (FERRETDB_PATCHES
         ].sort(),
       );
       await db.dropDatabase();
+    });
+  });
+
+  it("records a non-unique index without creating it in SQLite, and creates unique ones", async () => {
+    await withStartedFerretDB(async (client) => {
+      const c = client.db("indexed").collection<{ _id: string; a: number; b: number }>("c");
+      await c.createIndex({ a: 1 });
+      await c.createIndex({ b: 1 }, { unique: true });
+      await c.insertMany([
+        { _id: "x", a: 1, b: 1 },
+        { _id: "y", a: 1, b: 2 },
+      ]);
+      // Both are listed, and the unique one still refuses a second document with its key.
+      expect((await c.listIndexes().toArray()).map((index) => index.name).sort()).toEqual([
+        "_id_",
+        "a_1",
+        "b_1",
+      ]);
+      await expect(c.insertOne({ _id: "z", a: 1, b: 2 })).rejects.toMatchObject({ code: 11000 });
+      expect(await c.find({ a: 1 }).sort({ _id: 1 }).toArray()).toEqual([
+        { _id: "x", a: 1, b: 1 },
+        { _id: "y", a: 1, b: 2 },
+      ]);
+      // In SQLite: the table's `_id` index and the unique one, not the other.
+      const sqlite = new DatabaseSync(join(dataDir, "indexed.sqlite"), { readOnly: true });
+      // (SQLite names them `<table>_<index>`.)
+      const created = () =>
+        ["_id_", "a_1", "b_1"].filter((index) =>
+          sqlite
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            .all()
+            .some((row) => String(row.name).endsWith(`_${index}`)),
+        );
+      expect(created()).toEqual(["_id_", "b_1"]);
+      // Dropped and created again as before.
+      await c.dropIndex("a_1");
+      await c.dropIndex("b_1");
+      expect((await c.listIndexes().toArray()).map((index) => index.name)).toEqual(["_id_"]);
+      expect(created()).toEqual(["_id_"]);
+      await c.createIndex({ a: 1 });
+      expect((await c.listIndexes().toArray()).map((index) => index.name).sort()).toEqual([
+        "_id_",
+        "a_1",
+      ]);
+      sqlite.close();
+      await client.db("indexed").dropDatabase();
     });
   });
 
