@@ -18,10 +18,11 @@ import type { InsertBatches } from "./insert-batches.js";
 //                       holds no body, nor the event's id, and leaves out the fields at their
 //                       usual values (`QueueDoc`): FerretDB reads every entry, whole, for each
 //                       scan and count (a delete of finished entries, an `_id` `$in`, goes
-//                       through the `_id` index), and its work grows with each entry's fields. The instance that stores a delivery hands it to
-//                       its dispatcher with its body (store's `queued`); the bodies (and event
-//                       ids) of what a scan finds are read from the log (`contentsOf`), by
-//                       `_id` `$in`, once their rounds are claimed.
+//                       through the `_id` index), and its work grows with each entry's fields.
+//                       The instance that stores a delivery hands it to its dispatcher with its
+//                       body (store's `queued`); the bodies (and event ids) of what a scan finds
+//                       are read from the log (`contentsOf`), by `_id` `$in`, once their rounds
+//                       are claimed.
 //   webhook_claims      `<delivery>:<round>`: whoever inserts it sends that round's attempt (or
 //                       releases the round unsent: moves the entry on to its next round).
 //   webhook_attempts    `<delivery>:<round>`: the attempt's outcome; whoever inserts it ends the
