@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { serviceLauncher } from "@sqibs/intake";
 import { freePort, startFerretDB, startPostgreSQL } from "@sqibs/testing";
 import { MongoClient } from "mongodb";
 import { type CensusProxy, censusDelta, commandRows, startCensusProxy } from "./census.js";
@@ -41,7 +42,6 @@ import {
   quiesce,
   type Server,
   servesDatabase,
-  serviceLauncher,
   startServer,
   watchRss,
 } from "./processes.js";

@@ -1,7 +1,5 @@
 /** Child processes (the floor and the service), their readiness, RSS, and the run's clean-up. */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { type Child, startChild, waitForHttp } from "@sqibs/testing";
 
 /** A server the bench started (the floor or the service), ready to take load. */
@@ -32,14 +30,6 @@ export type StartServerOptions = ServerCommand & {
   logFile: string;
   timeoutMs?: number;
 };
-
-/** The service's launcher (services/intake/bin/sqibs-intake): its allocator settings, then node. */
-export const serviceLauncher = join(
-  dirname(createRequire(import.meta.url).resolve("@sqibs/intake")),
-  "..",
-  "bin",
-  "sqibs-intake",
-);
 
 /** Starts `node <script>` (or the launcher) and waits until GET readyPath answers 200. */
 export async function startServer(options: StartServerOptions): Promise<Server> {

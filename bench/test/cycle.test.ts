@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { serviceLauncher } from "@sqibs/intake";
 import { freePort } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { MongoClient } from "mongodb";
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { configureService } from "../src/configure.js";
 import { drive, idSource } from "../src/load.js";
 import { CYCLE_DUPLICATES, cycleTemplates } from "../src/payloads.js";
-import { serviceLauncher, startServer } from "../src/processes.js";
+import { startServer } from "../src/processes.js";
 
 // The cycle scenario: each connection opens a group, repeats it, resolves it, then the next.
 

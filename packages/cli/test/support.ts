@@ -1,14 +1,11 @@
 import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "@sqibs/intake";
+import { openDatabase, serviceLauncher } from "@sqibs/intake";
 import { startChild, waitForOutput } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
 import { inject } from "vitest";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-const SERVER = join(dirname(createRequire(import.meta.url).resolve("@sqibs/intake")), "server.js");
 
 export interface RunningService {
   url: string;
@@ -18,7 +15,7 @@ export interface RunningService {
 }
 
 /**
- * The real service (its built server.js) on an ephemeral port, on a database of its own,
+ * The real service (started by its launcher) on an ephemeral port, on a database of its own,
  * with `env` on top of the defaults.
  */
 export async function startService(
@@ -27,7 +24,7 @@ export async function startService(
 ): Promise<RunningService> {
   const mongodbUri = inject("mongodbUri");
   const dbName = uniqueDatabaseName(suite);
-  const child = startChild(process.execPath, [SERVER], {
+  const child = startChild(serviceLauncher, [], {
     env: {
       ...process.env,
       MONGODB_URI: mongodbUri,

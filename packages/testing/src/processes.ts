@@ -218,16 +218,19 @@ export async function throwawayDatabase(
   return { uri: database.uri, stop: () => database.stop() };
 }
 
-/** The built service (its server script) on a free port, once /readyz answers 200. */
+/**
+ * The built service, started by its launcher (services/intake/bin/sqibs-intake, as an operator
+ * starts it), on a free port, once /readyz answers 200.
+ */
 export async function startBuiltService(options: {
-  serverScript: string;
+  launcher: string;
   uri: string;
   dbName: string;
   logFile: string;
   env?: Record<string, string>;
 }): Promise<Child & { url: string }> {
   const port = await freePort();
-  const service = startChild(process.execPath, [options.serverScript], {
+  const service = startChild(options.launcher, [], {
     logFile: options.logFile,
     env: {
       ...process.env,

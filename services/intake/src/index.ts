@@ -1,6 +1,7 @@
 export { createApp } from "./app.js";
 export { type Config, configWith, loadConfig } from "./config.js";
 export { type AppDeps, createContainer } from "./container.js";
+export { serviceLauncher } from "./launcher.js";
 export { openDatabase } from "./repositories/database.js";
 export { createRepositories, ensureIndexes, type Repositories } from "./repositories/index.js";
 export { type ApiLogInput, appendApiLog } from "./usecases/api-logs.js";

@@ -3,7 +3,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bootstrapAccount, createRepositories, ensureIndexes, openDatabase } from "@sqibs/intake";
+import {
+  bootstrapAccount,
+  createRepositories,
+  ensureIndexes,
+  openDatabase,
+  serviceLauncher,
+} from "@sqibs/intake";
 import { startBuiltService, throwawayDatabase, uniqueDatabaseName } from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
 import { ensureChromium } from "./chromium.js";
@@ -27,7 +33,7 @@ export default async function setup(project: TestProject) {
   );
 
   const service = await startBuiltService({
-    serverScript: join(repoRoot, "services/intake/dist/server.js"),
+    launcher: serviceLauncher,
     uri,
     dbName,
     logFile: join(scratch, "service.log"),

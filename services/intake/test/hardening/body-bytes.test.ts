@@ -1,8 +1,9 @@
 import { startChild } from "@sqibs/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { serviceLauncher } from "../../src/launcher.js";
 import { startTestService, type TestService } from "../harness.js";
 import { bearer, countIncidents, post } from "../ingest/support.js";
-import { parseRawResponse, type RawConnection, rawConnection, SERVER_JS } from "./support.js";
+import { parseRawResponse, type RawConnection, rawConnection } from "./support.js";
 
 /** Room for two bodies of the largest size at once. */
 const LIMIT = 1000;
@@ -91,7 +92,7 @@ describe("bodies admitted by their bytes (BODY_BYTES_IN_FLIGHT)", () => {
 
 describe("BODY_BYTES_IN_FLIGHT at start-up", () => {
   it("refuses to start with room for less than one body of the largest size", async () => {
-    const child = startChild(process.execPath, [SERVER_JS], {
+    const child = startChild(serviceLauncher, [], {
       env: {
         PATH: process.env.PATH ?? "",
         MONGODB_URI: inject("mongodbUri"),

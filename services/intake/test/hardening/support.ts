@@ -1,6 +1,5 @@
 import type { ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
-import { fileURLToPath } from "node:url";
 import {
   freePort,
   startChild,
@@ -8,14 +7,10 @@ import {
   waitForHttp,
   waitForOutput,
 } from "@sqibs/testing";
+import { serviceLauncher } from "../../src/launcher.js";
 import { openDatabase } from "../../src/repositories/database.js";
 import { createRepositories, ensureIndexes } from "../../src/repositories/index.js";
 import { type BootstrapResult, bootstrapAccount } from "../../src/usecases/bootstrap.js";
-
-/** The built service (services/intake/turbo.json makes `test` depend on this package's build). */
-export const SERVER_JS = fileURLToPath(new URL("../../dist/server.js", import.meta.url));
-/** How an operator starts it (`scripts/start.sh`, the package's `start` and `bin`, the bench). */
-export const LAUNCHER = fileURLToPath(new URL("../../bin/sqibs-intake", import.meta.url));
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -40,7 +35,8 @@ export async function spawnService(
   port?: number,
 ): Promise<ChildService> {
   const listenPort = port ?? (await freePort());
-  const started = startChild(LAUNCHER, [], {
+  // The built service (services/intake/turbo.json makes `test` depend on this package's build).
+  const started = startChild(serviceLauncher, [], {
     env: {
       PATH: process.env.PATH ?? "",
       HOST: "127.0.0.1",
