@@ -1,7 +1,12 @@
 import { once } from "node:events";
-import http from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
+
+// node:http by getBuiltinModule, not an ES import: an ES import reads every export, and its
+// lazy WebSocket getters load undici, about 5 MiB never used (bench/README.md, "Service
+// memory: code loaded at rest"; test/hardening/launcher.test.ts in @sqibs/intake).
+const http = process.getBuiltinModule("node:http");
 
 /**
  * A local receiver that verifies each message with the `standardwebhooks` package, exactly as
@@ -78,7 +83,7 @@ export async function startWebhookListener(options: ListenerOptions): Promise<Ru
 function verify(
   verifiers: readonly Webhook[],
   body: string,
-  headers: http.IncomingHttpHeaders,
+  headers: IncomingHttpHeaders,
 ): ReceivedMessage {
   const single = (name: string) => {
     const value = headers[name];
@@ -111,7 +116,7 @@ function verify(
 }
 
 /** The body as text, or undefined past the limit (the rest is read and thrown away). */
-function readBody(request: http.IncomingMessage): Promise<string | undefined> {
+function readBody(request: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -129,7 +134,7 @@ function readBody(request: http.IncomingMessage): Promise<string | undefined> {
 }
 
 function answer(
-  response: http.ServerResponse,
+  response: ServerResponse,
   status: number,
   detail?: string,
   headers: Record<string, string> = {},

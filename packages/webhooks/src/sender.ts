@@ -1,5 +1,5 @@
 import { type LookupAddress, type LookupOptions, lookup as systemLookup } from "node:dns";
-import http, { type ClientRequest, type IncomingMessage } from "node:http";
+import type { Agent, ClientRequest, IncomingMessage } from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -7,6 +7,11 @@ import { rootCertificates } from "node:tls";
 import { type AddressPolicy, type AddressRefusal, checkAddress } from "./addresses.js";
 import { parseRetryAfter } from "./retry.js";
 import { checkWebhookUrl, type UrlPolicy, WebhookUrlError } from "./urls.js";
+
+// node:http by getBuiltinModule, not an ES import: an ES import reads every export, and its
+// lazy WebSocket getters load undici, about 5 MiB never used (bench/README.md, "Service
+// memory: code loaded at rest"; test/hardening/launcher.test.ts in @sqibs/intake).
+const http = process.getBuiltinModule("node:http");
 
 export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 export const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -144,7 +149,7 @@ export function guardSocket(socket: Duplex, policy: AddressPolicy): void {
  */
 function guardedAgents(policy: AddressPolicy, ca: SenderOptions["ca"]) {
   class GuardedHttpAgent extends http.Agent {
-    override createConnection(...args: Parameters<http.Agent["createConnection"]>) {
+    override createConnection(...args: Parameters<Agent["createConnection"]>) {
       const socket = super.createConnection(...args);
       if (socket) guardSocket(socket, policy);
       return socket;

@@ -1,17 +1,15 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-  STATUS_CODES,
-} from "node:http";
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { ErrorCode } from "../errors.js";
 import { SECURITY_HEADERS } from "./limits.js";
 import { problemOf } from "./problem.js";
+
+// node:http by getBuiltinModule, not an ES import: an ES import reads every export, and its
+// lazy WebSocket getters load undici, about 5 MiB never used (bench/README.md, "Service
+// memory: code loaded at rest"; test/hardening/launcher.test.ts in @sqibs/intake).
+const { createServer, STATUS_CODES } = process.getBuiltinModule("node:http");
 
 export type HttpServerConfig = Pick<
   Config,

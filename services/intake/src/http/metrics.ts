@@ -1,9 +1,14 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Request, RequestHandler } from "express";
 import type { Metrics } from "../metrics.js";
 import type { Endpoint, IngestResult, ProcessAnswer, RequestAnswer } from "../usecases/ingest.js";
 import { ingestEndpointOf } from "./paths.js";
+
+// node:http by getBuiltinModule, not an ES import: an ES import reads every export, and its
+// lazy WebSocket getters load undici, about 5 MiB never used (bench/README.md, "Service
+// memory: code loaded at rest"; test/hardening/launcher.test.ts in @sqibs/intake).
+const { createServer } = process.getBuiltinModule("node:http");
 
 /** The route template (bounded label values): matched route, else the document's, else "unmatched". */
 function routeOf(req: Request): string {

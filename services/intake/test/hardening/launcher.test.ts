@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { type ChildService, killService, seedDatabase, spawnService } from "./support.js";
 
 /** The environment and command line the running process got (Linux /proc). */
@@ -49,5 +49,23 @@ describe("the launcher (bin/sqibs-intake)", () => {
     expect(environment.get("MALLOC_TRIM_THRESHOLD_")).toBe("0");
     expect(environment.get("MALLOC_MMAP_THRESHOLD_")).toBe("65536");
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+    await killService(service);
+  });
+
+  // An ES import of node:http reads every export, and its lazy WebSocket getters load undici
+  // (about 5 MiB the service never uses): the service takes node:http by getBuiltinModule.
+  it("does not load undici, which only an ES import of node:http would pull in", async () => {
+    const reporter = new URL("./report-builtins.mjs", import.meta.url).href;
+    service = await spawnService({ ...env(), NODE_OPTIONS: `--import=${reporter}` });
+    expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+    const running = service;
+    running.child.kill("SIGUSR2");
+    const loaded = await vi.waitFor(() => {
+      const report = /builtins loaded: (.*)\n/.exec(running.output());
+      if (!report) throw new Error("no report yet");
+      return JSON.parse(report[1] as string) as string[];
+    });
+    expect(loaded).toContain("NativeModule http");
+    expect(loaded.filter((name) => name.includes("undici"))).toEqual([]);
   });
 });
