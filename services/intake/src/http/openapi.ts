@@ -5,12 +5,13 @@ import * as OpenApiValidator from "express-openapi-validator";
 import type { OpenAPIV3 } from "express-openapi-validator/dist/framework/types.js";
 
 const bundlePath = createRequire(import.meta.url).resolve("@sqibs/openapi/openapi.json");
-let bundle: string | undefined;
 
-/** The bundled OpenAPI document (read once per process; each app gets its own copy). */
+/**
+ * The bundled OpenAPI document, read anew for each caller (each app gets its own copy). Its
+ * text is not kept: half a MiB the process would hold for good, read once per app.
+ */
 export function loadApiDocument(): OpenAPIV3.DocumentV3_1 {
-  bundle ??= readFileSync(bundlePath, "utf8");
-  return JSON.parse(bundle) as OpenAPIV3.DocumentV3_1;
+  return JSON.parse(readFileSync(bundlePath, "utf8")) as OpenAPIV3.DocumentV3_1;
 }
 
 /**

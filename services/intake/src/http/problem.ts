@@ -186,12 +186,15 @@ let patternWords: Map<string, string> | undefined;
 function inWords(message: string): string {
   const pattern = /^must match pattern "(.*)"$/s.exec(message)?.[1];
   if (pattern === undefined) return message;
-  patternWords ??= new Map(
-    Object.entries(PATTERN_WORDS).flatMap(([name, words]) => {
-      const schema = loadApiDocument().components?.schemas?.[name] as { pattern?: string };
-      return schema?.pattern ? [[schema.pattern, words] as const] : [];
-    }),
-  );
+  if (!patternWords) {
+    const schemas = loadApiDocument().components?.schemas;
+    patternWords = new Map(
+      Object.entries(PATTERN_WORDS).flatMap(([name, words]) => {
+        const schema = schemas?.[name] as { pattern?: string } | undefined;
+        return schema?.pattern ? [[schema.pattern, words] as const] : [];
+      }),
+    );
+  }
   return patternWords.get(pattern) ?? message;
 }
 
