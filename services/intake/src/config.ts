@@ -102,6 +102,7 @@ const EnvSchema = z.object({
     .default(5 * 24 * 60 * 60),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  WEBHOOK_INSTANCE_LEASE_MS: z.coerce.number().int().positive().default(30_000),
 });
 
 /** Rules between settings, checked after each is read. */

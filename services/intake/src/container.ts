@@ -2,7 +2,14 @@ import { createSender, type Resolver, type Sender, type UrlPolicy } from "@sqibs
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { oneAtATimePerKey, type QueuedDelivery, type Repositories } from "./repositories/index.js";
+import {
+  type JournalEntry,
+  type NewDelivery,
+  newInstanceId,
+  oneAtATimePerKey,
+  type QueuedDelivery,
+  type Repositories,
+} from "./repositories/index.js";
 
 /**
  * What the rate limiter keeps between calls in this process (the counts themselves are in
@@ -23,8 +30,35 @@ export interface WebhookParts {
   policy: UrlPolicy;
   send: Sender;
   queued: Signal<QueuedDelivery[]>;
+  /** This instance's webhook journal (usecases/journal.ts). */
+  journal: JournalState;
+  /**
+   * Journal entries an ingest call hands to the dispatcher once it is done with them: with the
+   * deliveries of the incident it opened, or without (to be checked: its incident may not exist).
+   */
+  journaled: Signal<JournaledEvent>;
   /** When this instance last looked at a failing webhook's health, by webhook id (ms). */
   healthCheckedAt: Map<string, number>;
+}
+
+/** This instance's journal: its id, the sequences it hands out and those not yet settled. */
+export interface JournalState {
+  instanceId: string;
+  /** The next sequence to hand out. */
+  next: number;
+  /** The highest sequence this instance may use (its heartbeat names it: recovery reads up to it). */
+  reservedUpTo: number;
+  /** Sequences handed out and not yet settled (their entries still stored, or being stored). */
+  pending: Set<number>;
+  /** Asks the journal keeper (jobs/journal-keeper.ts) to reserve more sequences. */
+  reserveMore: () => void;
+}
+
+export interface JournaledEvent {
+  sequence: number;
+  entry: JournalEntry;
+  /** The opening's deliveries, to store and send; absent: the incident may not exist. */
+  deliveries?: NewDelivery[];
 }
 
 /** Listeners called whenever `notify` is, with what it carries (if anything). */
@@ -99,5 +133,18 @@ function webhookParts(config: Config, resolve: Resolver | undefined): WebhookPar
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     ...(resolve ? { resolve } : {}),
   });
-  return { policy, send, queued: createSignal(), healthCheckedAt: new Map() };
+  return {
+    policy,
+    send,
+    queued: createSignal(),
+    journal: {
+      instanceId: newInstanceId(),
+      next: 1,
+      reservedUpTo: 0,
+      pending: new Set(),
+      reserveMore: () => {},
+    },
+    journaled: createSignal(),
+    healthCheckedAt: new Map(),
+  };
 }

@@ -8,6 +8,7 @@ import { createContainer } from "./container.js";
 import { closeGracefully, createHttpServer, inFlightRequests } from "./http/http-server.js";
 import { startMetricsServer } from "./http/metrics.js";
 import { startDispatcher } from "./jobs/dispatcher.js";
+import { startJournalKeeper } from "./jobs/journal-keeper.js";
 import { startSweeper } from "./jobs/sweeper.js";
 import { createLogger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
@@ -41,6 +42,7 @@ const deps = createContainer({ config, logger, repositories, metrics });
 const app = createApp(deps);
 const sweeper = startSweeper(deps, config.SWEEP_INTERVAL_MS);
 const dispatcher = startDispatcher(deps);
+const journalKeeper = startJournalKeeper(deps, { recover: true });
 const metricsServer =
   config.METRICS_PORT === undefined
     ? undefined
@@ -85,6 +87,7 @@ async function shutdown(signal: string) {
   // Attempts in flight end (or time out) and are recorded; one cut short is taken over by
   // another instance once its claim's lease runs out.
   await dispatcher.stop(config.SHUTDOWN_TIMEOUT_MS);
+  await journalKeeper.stop();
   await repositories.rateLimits.flushPending().catch((error: unknown) => {
     logger.warn({ err: error }, "could not send the last rate-limit counts");
   });

@@ -9,6 +9,7 @@ import { type Config, configWith } from "../src/config.js";
 import { type AppDeps, createContainer } from "../src/container.js";
 import { createHttpServer } from "../src/http/http-server.js";
 import { type Dispatcher, startDispatcher } from "../src/jobs/dispatcher.js";
+import { startJournalKeeper } from "../src/jobs/journal-keeper.js";
 import { openDatabase } from "../src/repositories/database.js";
 import { createRepositories, ensureIndexes } from "../src/repositories/index.js";
 import type { ServiceChanges } from "../src/repositories/services.js";
@@ -80,6 +81,8 @@ export async function startTestService(
     ...(webhookResolver ? { webhookResolver } : {}),
   });
   const dispatcher: Dispatcher | undefined = dispatching ? startDispatcher(deps) : undefined;
+  const journalKeeper = startJournalKeeper(deps, { recover: dispatching });
+  await journalKeeper.ready;
   const server: Server = createHttpServer(createApp(deps), config);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -103,6 +106,7 @@ export async function startTestService(
       server.closeAllConnections();
       // Attempts still in flight (a receiver that never answers) end on their own timeout.
       await dispatcher?.stop(0);
+      await journalKeeper.stop();
       // As the server's shutdown does: no flush of a rate-limit count outlives the database.
       await repositories.rateLimits.flushPending().catch(() => {});
       await database.db.dropDatabase().catch(() => {});

@@ -1,5 +1,5 @@
 import { EndpointLimiter } from "@sqibs/webhooks";
-import type { AppDeps } from "../container.js";
+import type { AppDeps, JournaledEvent } from "../container.js";
 import type { QueuedDelivery } from "../repositories/index.js";
 import {
   type ClaimedWork,
@@ -14,6 +14,7 @@ import {
   type SentRound,
   sendRound,
 } from "../usecases/dispatch.js";
+import { storeJournaled } from "../usecases/journal.js";
 
 export interface Dispatcher {
   /** Looks for due deliveries soon (also done on every enqueue, ended attempt and poll). */
@@ -106,6 +107,8 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   const inFlight = new Set<Promise<void>>();
   /** Entries the outbox handed over, not yet claimed, oldest first. */
   let handed: QueuedDelivery[] = [];
+  /** Journal entries ingest calls handed over, not yet stored in the log and the queue. */
+  let journaled: JournaledEvent[] = [];
   /** Whether the next tick scans whatever the time since the last scan (asked by a signal). */
   let scanAsked = true;
   let scannedAt = 0;
@@ -217,8 +220,27 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     }
   }
 
+  /**
+   * Stores the deliveries of the journal entries handed over since the last tick (one insert
+   * into the log and one into the queue for all of them), then removes the entries: the
+   * queue entries stored join those handed over.
+   */
+  async function storeHandedJournal(): Promise<void> {
+    if (journaled.length === 0) return;
+    const events = journaled;
+    journaled = [];
+    try {
+      const queued = await storeJournaled(deps, events);
+      handedSinceScan = true;
+      handed.push(...queued.slice(0, Math.max(0, MAX_HANDED - handed.length)));
+    } catch (error) {
+      journaled = [...events, ...journaled];
+      deps.logger.warn({ err: error }, "journaled webhook deliveries not stored; retrying");
+    }
+  }
+
   async function tick(): Promise<void> {
-    await recordEnded();
+    await Promise.all([recordEnded(), storeHandedJournal()]);
     if (stopped) return;
     const now = Date.now();
     for (const [id, until] of pausedUntil) if (until <= now) pausedUntil.delete(id);
@@ -350,6 +372,11 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     }
     wake();
   });
+  const stopJournaled = deps.webhooks.journaled.listen((event) => {
+    if (!event) return;
+    journaled.push(event);
+    wake();
+  });
   const timer = setInterval(wake, deps.config.WEBHOOK_POLL_INTERVAL_MS);
   timer.unref();
   wake();
@@ -361,10 +388,13 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
       clearInterval(timer);
       stopFreed();
       stopQueued();
+      stopJournaled();
       const deadlineAt = Date.now() + timeoutMs;
       const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
       const drained = (async () => {
         await Promise.allSettled([ticking, ...inFlight]);
+        // Stored, not sent: the next instance sends them.
+        await storeHandedJournal();
         for (const rounds of claimed.values()) unsent.push(...rounds);
         claimed.clear();
         await recordEnded(() => Date.now() >= deadlineAt);

@@ -102,6 +102,12 @@ export interface PresumedAnswer {
   response: string;
   /** The ids of the webhook deliveries (the outbox) the writes store; absent when none. */
   outbox?: string[];
+  /**
+   * The webhook journal's entries stored with the claim (usecases/journal.ts): while they are
+   * all there, the outbox's events are stored (the dispatcher or a recovery stores the
+   * deliveries before it removes them).
+   */
+  journal?: string[];
 }
 
 /** The response to replay for a presumed answer whose writes are all stored; else null. */

@@ -812,6 +812,15 @@ export function incidentsRepository(
       return { count: (stats?.count ?? 0) + 1, lastAt: stats?.last ?? incident.createdAt };
     },
 
+    /** The account's incident `id` without its description and payload; null if not stored. */
+    async headOf(accountId: string, id: string): Promise<IncidentHead | null> {
+      const filter = inAccount(accountId, id);
+      const stored = filter
+        ? await incidents.findOne(filter, { projection: { description: 0, payload: 0 } })
+        : null;
+      return stored ? toHead(stored) : null;
+    },
+
     async findInAccount(accountId: string, id: string): Promise<Incident | null> {
       const filter = inAccount(accountId, id);
       const incident = filter ? await incidents.findOne(filter) : null;

@@ -15,6 +15,7 @@ import { sessionsRepository } from "./sessions.js";
 import { teamsRepository } from "./teams.js";
 import { tokensRepository } from "./tokens.js";
 import { webhookDeliveriesRepository } from "./webhook-deliveries.js";
+import { webhookJournalRepository } from "./webhook-journal.js";
 import { webhooksRepository } from "./webhooks.js";
 
 export type { Database } from "./database.js";
@@ -24,6 +25,8 @@ export { oneAtATimePerKey } from "./one-at-a-time.js";
 export type { NameTaken } from "./teams.js";
 export type { NewDelivery, QueueChange, RoundState } from "./webhook-deliveries.js";
 export { deliveryIdOf } from "./webhook-deliveries.js";
+export type { InstanceBeat, JournalEntry } from "./webhook-journal.js";
+export { JOURNAL_READ, journalEntryId, newInstanceId } from "./webhook-journal.js";
 export type { NewWebhook, WebhookChanges } from "./webhooks.js";
 
 export type Repositories = ReturnType<typeof createRepositories>;
@@ -59,6 +62,7 @@ export function createRepositories(database: Database, options: RepositoryOption
     sessions: sessionsRepository(db),
     webhooks: webhooksRepository(db),
     webhookDeliveries: webhookDeliveriesRepository(db, batches, clock),
+    webhookJournal: webhookJournalRepository(db, batches, clock),
   };
   return cacheHotReads(repositories, HOT_READ_TTL_MS);
 }
@@ -92,6 +96,7 @@ export const SHARD_KEYS = {
   webhook_queue: { _id: "hashed" },
   webhook_claims: { _id: "hashed" },
   webhook_attempts: { accountId: 1 },
+  webhook_instances: { _id: "hashed" },
 } as const satisfies Record<string, Record<string, 1 | "hashed">>;
 
 export type CollectionName = keyof typeof SHARD_KEYS;

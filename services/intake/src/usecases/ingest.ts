@@ -20,6 +20,7 @@ import {
 } from "../repositories/index.js";
 import { appendApiLog } from "./api-logs.js";
 import type { Caller } from "./caller.js";
+import { type JournaledOpening, planJournal, recordJournal, releaseJournal } from "./journal.js";
 import {
   announceAdded,
   announceOpened,
@@ -141,23 +142,38 @@ export async function processIncidentCall(
   const window = duplicateWindowSeconds(services);
   const callId = newEntityId();
   const openings = openingsOf(decisions);
-  const outbox = await presumableOutbox(deps, call, decisions, now, openings);
-  const presumed = outbox && { ...presumedAnswer(callId, decisions, openings), outbox };
-  return once(
+  const accountId = call.caller.account.id;
+  const journal = await planJournal(
     deps,
-    call,
-    "process",
-    window,
-    PROCESS_ANSWERS,
-    (deliveryId) => persistDecisions(deps, call, decisions, now, deliveryId, callId, openings),
-    {
-      presumed,
-      filled: withNumbersOf,
-      settle: (stored) => settleProcessAnswer(deps, call, stored),
-      send: () => claimOpenings(deps, openings),
-      takeBack: () => releaseOpenings(deps, openings),
-    },
+    [...openings.values()].map(({ id, serviceId }) => ({ accountId, serviceId, incidentId: id })),
   );
+  const outbox = await presumableOutbox(deps, call, decisions, now, openings);
+  const presumed = outbox && {
+    ...presumedAnswer(callId, decisions, openings),
+    outbox,
+    ...(journal ? { journal: [...journal.values()].map((opening) => opening.entry.id) } : {}),
+  };
+  try {
+    return await once(
+      deps,
+      call,
+      "process",
+      window,
+      PROCESS_ANSWERS,
+      (deliveryId) =>
+        persistDecisions(deps, call, decisions, now, deliveryId, callId, openings, journal),
+      {
+        presumed,
+        filled: withNumbersOf,
+        settle: (stored) => settleProcessAnswer(deps, call, stored),
+        send: () => claimOpenings(deps, openings, journal),
+        takeBack: () => releaseOpenings(deps, openings),
+      },
+    );
+  } finally {
+    // Entries not handed over with their deliveries are checked by the dispatcher.
+    if (journal) releaseJournal(deps, journal);
+  }
 }
 
 /** POST /v1/request: global tokens only; title and description by the seed's rules. */
@@ -228,7 +244,7 @@ interface BesideTheClaim<A> {
    * The answer if every write goes as presumed, the blanks that only they fill left blank,
    * and the webhook deliveries the writes store.
    */
-  presumed: { status: number; answer: A; outbox: string[] } | undefined;
+  presumed: { status: number; answer: A; outbox: string[]; journal?: string[] } | undefined;
   /** The presumed answer with its blanks filled in from the answer the writes gave. */
   filled: (presumed: A, actual: A) => A;
   settle: Settle;
@@ -267,6 +283,7 @@ async function once<A>(
         status: presumed.status,
         response: codec.encode(presumed.answer),
         ...(presumed.outbox.length > 0 ? { outbox: presumed.outbox } : {}),
+        ...(presumed.journal ? { journal: presumed.journal } : {}),
       },
       ...(beside ? { settle: beside.settle } : {}),
     })
@@ -357,6 +374,7 @@ async function persistDecisions(
   deliveryId: string,
   callId: string,
   openings: Map<string, Opening>,
+  journal: Map<string, JournaledOpening> | undefined,
 ): Promise<Outcome<ProcessAnswer>> {
   const { incidents } = deps.repositories;
   const accountId = call.caller.account.id;
@@ -391,9 +409,15 @@ async function persistDecisions(
         announce,
         openings.get(decision.serviceId),
       );
-      if (opened.action === "created")
-        outbox.push(...(await announceOpened(deps, opened.incident)));
-      else
+      if (opened.action === "created") {
+        const journaled = journal?.get(opened.incident.id);
+        if (journaled?.recorded) {
+          const { sequence, entry } = journaled;
+          journaled.handedOver = true;
+          const route = { kind: "hand-over" as const, sequence, entry };
+          outbox.push(...(await announceOpened(deps, opened.incident, route)));
+        } else outbox.push(...(await announceOpened(deps, opened.incident)));
+      } else
         await announceAdded(deps, opened.incident, opened.added, { ...event, type: "duplicate" });
       triggered[opened.action] += 1;
       touched.push(touchedBy(opened.incident, opened.action));
@@ -442,9 +466,17 @@ function openingsOf(decisions: Decision[]): Map<string, PlannedOpening> {
   return openings;
 }
 
-/** Sends the open-incident claims of the openings with a correlation value (claimOpen). */
-async function claimOpenings(deps: AppDeps, openings: Map<string, PlannedOpening>) {
+/**
+ * Sends the open-incident claims of the openings with a correlation value (claimOpen), and the
+ * openings' journal entries (usecases/journal.ts): all in `deliveries`, one command.
+ */
+async function claimOpenings(
+  deps: AppDeps,
+  openings: Map<string, PlannedOpening>,
+  journal: Map<string, JournaledOpening> | undefined,
+) {
   const { incidents } = deps.repositories;
+  const recorded = journal ? recordJournal(deps, journal) : undefined;
   await Promise.all(
     [...openings.values()].map(async (opening) => {
       if (opening.correlation === undefined) return;
@@ -455,6 +487,7 @@ async function claimOpenings(deps: AppDeps, openings: Map<string, PlannedOpening
       );
     }),
   );
+  await recorded;
 }
 
 /** Gives back the claims claimOpenings won: the delivery ran before, this call opens nothing. */
@@ -552,6 +585,12 @@ async function settleProcessAnswer(
     if (number === null) return null;
     incident.number = number;
   }
+  // Journaled (the entries stored with the claims): their events are stored.
+  const journal = stored.journal ?? [];
+  const journaled =
+    journal.length > 0 &&
+    (await deps.repositories.webhookJournal.entries(journal)).length === journal.length;
+  if (journaled) return PROCESS_ANSWERS.encode(answer);
   for (const id of stored.outbox ?? []) {
     if (!(await deps.repositories.webhookDeliveries.isStored(id))) return null;
   }

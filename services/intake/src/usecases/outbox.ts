@@ -22,6 +22,8 @@ import {
   defaultTeamIdOf,
   deliveryIdOf,
   type IncidentEvent,
+  type JournalEntry,
+  type NewDelivery,
   type ServiceRequest,
   type Webhook,
 } from "../repositories/index.js";
@@ -51,9 +53,23 @@ interface EventContent {
   chat: ChatSubject;
 }
 
+/**
+ * Where an opening's deliveries go: stored now (no journal entry), handed to the dispatcher
+ * (the call's journal entry was stored with its claims: usecases/journal.ts), or stored for
+ * the webhooks a journal entry names (its recovery).
+ */
+export type OpeningRoute =
+  | { kind: "store" }
+  | { kind: "hand-over"; sequence: number; entry: JournalEntry }
+  | { kind: "restore"; entry: JournalEntry };
+
 /** incident.triggered: a call opened the incident (sequence 1). Returns its deliveries' ids. */
-export function announceOpened(deps: AppDeps, incident: IncidentHead): Promise<string[]> {
-  return announceIncident(deps, "incident.triggered", incident, async (refs) => {
+export function announceOpened(
+  deps: AppDeps,
+  incident: IncidentHead,
+  route: OpeningRoute = { kind: "store" },
+): Promise<string[]> {
+  return announceIncident(deps, "incident.triggered", incident, route, async (refs) => {
     const data: IncidentEventData = {
       incident: toIncidentListItem({ ...incident, eventCount: 1, lastEventAt: incident.createdAt }),
       ...refs,
@@ -70,7 +86,7 @@ export function announceAdded(
   added: AddedEvent,
   event: IncidentEvent,
 ): Promise<string[]> {
-  return announceIncident(deps, "incident.event_added", incident, async (refs) => {
+  return announceIncident(deps, "incident.event_added", incident, STORE, async (refs) => {
     const { count, lastAt } = await deps.repositories.incidents.eventCountOf(incident);
     const data: IncidentChangeData = {
       incident: toIncidentListItem({ ...incident, eventCount: count, lastEventAt: lastAt }),
@@ -91,7 +107,7 @@ export function announceTransitions(deps: AppDeps): TransitionHook {
   return async ({ incident, event }) => {
     const type = TRANSITION_EVENTS[event.type];
     if (!type) return;
-    await announceIncident(deps, type, incident, async (refs) => {
+    await announceIncident(deps, type, incident, STORE, async (refs) => {
       const { count, lastAt } = await deps.repositories.incidents.eventCountOf(incident);
       const change: IncidentChangeData = {
         incident: toIncidentListItem({ ...incident, eventCount: count, lastEventAt: lastAt }),
@@ -123,6 +139,7 @@ export function announceRequest(deps: AppDeps, request: ServiceRequest): Promise
       type: "request.created",
       ...(request.workflowId !== undefined ? { workflowId: request.workflowId } : {}),
     },
+    STORE,
     async () => {
       const data: RequestEventData = { request: toRequest(request) };
       return {
@@ -139,6 +156,8 @@ export function announceRequest(deps: AppDeps, request: ServiceRequest): Promise
     },
   );
 }
+
+const STORE: OpeningRoute = { kind: "store" };
 
 const TRANSITION_EVENTS: Partial<Record<IncidentEvent["type"], SubscribableEventType>> = {
   acknowledged: "incident.acknowledged",
@@ -162,6 +181,7 @@ function announceIncident(
   deps: AppDeps,
   type: SubscribableEventType,
   incident: IncidentHead,
+  route: OpeningRoute,
   build: (refs: IncidentRefs) => Promise<{
     id: string;
     occurredAt: Date;
@@ -171,7 +191,7 @@ function announceIncident(
   }>,
 ): Promise<string[]> {
   const { accountId, serviceId } = incident;
-  return announce(deps, { accountId, type, serviceId }, async () => {
+  return announce(deps, { accountId, type, serviceId }, route, async () => {
     const refs = await refsOf(deps, accountId, serviceId);
     const { eventCount, resolvedBy, ...content } = await build(refs);
     return {
@@ -194,24 +214,51 @@ function announceIncident(
 
 /**
  * Stores the event for every enabled webhook of the account that subscribes to it (the
- * account's webhooks are a cached read), then wakes the dispatcher. Returns the ids of the
- * deliveries stored.
+ * account's webhooks are a cached read), then wakes the dispatcher; or, for a journaled
+ * opening, for the webhooks its entry names: handed to the dispatcher, which stores them, or
+ * stored now (a recovery). Returns the ids of the deliveries.
  */
 async function announce(
   deps: AppDeps,
   facts: EventFacts,
+  route: OpeningRoute,
   content: () => Promise<EventContent>,
 ): Promise<string[]> {
   const { subscribed, probe } = await subscribersOf(deps, facts);
-  if (subscribed.length === 0) return [];
+  const webhooks = route.kind === "store" ? subscribed : await webhooksNamed(deps, route.entry);
+  if (webhooks.length === 0) return [];
   const { chat, ...built } = await content();
   const event: WebhookEvent = { ...probe, ...built };
-  const { deliveries, queued } = await storeDeliveries(deps, subscribed, event, chat, {
-    queued: true,
-  });
-  deps.metrics.webhookEvents.inc({ type: facts.type }, subscribed.length);
-  deps.webhooks.queued.notify(queued);
-  return deliveries.map((delivery) => delivery.id);
+  deps.metrics.webhookEvents.inc({ type: facts.type }, webhooks.length);
+  const deliveries = newDeliveries(webhooks, event, chat, { queued: true });
+  if (route.kind === "hand-over") {
+    deps.webhooks.journaled.notify({ sequence: route.sequence, entry: route.entry, deliveries });
+    return deliveries.map(({ key, at }) => deliveryIdOf(at, key));
+  }
+  const stored = await deps.repositories.webhookDeliveries.store(deliveries, { queued: true });
+  deps.webhooks.queued.notify(stored.queued);
+  return stored.deliveries.map((delivery) => delivery.id);
+}
+
+/** The account's webhooks a journal entry names that still exist (a cached read). */
+async function webhooksNamed(deps: AppDeps, entry: JournalEntry): Promise<Webhook[]> {
+  const webhooks = await deps.repositories.webhooks.listByAccount(entry.accountId);
+  return webhooks.filter((webhook) => entry.webhookIds.includes(webhook.id));
+}
+
+/**
+ * The journal entry of an incident about to be opened, for the webhooks subscribed to its
+ * opening (cached reads), without its id; undefined when none is.
+ */
+export async function openingSubscribers(
+  deps: AppDeps,
+  opening: { accountId: string; serviceId: string; incidentId: string },
+): Promise<Omit<JournalEntry, "id"> | undefined> {
+  const { accountId, serviceId, incidentId } = opening;
+  const facts = { accountId, serviceId, type: "incident.triggered" as const };
+  const { subscribed } = await subscribersOf(deps, facts);
+  if (subscribed.length === 0) return undefined;
+  return { accountId, incidentId, webhookIds: subscribed.map((webhook) => webhook.id) };
 }
 
 /**
@@ -267,20 +314,29 @@ export function storeDeliveries(
   chat: ChatSubject,
   options: { queued: boolean },
 ) {
-  return deps.repositories.webhookDeliveries.store(
-    webhooks.map((webhook) => ({
-      accountId: webhook.accountId,
-      webhookId: webhook.id,
-      eventId: event.id,
-      eventType: event.type,
-      url: redactWebhookUrl(webhook.url),
-      body: renderBody(webhook.format, event, chat),
-      oneShot: !options.queued,
-      key: deliveryKeyOf(event.id, webhook.id),
-      at: event.occurredAt,
-    })),
-    { queued: options.queued },
-  );
+  return deps.repositories.webhookDeliveries.store(newDeliveries(webhooks, event, chat, options), {
+    queued: options.queued,
+  });
+}
+
+/** The event's delivery to each webhook, rendered. */
+function newDeliveries(
+  webhooks: Webhook[],
+  event: WebhookEvent,
+  chat: ChatSubject,
+  options: { queued: boolean },
+): NewDelivery[] {
+  return webhooks.map((webhook) => ({
+    accountId: webhook.accountId,
+    webhookId: webhook.id,
+    eventId: event.id,
+    eventType: event.type,
+    url: redactWebhookUrl(webhook.url),
+    body: renderBody(webhook.format, event, chat),
+    oneShot: !options.queued,
+    key: deliveryKeyOf(event.id, webhook.id),
+    at: event.occurredAt,
+  }));
 }
 
 export function subscriptionOf(webhook: Webhook) {

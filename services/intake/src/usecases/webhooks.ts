@@ -298,13 +298,18 @@ async function statusesOf(
   );
 }
 
-/** Pending while queued; else as its last attempt went (failed when it never got one). */
+/**
+ * Pending while queued, or before its first attempt (the dispatcher stores a journaled
+ * delivery in the log, then its queue entry: usecases/journal.ts); else as its last attempt
+ * went.
+ */
 function statusOf(
   delivery: WebhookDelivery,
   attempts: WebhookAttempt[],
   queued: Pick<QueuedDelivery, "dueAt"> | undefined,
 ): DeliveryStatus {
   if (queued) return { ...delivery, status: "pending", attempts, nextAttemptAt: queued.dueAt };
+  if (attempts.length === 0) return { ...delivery, status: "pending", attempts };
   return { ...delivery, status: attempts.at(-1)?.succeeded ? "succeeded" : "failed", attempts };
 }
 

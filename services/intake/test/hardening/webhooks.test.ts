@@ -1,6 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { type Received, type Receiver, startReceiver, waitFor } from "@sqibs/testing";
+import { ObjectId } from "mongodb";
 import { afterEach, describe, expect, inject, it } from "vitest";
+import { journalEntryId } from "../../src/repositories/index.js";
 import { bootstrapAccount } from "../../src/usecases/bootstrap.js";
 import { verified } from "../webhooks/support.js";
 import { type ChildService, seedDatabase, spawnService } from "./support.js";
@@ -44,17 +46,22 @@ async function spawn(env: Record<string, string>, port?: number): Promise<ChildS
 
 /** POST /v1/webhooks through the service; its secret. */
 async function createWebhook(url: string, adminSecret: string, target: string): Promise<string> {
+  return (await createdWebhook(url, adminSecret, target)).secret;
+}
+
+async function createdWebhook(url: string, adminSecret: string, target: string) {
   const response = await fetch(`${url}/v1/webhooks`, {
     method: "POST",
     headers: { authorization: `Bearer ${adminSecret}`, "content-type": "application/json" },
     body: JSON.stringify({ scope: "global", url: target, events: ["incident.triggered"] }),
   });
   expect(response.status).toBe(201);
-  return ((await response.json()) as { secret: string }).secret;
+  return (await response.json()) as { secret: string; webhook: { id: string } };
 }
 
 /** `count` calls that each open an incident, spread over the services at `urls`. */
-async function ingest(urls: string[], secret: string, count: number): Promise<void> {
+async function ingest(urls: string[], secret: string, count: number): Promise<string[]> {
+  const opened: string[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
@@ -65,9 +72,12 @@ async function ingest(urls: string[], secret: string, count: number): Promise<vo
           body: `webhook event #${index}`,
         });
         expect(response.status).toBe(201);
+        const answer = (await response.json()) as { incidents: Array<{ id: string }> };
+        opened.push(...answer.incidents.map((incident) => incident.id));
       }
     }),
   );
+  return opened;
 }
 
 /** The event ids of the messages answered 2xx, each verified, checked against its header. */
@@ -105,8 +115,13 @@ describe("outgoing webhooks through a crash and across instances", () => {
     await ingest([first.url], seed.account.globalToken.secret, 100);
     // Four attempts in flight (held by the receiver), the other 96 due in the queue.
     await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
-    const queued = await seed.repositories.database.db.collection("webhook_queue").countDocuments();
-    expect(queued).toBe(100);
+    // The dispatcher stores what the calls handed over in its ticks (usecases/journal.ts).
+    await waitFor("100 due", async () => {
+      const queued = await seed?.repositories.database.db
+        .collection("webhook_queue")
+        .countDocuments();
+      return queued === 100 ? true : undefined;
+    });
     await first.kill();
     holding = false;
     const second = await spawn(env, first.port);
@@ -185,4 +200,90 @@ describe("outgoing webhooks through a crash and across instances", () => {
     expect(await db.collection("webhook_claims").countDocuments()).toBe(500);
     expect(await db.collection("webhook_queue").countDocuments()).toBe(0);
   }, 150_000);
+
+  it("delivers every event answered right before a SIGKILL: the restarted instance recovers the journal", async () => {
+    seed = await seedDatabase(inject("mongodbUri"), "webhooks_journal_kill");
+    const answered: Received[] = [];
+    const receiver = await startReceiver((request, response) => {
+      answered.push(request);
+      response.writeHead(204).end();
+    });
+    receivers.push(receiver);
+    const env = environment(seed.dbName, { WEBHOOK_INSTANCE_LEASE_MS: "2000" });
+    const first = await spawn(env);
+    const secret = await createWebhook(
+      first.url,
+      seed.account.adminToken.secret,
+      `${receiver.origin}/`,
+    );
+    const opened = await ingest([first.url], seed.account.globalToken.secret, 200);
+    // At once after the last answer: what its dispatcher had not stored yet is in the journal.
+    await first.kill();
+    const db = seed.repositories.database.db;
+    const [instance] = await db.collection<{ _id: string }>("webhook_instances").find().toArray();
+    expect(instance).toBeDefined();
+    const second = await spawn(env, first.port);
+    await waitFor(
+      "all 200 events",
+      () => (new Set(deliveredIds(answered, secret)).size >= 200 ? true : undefined),
+      60_000,
+      200,
+    );
+    expect(new Set(deliveredIds(answered, secret))).toEqual(
+      new Set(opened.map((id) => `evt_${id}_1`)),
+    );
+    expect(second.child.exitCode).toBeNull();
+    // The dead instance's journal and heartbeat are gone once recovered.
+    await waitFor("the dead instance forgotten", async () => {
+      const left = await db
+        .collection<{ _id: string }>("webhook_instances")
+        .countDocuments({ _id: instance?._id ?? "" });
+      return left === 0 ? true : undefined;
+    });
+    const prefix = `${instance?._id}:`;
+    const entries = await db
+      .collection<{ _id: string }>("deliveries")
+      .countDocuments({ _id: { $gte: prefix, $lt: `${instance?._id};` } });
+    expect(entries).toBe(0);
+  }, 120_000);
+
+  it("recovers a dead instance's journal by its heartbeat: delivers each entry whose incident is stored, drops the others", async () => {
+    seed = await seedDatabase(inject("mongodbUri"), "webhooks_journal_recovery");
+    const answered: Received[] = [];
+    const receiver = await startReceiver((request, response) => {
+      answered.push(request);
+      response.writeHead(204).end();
+    });
+    receivers.push(receiver);
+    const env = environment(seed.dbName, { WEBHOOK_INSTANCE_LEASE_MS: "1500" });
+    const survivor = await spawn(env);
+    // Incidents opened while no webhook listened; then a webhook, and a dead instance's
+    // journal naming them (entries 2, 3 and 6: gaps allowed) and an incident never stored (7).
+    const opened = await ingest([survivor.url], seed.account.globalToken.secret, 3);
+    const { secret, webhook } = await createdWebhook(
+      survivor.url,
+      seed.account.adminToken.secret,
+      `${receiver.origin}/`,
+    );
+    const { webhookJournal } = seed.repositories;
+    const dead = "0123456789abcdef01234567";
+    const accountId = seed.account.account.id;
+    const entries = [...opened, new ObjectId().toHexString()].map((incidentId, index) => ({
+      id: journalEntryId(dead, [2, 3, 6, 7][index] ?? 0),
+      accountId,
+      incidentId,
+      webhookIds: [webhook.id],
+    }));
+    for (const entry of entries) await webhookJournal.record(entry);
+    await webhookJournal.beat({ instanceId: dead, lowest: 2, reservedUpTo: 9 });
+
+    await waitFor("3 events", () => (answered.length >= 3 ? true : undefined), 30_000, 100);
+    // Anything sent twice, or for the incident never stored, would arrive within this.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(deliveredIds(answered, secret).sort()).toEqual(opened.map((id) => `evt_${id}_1`).sort());
+    expect(await webhookJournal.entries(entries.map((entry) => entry.id))).toEqual([]);
+    const beats = await webhookJournal.beats();
+    expect(beats.map((beat) => beat.instanceId)).not.toContain(dead);
+    expect(survivor.child.exitCode).toBeNull();
+  }, 60_000);
 });

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { parseCidrList } from "@sqibs/webhooks";
 import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JournaledEvent } from "../../src/container.js";
+import { storeJournaled } from "../../src/usecases/journal.js";
 import { startTestService, type TestService } from "../harness.js";
 import { raw } from "../management/support.js";
 import { bearer, GROUP_FILTER, post, subscribeToOpenings } from "./support.js";
@@ -14,7 +16,7 @@ import { bearer, GROUP_FILTER, post, subscribeToOpenings } from "./support.js";
 interface DeliveryDoc {
   _id: string;
   generation: ObjectId;
-  presumed?: { status: number; response: string; outbox?: string[] };
+  presumed?: { status: number; response: string; outbox?: string[]; journal?: string[] };
 }
 
 describe("an answer stored with the delivery's claim", () => {
@@ -333,12 +335,17 @@ describe("an answer stored with the delivery's claim", () => {
 
   describe("with a webhook subscribed to the opening", () => {
     let hooked: string;
+    /** What calls handed to the dispatcher (none runs in this suite): journal entries. */
+    const handed: JournaledEvent[] = [];
 
     beforeAll(async () => {
       const other = await service.account({ accountName: "Hooked" });
       hooked = other.globalToken.secret;
       await service.configureService(other, { filter: GROUP_FILTER });
       await subscribeToOpenings(service, other.adminToken.secret);
+      service.deps.webhooks.journaled.listen((event) => {
+        if (event) handed.push(event);
+      });
     });
 
     const sendHooked = (body: string) => send(body, "application/json", hooked);
@@ -347,27 +354,94 @@ describe("an answer stored with the delivery's claim", () => {
     const openingEvents = (incidentId: string) =>
       collection("webhook_deliveries").countDocuments({ eventId: `evt_${incidentId}_1` });
 
-    it("stores the answer with the claim, naming the event's delivery, and no answer after it", async () => {
+    const journalEntries = (ids: string[] = []) =>
+      collection<{ _id: string }>("deliveries").countDocuments({ _id: { $in: ids } });
+
+    /** The journal keeps no entry: calls store their deliveries themselves, as without it. */
+    function withoutJournal() {
+      const { webhookJournal } = service.deps.repositories;
+      const record = webhookJournal.record;
+      webhookJournal.record = async () => {
+        throw new Error("the journal is out of reach");
+      };
+      return () => {
+        webhookJournal.record = record;
+      };
+    }
+
+    it("stores the answer with the claim, naming the event's delivery and its journal entry, and no answer after it", async () => {
       const body = alert("hooked-stored-with-claim");
       const first = await sendHooked(body);
       expect(first.status).toBe(201);
       const delivery = await lastDelivery();
       expect(delivery.presumed?.outbox).toHaveLength(1);
+      expect(delivery.presumed?.journal).toHaveLength(1);
       expect(await storedAnswers(delivery)).toBe(0);
-      expect(await openingEvents(first.json.incidents[0].id)).toBe(1);
-      const queued = await collection<{ _id: string }>("webhook_queue").countDocuments({
-        _id: delivery.presumed?.outbox?.[0] ?? "",
-      });
-      expect(queued).toBe(1);
+      // The event waits in the journal (stored with the claims) and in the dispatcher's hands.
+      expect(await journalEntries(delivery.presumed?.journal)).toBe(1);
+      expect(await openingEvents(first.json.incidents[0].id)).toBe(0);
+      const event = handed.find(({ entry }) => entry.id === delivery.presumed?.journal?.[0]);
+      expect(event?.entry.incidentId).toBe(first.json.incidents[0].id);
+      expect(event?.deliveries).toHaveLength(1);
 
       const retry = await sendHooked(body);
       expect(retry.json).toEqual({ ...first.json, replayed: true });
+
+      // The dispatcher's tick: the delivery is logged and queued, the entry removed.
+      const queued = await storeJournaled(service.deps, handed.splice(0));
+      expect(queued.map((entry) => entry.deliveryId)).toEqual(delivery.presumed?.outbox);
       expect(await openingEvents(first.json.incidents[0].id)).toBe(1);
+      expect(await journalEntries(delivery.presumed?.journal)).toBe(0);
+      expect(service.deps.webhooks.journal.pending.size).toBe(0);
+      // The event stays stored: the answer still holds.
+      expect((await sendHooked(body)).json).toEqual({ ...first.json, replayed: true });
+    });
+
+    it("replays an incident whose owner died after it: its journal entry holds the event, and it is delivered", async () => {
+      const body = alert("hooked-died-after-incident");
+      const delivery = await firstAttemptDies(body, "after it", hooked);
+      const incidentId = presumedIncident(delivery).toHexString();
+      expect(await incidentsOf("hooked-died-after-incident")).toHaveLength(1);
+      expect(await journalEntries(delivery.presumed?.journal)).toBe(1);
+
+      const retry = await sendHooked(body);
+      expect(retry.status).toBe(201);
+      expect(retry.json.replayed).toBe(true);
+      expect(retry.json.incidents[0].id).toBe(incidentId);
+      expect(await storedAnswers(delivery)).toBe(0);
+
+      // Handed over without its deliveries (the call failed): checked, the incident is there.
+      // (The retry's own entry too: a replay opens nothing, its entry is void.)
+      const events = handed.splice(0);
+      const died = events.find(({ entry }) => entry.id === delivery.presumed?.journal?.[0]);
+      expect(died?.deliveries).toBeUndefined();
+      await storeJournaled(service.deps, events);
+      expect(await openingEvents(incidentId)).toBe(1);
+      expect(await journalEntries(delivery.presumed?.journal)).toBe(0);
+    });
+
+    it("drops a journal entry whose incident was never stored", async () => {
+      const body = alert("hooked-died-before-incident");
+      const delivery = await firstAttemptDies(body, "before the incident", hooked);
+      const incidentId = presumedIncident(delivery).toHexString();
+      expect(await journalEntries(delivery.presumed?.journal)).toBe(1);
+      const queued = await collection("webhook_queue").countDocuments();
+
+      await storeJournaled(service.deps, handed.splice(0));
+      expect(await journalEntries(delivery.presumed?.journal)).toBe(0);
+      expect(await openingEvents(incidentId)).toBe(0);
+      expect(await collection("webhook_queue").countDocuments()).toBe(queued);
     });
 
     it("does not replay an incident whose event was not stored: the retry stores it, then answers", async () => {
       const body = alert("hooked-died-before-event");
-      const delivery = await firstAttemptDies(body, "after it", hooked);
+      const restore = withoutJournal();
+      let delivery: DeliveryDoc;
+      try {
+        delivery = await firstAttemptDies(body, "after it", hooked);
+      } finally {
+        restore();
+      }
       const incidentId = presumedIncident(delivery).toHexString();
       expect(await incidentsOf("hooked-died-before-event")).toHaveLength(1);
       expect(await openingEvents(incidentId)).toBe(0);
@@ -379,6 +453,7 @@ describe("an answer stored with the delivery's claim", () => {
       expect(await openingEvents(incidentId)).toBe(1);
       expect(await storedAnswers(delivery)).toBe(1);
       expect(await sendHooked(body)).toMatchObject({ json: { ...retry.json, replayed: true } });
+      await storeJournaled(service.deps, handed.splice(0));
     });
 
     it("replays an incident whose event was stored before its owner died, storing nothing more", async () => {
@@ -389,10 +464,12 @@ describe("an answer stored with the delivery's claim", () => {
         await store(...args);
         throw new Error("crashed after the event");
       };
+      const restore = withoutJournal();
       try {
         expect((await sendHooked(body)).status).toBe(500);
       } finally {
         webhookDeliveries.store = store;
+        restore();
       }
       const delivery = await leaseRanOut();
       const incidentId = presumedIncident(delivery).toHexString();
@@ -403,6 +480,7 @@ describe("an answer stored with the delivery's claim", () => {
       expect(retry.json.incidents[0].id).toBe(incidentId);
       expect(await openingEvents(incidentId)).toBe(1);
       expect(await storedAnswers(delivery)).toBe(0);
+      await storeJournaled(service.deps, handed.splice(0));
     });
   });
 });
