@@ -1,6 +1,6 @@
 import { EndpointLimiter } from "@sqibs/webhooks";
 import type { AppDeps, JournaledEvent } from "../container.js";
-import type { QueuedDelivery } from "../repositories/index.js";
+import { deliveryIdOf, type QueuedDelivery } from "../repositories/index.js";
 import {
   type ClaimedWork,
   claimRounds,
@@ -9,12 +9,15 @@ import {
   type DueWork,
   dueWorkOf,
   findDueWork,
+  type JournalHold,
+  NO_LEASE_END,
+  recordJournaledRounds,
   recordRounds,
   releaseRounds,
   type SentRound,
   sendRound,
 } from "../usecases/dispatch.js";
-import { storeJournaled } from "../usecases/journal.js";
+import { settleSequences, storeJournaled } from "../usecases/journal.js";
 
 export interface Dispatcher {
   /** Looks for due deliveries soon (also done on every enqueue, ended attempt and poll). */
@@ -107,8 +110,13 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   const inFlight = new Set<Promise<void>>();
   /** Entries the outbox handed over, not yet claimed, oldest first. */
   let handed: QueuedDelivery[] = [];
-  /** Journal entries ingest calls handed over, not yet stored in the log and the queue. */
+  /** Journal entries ingest calls handed over, not yet taken by a tick. */
   let journaled: JournaledEvent[] = [];
+  /** Entries handed over without deliveries, to be checked at `checkAt` (ms). */
+  let unsure: Array<{ event: JournaledEvent; checkAt: number }> = [];
+  /** Journal entries whose deliveries are all stored, to be removed by the next tick. */
+  let settled: JournalHold[] = [];
+  const leaseMs = deps.config.WEBHOOK_INSTANCE_LEASE_MS;
   /** Whether the next tick scans whatever the time since the last scan (asked by a signal). */
   let scanAsked = true;
   let scannedAt = 0;
@@ -183,8 +191,8 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
 
   /** Sends a claimed round, unless its lease has too little left: then it is given back. */
   async function attemptClaimed(work: ClaimedWork): Promise<void> {
-    const now = await deps.repositories.webhookDeliveries.now();
-    if (work.leaseUntil.getTime() - now.getTime() < timeoutMs + RECORD_MARGIN_MS) {
+    const now = work.journal ? undefined : await deps.repositories.webhookDeliveries.now();
+    if (now && work.leaseUntil.getTime() - now.getTime() < timeoutMs + RECORD_MARGIN_MS) {
       unsent.push(work);
       return;
     }
@@ -198,14 +206,21 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
    * `until` says to stop: those left wait for their leases).
    */
   async function recordEnded(until?: () => boolean): Promise<void> {
-    const rounds = sent;
-    const givenBack = unsent;
+    const journaledRounds = sent.filter(({ work }) => isJournaled(work));
+    const journaledUnsent = unsent.filter(isJournaled);
+    const rounds = sent.filter(({ work }) => !isJournaled(work));
+    const givenBack = unsent.filter((work) => !isJournaled(work));
     sent = [];
     unsent = [];
     // Retries and rounds given back are found by the scans: back to scanning at every poll.
-    if (givenBack.length > 0 || rounds.some(({ attempt }) => !attempt.succeeded)) {
+    if (
+      givenBack.length > 0 ||
+      journaledUnsent.length > 0 ||
+      [...rounds, ...journaledRounds].some(({ attempt }) => !attempt.succeeded)
+    ) {
       handedSinceScan = false;
     }
+    await recordJournaled(journaledRounds, journaledUnsent);
     try {
       await Promise.all([
         rounds.length > 0 ? recordRounds(deps, rounds) : undefined,
@@ -221,14 +236,100 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   }
 
   /**
-   * Stores the deliveries of the journal entries handed over since the last tick (one insert
-   * into the log and one into the queue for all of them), then removes the entries: the
-   * queue entries stored join those handed over.
+   * Writes journaled first rounds (sent from memory) and stores those not sent (given back at
+   * a stop) in the log and the queue; then their journal entries are settled once all of an
+   * entry's deliveries are. What fails to be written is tried again by the next tick.
    */
-  async function storeHandedJournal(): Promise<void> {
-    if (journaled.length === 0) return;
+  async function recordJournaled(rounds: SentRound[], notSent: ClaimedWork[]): Promise<void> {
+    if (rounds.length === 0 && notSent.length === 0) return;
+    const outbox = deps.repositories.webhookDeliveries;
+    try {
+      await Promise.all([
+        rounds.length > 0 ? recordJournaledRounds(deps, rounds) : undefined,
+        notSent.length > 0
+          ? outbox.store(
+              notSent.flatMap((work) => (work.journal ? [work.journal.delivery] : [])),
+              { queued: true },
+            )
+          : undefined,
+      ]);
+    } catch (error) {
+      sent.push(...rounds);
+      unsent.push(...notSent);
+      deps.logger.warn({ err: error }, "journaled webhook rounds not recorded; retrying");
+      return;
+    }
+    for (const work of [...rounds.map(({ work }) => work as ClaimedWork), ...notSent]) {
+      busy.delete(work.entry.deliveryId);
+      if (work.journal) release(work.journal.entry);
+    }
+  }
+
+  /** One of the entry's deliveries is stored: once all are, the entry can go. */
+  function release(hold: JournalHold): void {
+    hold.remaining -= 1;
+    if (hold.remaining <= 0) settled.push(hold);
+  }
+
+  /** Removes the journal entries whose deliveries are all stored (one delete). */
+  async function removeSettled(): Promise<void> {
+    if (settled.length === 0) return;
+    const holds = settled;
+    settled = [];
+    try {
+      await deps.repositories.webhookJournal.remove(holds.map((hold) => hold.id));
+      settleSequences(
+        deps,
+        holds.map((hold) => hold.sequence),
+      );
+    } catch (error) {
+      settled = [...holds, ...settled];
+      deps.logger.warn({ err: error }, "settled webhook journal entries not removed; retrying");
+    }
+  }
+
+  /**
+   * Takes the journal entries handed over since the last tick. An opening whose webhooks all
+   * have room in their budgets is sent from memory, its first round without a claim or a
+   * queue entry (nobody else can see it: the entry is this instance's until it dies); the
+   * others are stored in the log and the queue (one insert into each for all of them), and
+   * the queue entries stored join those handed over. An entry handed over without its
+   * deliveries (its call failed, or was a retry) is checked a lease later, once the call's
+   * writes can no longer land: by its incident's `_id`.
+   */
+  async function takeJournaled(): Promise<void> {
+    const now = Date.now();
     const events = journaled;
     journaled = [];
+    for (const event of events) {
+      if (!event.deliveries) unsure.push({ event, checkAt: now + leaseMs });
+    }
+    const toStore = unsure.filter(({ checkAt }) => checkAt <= now).map(({ event }) => event);
+    unsure = unsure.filter(({ checkAt }) => checkAt > now);
+    const left = new Map<string, number>();
+    let waiting = [...claimed.values()].reduce((sum, rounds) => sum + rounds.length, 0);
+    for (const event of events) {
+      if (!event.deliveries) continue;
+      const works = await sentFromMemory(event, left, waiting);
+      if (!works) {
+        toStore.push(event);
+        continue;
+      }
+      waiting += works.length;
+      for (const work of works) {
+        busy.add(work.entry.deliveryId);
+        known.add(work.webhook.id);
+        const rounds = claimed.get(work.webhook.id) ?? [];
+        claimed.set(work.webhook.id, rounds);
+        rounds.push(work);
+      }
+    }
+    await storeEvents(toStore);
+  }
+
+  /** Stores journaled events in the log and the queue, and removes their entries. */
+  async function storeEvents(events: JournaledEvent[]): Promise<void> {
+    if (events.length === 0) return;
     try {
       const queued = await storeJournaled(deps, events);
       handedSinceScan = true;
@@ -239,8 +340,55 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     }
   }
 
+  /**
+   * The event's first rounds, to send from memory, when each of its webhooks has room in its
+   * budget (`left`, taken from); undefined when one has not, or is disabled.
+   */
+  async function sentFromMemory(
+    event: JournaledEvent,
+    left: Map<string, number>,
+    waiting: number,
+  ): Promise<ClaimedWork[] | undefined> {
+    const deliveries = event.deliveries ?? [];
+    const webhooks = await deps.repositories.webhooks.listByAccount(event.entry.accountId);
+    const hold: JournalHold = { sequence: event.sequence, id: event.entry.id, remaining: 0 };
+    const works: ClaimedWork[] = [];
+    const taken = new Map<string, number>();
+    for (const delivery of deliveries) {
+      const webhook = webhooks.find((candidate) => candidate.id === delivery.webhookId);
+      // Deleted since: nothing to send.
+      if (!webhook) continue;
+      const budget = (left.get(webhook.id) ?? budgetOf(webhook.id)) - (taken.get(webhook.id) ?? 0);
+      if (!webhook.enabled || budget <= 0 || waiting + works.length >= MAX_WAITING) {
+        return undefined;
+      }
+      taken.set(webhook.id, (taken.get(webhook.id) ?? 0) + 1);
+      const deliveryId = deliveryIdOf(delivery.at, delivery.key);
+      const entry: QueuedDelivery = {
+        deliveryId,
+        accountId: delivery.accountId,
+        webhookId: delivery.webhookId,
+        eventId: delivery.eventId,
+        body: delivery.body,
+        oneShot: false,
+        round: 1,
+        dueAt: new Date(),
+        attempts: 0,
+        trigger: "dispatch",
+      };
+      works.push({ entry, webhook, leaseUntil: NO_LEASE_END, journal: { delivery, entry: hold } });
+    }
+    for (const [id, count] of taken) {
+      left.set(id, (left.get(id) ?? budgetOf(id)) - count);
+    }
+    hold.remaining = works.length;
+    if (works.length === 0) settled.push(hold);
+    return works;
+  }
+
   async function tick(): Promise<void> {
-    await Promise.all([recordEnded(), storeHandedJournal()]);
+    await recordEnded();
+    await Promise.all([removeSettled(), takeJournaled()]);
     if (stopped) return;
     const now = Date.now();
     for (const [id, until] of pausedUntil) if (until <= now) pausedUntil.delete(id);
@@ -393,15 +541,21 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
       const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
       const drained = (async () => {
         await Promise.allSettled([ticking, ...inFlight]);
-        // Stored, not sent: the next instance sends them.
-        await storeHandedJournal();
+        // Stored, not sent: the next instance sends them (unsure ones wait for a recovery).
+        await storeEvents(journaled.filter((event) => event.deliveries));
         for (const rounds of claimed.values()) unsent.push(...rounds);
         claimed.clear();
         await recordEnded(() => Date.now() >= deadlineAt);
+        await removeSettled();
       })();
       await Promise.race([drained, deadline]);
     },
   };
+}
+
+/** A journaled first round (sent from memory, without a claim). */
+function isJournaled(work: DueWork): boolean {
+  return (work as Partial<ClaimedWork>).journal !== undefined;
 }
 
 function shuffled<T>(items: T[]): T[] {

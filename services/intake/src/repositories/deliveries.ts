@@ -103,9 +103,9 @@ export interface PresumedAnswer {
   /** The ids of the webhook deliveries (the outbox) the writes store; absent when none. */
   outbox?: string[];
   /**
-   * The webhook journal's entries stored with the claim (usecases/journal.ts): while they are
-   * all there, the outbox's events are stored (the dispatcher or a recovery stores the
-   * deliveries before it removes them).
+   * The webhook journal's entries stored with the claim (usecases/journal.ts): the incidents
+   * are stored only after them, and they stay until the outbox's deliveries are stored, so
+   * the answer holds once the incidents are stored.
    */
   journal?: string[];
 }

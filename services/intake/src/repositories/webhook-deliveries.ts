@@ -145,20 +145,19 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
      * log documents and the queue entries go out side by side (group commit), both keyed by
      * the delivery's id, so a second store of the same event changes nothing.
      */
-    async store(input: NewDelivery[], options: { queued: boolean }): Promise<StoredDeliveries> {
+    async store(
+      input: NewDelivery[],
+      options: { queued: boolean; round?: number },
+    ): Promise<StoredDeliveries> {
       const now = await clock.now();
-      const stored = input.map(({ key, at, ...fields }) => ({
-        ...fields,
-        id: deliveryIdOf(at, key),
-        createdAt: now,
-      }));
+      const stored = input.map((delivery) => loggedDelivery(delivery, now));
       const queued: QueuedDelivery[] = [];
       await Promise.all(
         stored.flatMap((delivery) => {
           const log = insertOnce((doc) => batches.insert(deliveries, doc), toDeliveryDoc(delivery));
           if (!options.queued) return [log];
           const entry = queueDocOf(delivery, {
-            round: 1,
+            round: options.round ?? 1,
             dueAt: now,
             attempts: 0,
             trigger: "dispatch",
@@ -176,6 +175,28 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
         }),
       );
       return { deliveries: stored, queued };
+    },
+
+    /**
+     * Writes deliveries to the log alone (a journaled delivery whose first round was sent from
+     * memory: its attempt and any retry's queue entry are written beside it).
+     */
+    async log(input: NewDelivery[]): Promise<void> {
+      const now = await clock.now();
+      await Promise.all(
+        input.map((delivery) =>
+          insertOnce(
+            (doc) => batches.insert(deliveries, doc),
+            toDeliveryDoc(loggedDelivery(delivery, now)),
+          ),
+        ),
+      );
+    },
+
+    /** Queues a delivery in the round given (a retry of a round sent without a queue entry). */
+    enqueue(delivery: NewDelivery, entry: QueueChange): Promise<boolean> {
+      const doc = queueDocOf(loggedDelivery(delivery, entry.dueAt), entry);
+      return insertOnce((queued) => batches.insert(queue, queued), doc);
     },
 
     /** Queue entries due now, oldest first, leaving out the webhooks and deliveries named. */
@@ -226,7 +247,8 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
     /**
      * Whether a delivery is stored as `store` leaves it: in the log, and queued (its entry is
      * there, or gone after its first round was claimed). Reads by `_id`, for a retried call's
-     * answer, which holds only once its events are stored (usecases/ingest.ts).
+     * answer, which holds only once its events are stored (usecases/ingest.ts; a journaled
+     * call's answer holds by its journal instead: usecases/journal.ts).
      */
     async isStored(id: string): Promise<boolean> {
       const [logged, entry, firstRound] = await Promise.all([
@@ -454,6 +476,11 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
       await claims.deleteMany({ leaseUntil: { $lt: cutoff } });
     },
   };
+}
+
+/** A delivery as the log keeps it: its id from its event and webhook (deliveryIdOf). */
+function loggedDelivery({ key, at, ...fields }: NewDelivery, createdAt: Date): WebhookDelivery {
+  return { ...fields, id: deliveryIdOf(at, key), createdAt };
 }
 
 function toDeliveryDoc(delivery: WebhookDelivery): DeliveryDoc {

@@ -10,6 +10,7 @@ import {
 import type { AppDeps } from "../container.js";
 import type {
   AttemptTrigger,
+  NewDelivery,
   QueuedDelivery,
   QueueEntry,
   Webhook,
@@ -81,7 +82,23 @@ export async function countDue(deps: AppDeps): Promise<number> {
 export interface ClaimedWork extends DueWork {
   entry: QueuedDelivery;
   leaseUntil: Date;
+  /**
+   * A journaled delivery's first round, sent from memory without a claim or a queue entry
+   * (nobody else can see it: usecases/journal.ts): what its log document is made of, and its
+   * journal entry.
+   */
+  journal?: { delivery: NewDelivery; entry: JournalHold };
 }
+
+/** A journal entry held until each of its deliveries is stored (`remaining` reaches 0). */
+export interface JournalHold {
+  sequence: number;
+  id: string;
+  remaining: number;
+}
+
+/** No lease: a journaled first round is this instance's alone. */
+export const NO_LEASE_END = new Date(8.64e15);
 
 /** What an attempt ended with, to be recorded. */
 export interface SentRound {
@@ -183,6 +200,38 @@ export async function recordRounds(deps: AppDeps, rounds: SentRound[]): Promise<
       finish,
     ),
   ]);
+}
+
+/**
+ * Records journaled first rounds (sent from memory, usecases/journal.ts): their log documents
+ * first (a retry's scan reads the body there), then their attempts and, for a failed one to be
+ * retried, its queue entry in the next round, each kind in one insert for the whole tick.
+ */
+export async function recordJournaledRounds(deps: AppDeps, rounds: SentRound[]): Promise<void> {
+  const outbox = deps.repositories.webhookDeliveries;
+  const journaled = rounds.flatMap(({ work, attempt }) => {
+    const { journal } = work as Partial<ClaimedWork>;
+    return journal ? [{ work: work as ClaimedWork, attempt, delivery: journal.delivery }] : [];
+  });
+  await outbox.log(journaled.map(({ delivery }) => delivery));
+  const now = await outbox.now();
+  await Promise.all(
+    journaled.map(async ({ work, attempt, delivery }) => {
+      await outbox.recordAttempt(attempt);
+      if (attempt.succeeded) {
+        deps.metrics.webhookDeliveries.inc({ status: "succeeded" });
+        return;
+      }
+      const next = nextRound(deps, work.entry, attempt, now);
+      if (next) await outbox.enqueue(delivery, next);
+      else deps.metrics.webhookDeliveries.inc({ status: "failed" });
+    }),
+  );
+  const failing = new Map<string, Webhook>();
+  for (const { work, attempt } of journaled) {
+    if (!attempt.succeeded) failing.set(work.webhook.id, work.webhook);
+  }
+  for (const webhook of failing.values()) await disableIfFailingTooLong(deps, webhook, now);
 }
 
 /**

@@ -476,9 +476,9 @@ async function claimOpenings(
   journal: Map<string, JournaledOpening> | undefined,
 ) {
   const { incidents } = deps.repositories;
-  const recorded = journal ? recordJournal(deps, journal) : undefined;
-  await Promise.all(
-    [...openings.values()].map(async (opening) => {
+  await Promise.all([
+    journal ? recordJournal(deps, journal) : undefined,
+    ...[...openings.values()].map(async (opening) => {
       if (opening.correlation === undefined) return;
       opening.claimed = await incidents.claimOpen(
         opening.serviceId,
@@ -486,8 +486,7 @@ async function claimOpenings(
         opening.id,
       );
     }),
-  );
-  await recorded;
+  ]);
 }
 
 /** Gives back the claims claimOpenings won: the delivery ran before, this call opens nothing. */
@@ -585,12 +584,9 @@ async function settleProcessAnswer(
     if (number === null) return null;
     incident.number = number;
   }
-  // Journaled (the entries stored with the claims): their events are stored.
-  const journal = stored.journal ?? [];
-  const journaled =
-    journal.length > 0 &&
-    (await deps.repositories.webhookJournal.entries(journal)).length === journal.length;
-  if (journaled) return PROCESS_ANSWERS.encode(answer);
+  // Journaled: an incident is stored only after its journal entry (recordJournal), which
+  // stays until the event's deliveries are stored (usecases/journal.ts).
+  if (stored.journal) return PROCESS_ANSWERS.encode(answer);
   for (const id of stored.outbox ?? []) {
     if (!(await deps.repositories.webhookDeliveries.isStored(id))) return null;
   }

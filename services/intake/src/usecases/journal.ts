@@ -81,24 +81,20 @@ export async function planJournal(
 }
 
 /**
- * Inserts the entries (call it in the same tick as the call's claims: one command). Resolves
- * whether all of them are stored; never rejects (without them the call stores its deliveries).
+ * Inserts the entries (call it in the same tick as the call's claims: one command). Rejects
+ * when one is not stored: the call then fails before it writes anything else, so an incident
+ * whose opening was journaled is stored only once its entry is (what its answer relies on).
  */
 export async function recordJournal(
   deps: AppDeps,
   planned: Map<string, JournaledOpening>,
-): Promise<boolean> {
-  const results = await Promise.all(
-    [...planned.values()].map((opening) =>
-      deps.repositories.webhookJournal.record(opening.entry).then(
-        () => true,
-        () => false,
-      ),
-    ),
+): Promise<void> {
+  await Promise.all(
+    [...planned.values()].map(async (opening) => {
+      await deps.repositories.webhookJournal.record(opening.entry);
+      opening.recorded = true;
+    }),
   );
-  const all = results.every(Boolean);
-  for (const opening of planned.values()) opening.recorded = all;
-  return all;
 }
 
 /**

@@ -235,7 +235,11 @@ async function announce(
     deps.webhooks.journaled.notify({ sequence: route.sequence, entry: route.entry, deliveries });
     return deliveries.map(({ key, at }) => deliveryIdOf(at, key));
   }
-  const stored = await deps.repositories.webhookDeliveries.store(deliveries, { queued: true });
+  const stored = await deps.repositories.webhookDeliveries.store(deliveries, {
+    queued: true,
+    // Its dead instance may have sent round 1 from memory, without a claim: a round of its own.
+    ...(route.kind === "restore" ? { round: 2 } : {}),
+  });
   deps.webhooks.queued.notify(stored.queued);
   return stored.deliveries.map((delivery) => delivery.id);
 }

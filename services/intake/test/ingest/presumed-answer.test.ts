@@ -357,15 +357,18 @@ describe("an answer stored with the delivery's claim", () => {
     const journalEntries = (ids: string[] = []) =>
       collection<{ _id: string }>("deliveries").countDocuments({ _id: { $in: ids } });
 
-    /** The journal keeps no entry: calls store their deliveries themselves, as without it. */
+    /**
+     * No journal sequence is reserved (as before the first heartbeat is stored): calls store
+     * their deliveries themselves, as without a journal.
+     */
     function withoutJournal() {
-      const { webhookJournal } = service.deps.repositories;
-      const record = webhookJournal.record;
-      webhookJournal.record = async () => {
-        throw new Error("the journal is out of reach");
-      };
+      const { journal } = service.deps.webhooks;
+      const { reservedUpTo, reserveMore } = journal;
+      journal.reservedUpTo = journal.next - 1;
+      journal.reserveMore = () => {};
       return () => {
-        webhookJournal.record = record;
+        journal.reservedUpTo = reservedUpTo;
+        journal.reserveMore = reserveMore;
       };
     }
 
@@ -431,6 +434,34 @@ describe("an answer stored with the delivery's claim", () => {
       expect(await journalEntries(delivery.presumed?.journal)).toBe(0);
       expect(await openingEvents(incidentId)).toBe(0);
       expect(await collection("webhook_queue").countDocuments()).toBe(queued);
+    });
+
+    it("opens nothing when its journal entry is not stored: the call fails, its retry opens the incident", async () => {
+      const body = alert("hooked-journal-refused");
+      const { webhookJournal } = service.deps.repositories;
+      const record = webhookJournal.record;
+      webhookJournal.record = async () => {
+        throw new Error("the journal is out of reach");
+      };
+      try {
+        expect((await sendHooked(body)).status).toBe(500);
+      } finally {
+        webhookJournal.record = record;
+      }
+      expect(await incidentsOf("hooked-journal-refused")).toHaveLength(0);
+      const delivery = await leaseRanOut();
+      const retry = await sendHooked(body);
+      expect(retry.status).toBe(201);
+      expect(retry.json.replayed).toBeUndefined();
+      expect(await incidentsOf("hooked-journal-refused")).toHaveLength(1);
+      expect(await storedAnswers(delivery)).toBe(1);
+      const events = handed.splice(0);
+      const opened = events.find(
+        ({ entry }) => entry.incidentId === retry.json.incidents[0].id && entry.id,
+      );
+      expect(opened?.deliveries).toHaveLength(1);
+      await storeJournaled(service.deps, events);
+      expect(await openingEvents(retry.json.incidents[0].id)).toBe(1);
     });
 
     it("does not replay an incident whose event was not stored: the retry stores it, then answers", async () => {

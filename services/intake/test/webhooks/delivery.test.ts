@@ -183,8 +183,13 @@ describe("redelivery", () => {
       answerFirst = resolve;
     });
     const { acme, receiver } = await setUp("webhook-redeliver-race", async (_request, response) => {
-      // The first attempt is held until the redelivery was asked for, then succeeds.
-      if (receiver.received.length === 1) await firstAnswered;
+      // The first attempt fails (its retry is queued); the second is held until the
+      // redelivery was asked for, then succeeds.
+      if (receiver.received.length === 1) {
+        response.writeHead(503).end();
+        return;
+      }
+      if (receiver.received.length === 2) await firstAnswered;
       response.writeHead(204).end();
     });
     const hook = await newWebhook(acme.admin, {
@@ -193,7 +198,7 @@ describe("redelivery", () => {
       events: ["incident.triggered"],
     });
     await trigger(acme.ingest);
-    await receivedAtLeast(receiver.received, 1);
+    await receivedAtLeast(receiver.received, 2);
     const [pending] = await deliveriesOf(acme.admin, hook.webhook.id);
     expect(pending?.status).toBe("pending");
     const redelivered = await redeliverWebhookDelivery({
@@ -202,14 +207,19 @@ describe("redelivery", () => {
     });
     expect(redelivered.response?.status).toBe(202);
     answerFirst();
-    await receivedAtLeast(receiver.received, 2);
-    const [first, second] = receiver.received;
+    await receivedAtLeast(receiver.received, 3);
+    const [first, second, third] = receiver.received;
     expect(second?.headers["webhook-id"]).toBe(first?.headers["webhook-id"]);
-    const [done] = await waitFor("both attempts in the log", async () => {
+    expect(third?.headers["webhook-id"]).toBe(first?.headers["webhook-id"]);
+    const [done] = await waitFor("the three attempts in the log", async () => {
       const log = await deliveriesOf(acme.admin, hook.webhook.id);
-      return log[0]?.status === "succeeded" && log[0].attempts.length === 2 ? log : undefined;
+      return log[0]?.status === "succeeded" && log[0].attempts.length === 3 ? log : undefined;
     });
-    expect(done?.attempts.map((attempt) => attempt.trigger)).toEqual(["dispatch", "redeliver"]);
+    expect(done?.attempts.map((attempt) => attempt.trigger)).toEqual([
+      "dispatch",
+      "dispatch",
+      "redeliver",
+    ]);
   });
 });
 
@@ -328,9 +338,29 @@ async function claimedAhead(
   await Promise.all(Array.from({ length: 8 }, () => trigger(acme.ingest)));
   await receivedAtLeast(receiver.received, 8);
   holding = true;
-  await Promise.all(Array.from({ length: more }, () => trigger(acme.ingest)));
-  await waitFor(`${8 + more} rounds claimed`, async () =>
-    (await db.collection("webhook_claims").countDocuments()) >= 8 + more ? true : undefined,
+  // Queued, as a scan finds them (a retry, another instance's): a call's own deliveries go
+  // out from memory, without a claim (usecases/journal.ts).
+  const at = new Date();
+  const stored = await service.deps.repositories.webhookDeliveries.store(
+    Array.from({ length: more }, (_, index) => {
+      const eventId = `evt_queued_${index}`;
+      return {
+        accountId: acme.accountId,
+        webhookId: hook.webhook.id,
+        eventId,
+        eventType: "incident.triggered" as const,
+        url: hook.webhook.url,
+        body: JSON.stringify({ type: "incident.triggered", id: eventId, data: { index } }),
+        oneShot: false,
+        key: `${eventId}:${hook.webhook.id}`,
+        at,
+      };
+    }),
+    { queued: true },
+  );
+  service.deps.webhooks.queued.notify(stored.queued);
+  await waitFor(`${more} rounds claimed`, async () =>
+    (await db.collection("webhook_claims").countDocuments()) >= more ? true : undefined,
   );
   await waitFor("4 attempts in flight", () => (held.length >= 4 ? true : undefined));
   const release = () => {
