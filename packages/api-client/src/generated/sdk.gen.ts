@@ -1024,7 +1024,9 @@ export const rotateWebhookSecret = <ThrowOnError extends boolean = false>(option
  *
  * The delivery log: each event sent (or to be sent) to this webhook, its status and every
  * attempt with its time, HTTP status, latency and the first 1 KB of the answer. URLs are
- * shown without user-info and query.
+ * shown without user-info and query. An incident's opening event is written here by the
+ * instance that sends it, within about a second of the call (its first attempt may be under
+ * way before it is listed); until its first attempt is recorded it is `pending`.
  *
  */
 export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>): RequestResult<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({

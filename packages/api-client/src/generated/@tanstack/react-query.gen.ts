@@ -1122,7 +1122,9 @@ export const listWebhookDeliveriesQueryKey = (options: Options<ListWebhookDelive
  *
  * The delivery log: each event sent (or to be sent) to this webhook, its status and every
  * attempt with its time, HTTP status, latency and the first 1 KB of the answer. URLs are
- * shown without user-info and query.
+ * shown without user-info and query. An incident's opening event is written here by the
+ * instance that sends it, within about a second of the call (its first attempt may be under
+ * way before it is listed); until its first attempt is recorded it is `pending`.
  *
  */
 export const listWebhookDeliveriesOptions = (options: Options<ListWebhookDeliveriesData>) => queryOptions<ListWebhookDeliveriesResponse, ListWebhookDeliveriesError, ListWebhookDeliveriesResponse, ReturnType<typeof listWebhookDeliveriesQueryKey>>({
@@ -1145,7 +1147,9 @@ export const listWebhookDeliveriesInfiniteQueryKey = (options: Options<ListWebho
  *
  * The delivery log: each event sent (or to be sent) to this webhook, its status and every
  * attempt with its time, HTTP status, latency and the first 1 KB of the answer. URLs are
- * shown without user-info and query.
+ * shown without user-info and query. An incident's opening event is written here by the
+ * instance that sends it, within about a second of the call (its first attempt may be under
+ * way before it is listed); until its first attempt is recorded it is `pending`.
  *
  */
 export const listWebhookDeliveriesInfiniteOptions = (options: Options<ListWebhookDeliveriesData>) => {
