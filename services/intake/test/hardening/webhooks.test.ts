@@ -44,6 +44,17 @@ async function spawn(env: Record<string, string>, port?: number): Promise<ChildS
   return child;
 }
 
+/** A receiver answering 204 to everything, and what it got. */
+async function answeringReceiver(): Promise<{ answered: Received[]; receiver: Receiver }> {
+  const answered: Received[] = [];
+  const receiver = await startReceiver((request, response) => {
+    answered.push(request);
+    response.writeHead(204).end();
+  });
+  receivers.push(receiver);
+  return { answered, receiver };
+}
+
 /** POST /v1/webhooks through the service; its secret. */
 async function createWebhook(url: string, adminSecret: string, target: string): Promise<string> {
   return (await createdWebhook(url, adminSecret, target)).secret;
@@ -161,12 +172,7 @@ describe("outgoing webhooks through a crash and across instances", () => {
 
   it("delivers 500 events exactly once with two instances on one database", async () => {
     seed = await seedDatabase(inject("mongodbUri"), "webhooks_two");
-    const answered: Received[] = [];
-    const receiver = await startReceiver((request, response) => {
-      answered.push(request);
-      response.writeHead(204).end();
-    });
-    receivers.push(receiver);
+    const { answered, receiver } = await answeringReceiver();
     const env = environment(seed.dbName);
     const [one, two] = [await spawn(env), await spawn(env)];
     if (!one || !two) throw new Error("no instances");
@@ -216,12 +222,7 @@ describe("outgoing webhooks through a crash and across instances", () => {
 
   it("delivers every event answered right before a SIGKILL: the restarted instance recovers the journal", async () => {
     seed = await seedDatabase(inject("mongodbUri"), "webhooks_journal_kill");
-    const answered: Received[] = [];
-    const receiver = await startReceiver((request, response) => {
-      answered.push(request);
-      response.writeHead(204).end();
-    });
-    receivers.push(receiver);
+    const { answered, receiver } = await answeringReceiver();
     const env = environment(seed.dbName, { WEBHOOK_INSTANCE_LEASE_MS: "2000" });
     const first = await spawn(env);
     const secret = await createWebhook(
@@ -262,12 +263,7 @@ describe("outgoing webhooks through a crash and across instances", () => {
 
   it("recovers a dead instance's journal by its heartbeat: delivers each entry whose incident is stored, drops the others", async () => {
     seed = await seedDatabase(inject("mongodbUri"), "webhooks_journal_recovery");
-    const answered: Received[] = [];
-    const receiver = await startReceiver((request, response) => {
-      answered.push(request);
-      response.writeHead(204).end();
-    });
-    receivers.push(receiver);
+    const { answered, receiver } = await answeringReceiver();
     const env = environment(seed.dbName, { WEBHOOK_INSTANCE_LEASE_MS: "1500" });
     const survivor = await spawn(env);
     // Incidents opened while no webhook listened; then a webhook, and a dead instance's
