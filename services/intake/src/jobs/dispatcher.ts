@@ -177,6 +177,8 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
               { err: error, deliveryId },
               "webhook delivery failed; it stays queued",
             );
+            // Sent from memory: queued by the next tick (a claimed round waits for its lease).
+            if (work.journal) unsent.push(work);
           })
           .finally(() => {
             release();
@@ -310,7 +312,11 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     let waiting = [...claimed.values()].reduce((sum, rounds) => sum + rounds.length, 0);
     for (const event of events) {
       if (!event.deliveries) continue;
-      const works = await sentFromMemory(event, left, waiting);
+      const works = await sentFromMemory(event, left, waiting).catch((error: unknown) => {
+        // Its webhooks not read: stored in the queue instead (or tried again next tick).
+        deps.logger.warn({ err: error }, "journaled webhook event not taken; storing it");
+        return undefined;
+      });
       if (!works) {
         toStore.push(event);
         continue;
