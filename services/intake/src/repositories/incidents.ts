@@ -10,7 +10,6 @@ import type {
   IncidentEventDoc,
   IncidentEventFields,
   PayloadApartDoc,
-  PayloadDoc,
 } from "./documents.js";
 import type {
   Incident,
@@ -22,7 +21,7 @@ import type {
 import { bytesOf, hex, inAccount, optional, toBinary, toObjectId } from "./ids.js";
 import { incidentNumbers } from "./incident-numbers.js";
 import type { InsertBatches } from "./insert-batches.js";
-import { compressedIfSmaller, decodedBytes } from "./payload-bytes.js";
+import { compressedIfSmaller, decodedBytes, type EncodedBytes } from "./payload-bytes.js";
 
 /**
  * At most one open incident per (service, correlation value). FerretDB has no partial unique
@@ -95,6 +94,14 @@ export interface AddedEvent {
 export interface Opening {
   id: string;
   claimed?: boolean;
+  /** Its payload's bytes as they will be stored, when prepared ahead (preparePayload). */
+  payload?: PreparedPayload;
+}
+
+/** A payload's bytes as stored (compressed or not), prepared before its incident is built. */
+export interface PreparedPayload {
+  body: Uint8Array;
+  stored: EncodedBytes;
 }
 
 export type OpenOutcome =
@@ -630,7 +637,7 @@ export function incidentsRepository(
     ): Promise<OpenOutcome> {
       const id = opening ? toObjectId(opening.id) : new ObjectId();
       const accountId = toObjectId(input.accountId);
-      const doc = toNewDocs(input, event);
+      const doc = toNewDocs(input, event, opening?.payload);
       if (input.correlationKey === undefined) {
         return { action: "created", incident: toHead(await insertNew(id, doc)) };
       }
@@ -670,6 +677,14 @@ export function incidentsRepository(
         // The winner holds the claim but has not inserted its incident yet.
         await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
       }
+    },
+
+    /**
+     * A payload's bytes as an incident stores them (compressed when that halves them), for
+     * openOrAppend's Opening: the work that needs no answer from the database, done ahead.
+     */
+    preparePayload(body: Uint8Array): PreparedPayload {
+      return { body, stored: compressedIfSmaller(body) };
     },
 
     /**
@@ -895,19 +910,26 @@ interface NewDocs {
   apart?: PayloadApartDoc;
 }
 
-function toNewDocs(input: NewIncident, event: IncidentEvent): NewDocs {
+/**
+ * The payload is compressed when that halves it (payload-bytes.ts), inside its incident too:
+ * FerretDB evaluates each of the incidents' indexes over the whole document, so the bytes of a
+ * payload kept inside cost the insert once per index. `prepared` is that work done ahead.
+ */
+function toNewDocs(input: NewIncident, event: IncidentEvent, prepared?: PreparedPayload): NewDocs {
   const { accountId, serviceId, payload, ...fields } = input;
   const { contentType, body } = payload;
+  const { bytes, encoding } = prepared?.body === body ? prepared.stored : compressedIfSmaller(body);
   const apart = body.byteLength > PAYLOAD_APART_BYTES;
   const doc = {
     ...fields,
     accountId: toObjectId(accountId),
     serviceId: toObjectId(serviceId),
-    payload: apart ? { contentType, apart: true as const } : inlinePayload(contentType, body),
+    payload: apart
+      ? { contentType, apart: true as const }
+      : { contentType, body: toBinary(bytes), ...(encoding ? { encoding } : {}) },
     openedBy: { actor: event.actor, ...(event.callId ? { callId: toObjectId(event.callId) } : {}) },
   };
   if (!apart) return { input: doc };
-  const { bytes, encoding } = compressedIfSmaller(body);
   return {
     input: doc,
     apart: {
@@ -918,16 +940,6 @@ function toNewDocs(input: NewIncident, event: IncidentEvent): NewDocs {
       ...(encoding ? { encoding } : {}),
     },
   };
-}
-
-/**
- * A payload kept inside its incident: compressed too when that halves it (payload-bytes.ts).
- * FerretDB evaluates each of the incidents' indexes over the whole document: the bytes of a
- * payload kept inside cost the insert once per index.
- */
-function inlinePayload(contentType: string | null, body: Uint8Array): PayloadDoc {
-  const { bytes, encoding } = compressedIfSmaller(body);
-  return { contentType, body: toBinary(bytes), ...(encoding ? { encoding } : {}) };
 }
 
 /** A stored payload, inside its incident or apart (compressed or not), as it was received. */

@@ -73,6 +73,38 @@ describe("a payload that is the whole description is stored once", () => {
     expect(stored[1]).toEqual({ encoding: undefined, fraction: 1 });
   });
 
+  it("stores a payload prepared while the claims were in flight, never one prepared for other bytes", async () => {
+    const { incidents } = service.deps.repositories;
+    const body = Buffer.from(
+      JSON.stringify({ status: "firing", alerts: ["disk full ".repeat(500)] }),
+    );
+    const other = Buffer.from(
+      JSON.stringify({ status: "firing", alerts: ["cpu hot ".repeat(500)] }),
+    );
+    for (const prepared of [incidents.preparePayload(body), incidents.preparePayload(other)]) {
+      const at = new Date();
+      const { incident } = await incidents.openOrAppend(
+        {
+          accountId: account.account.id,
+          serviceId: account.service.id,
+          title: "Disk full",
+          urgency: "high",
+          status: "triggered",
+          payload: { contentType: "application/json", body },
+          createdAt: at,
+          updatedAt: at,
+          deliveryId: `prepared-${new ObjectId().toHexString()}`,
+        },
+        { at, type: "triggered", actor: "token:test" },
+        async () => {},
+        { id: new ObjectId().toHexString(), payload: prepared },
+      );
+      const document = await documentOf(incident.id);
+      expect(document?.payload).toMatchObject({ encoding: "br" });
+      expect(storedBytes(document).equals(body)).toBe(true);
+    }
+  });
+
   it("reads the description back by the payload's charset, the bytes kept as sent", async () => {
     const bytes = Buffer.from("caf\xe9 au lait: disk full", "latin1");
     const answer = await ingest(bytes, "text/plain; charset=iso-8859-1");
