@@ -1,15 +1,9 @@
-// The browser tests' world: Chromium, the real service (dist/server.js, serving the built
-// console) on a throwaway FerretDB (or MONGODB_URI), and one account to sign in with.
+// The browser tests' world: Chromium, the real service (started through its launcher,
+// serving the built console) on a throwaway FerretDB (or MONGODB_URI), and one account to sign in with.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  bootstrapAccount,
-  createRepositories,
-  ensureIndexes,
-  openDatabase,
-  serviceLauncher,
-} from "@sqibs/intake";
+import { seedDatabase, serviceLauncher } from "@sqibs/intake";
 import { startBuiltService, throwawayDatabase, uniqueDatabaseName } from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
 import { ensureChromium } from "./chromium.js";
@@ -24,13 +18,12 @@ export default async function setup(project: TestProject) {
   const { uri } = database;
   const dbName = uniqueDatabaseName("browser");
 
-  const seed = openDatabase({ uri, dbName, timeoutMs: 5_000 });
-  const repositories = createRepositories(seed);
-  await ensureIndexes(repositories);
-  const account = await bootstrapAccount(
-    { repositories, clock: () => new Date() },
-    { accountName: "Acme Ops", language: "en", titleKey: "title" },
-  );
+  const seed = await seedDatabase({
+    uri,
+    dbName,
+    account: { accountName: "Acme Ops", language: "en", titleKey: "title" },
+  });
+  const { account } = seed;
 
   const service = await startBuiltService({
     launcher: serviceLauncher,
@@ -57,7 +50,6 @@ export default async function setup(project: TestProject) {
   });
   return async () => {
     await service.stop();
-    await seed.db.dropDatabase().catch(() => {});
     await seed.close();
     await database.stop();
     rmSync(scratch, { recursive: true, force: true });

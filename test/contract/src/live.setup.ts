@@ -3,13 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  bootstrapAccount,
-  createRepositories,
-  ensureIndexes,
-  openDatabase,
-  serviceLauncher,
-} from "@sqibs/intake";
+import { seedDatabase, serviceLauncher } from "@sqibs/intake";
 import {
   freePort,
   startBuiltService,
@@ -27,13 +21,12 @@ export default async function setup(project: TestProject) {
   const { uri } = database;
   const dbName = uniqueDatabaseName("contract");
 
-  const seed = openDatabase({ uri, dbName, timeoutMs: 5_000 });
-  const repositories = createRepositories(seed);
-  await ensureIndexes(repositories);
-  const account = await bootstrapAccount(
-    { repositories, clock: () => new Date() },
-    { accountName: "Contract", language: "en", titleKey: "commonAnnotations.summary" },
-  );
+  const seed = await seedDatabase({
+    uri,
+    dbName,
+    account: { accountName: "Contract", language: "en", titleKey: "commonAnnotations.summary" },
+  });
+  const { account } = seed;
 
   const service = await startBuiltService({
     launcher: serviceLauncher,
@@ -61,7 +54,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await proxy.stop();
     await service.stop();
-    await seed.db.dropDatabase().catch(() => {});
     await seed.close();
     await database.stop();
     if (!process.env.KEEP_CONTRACT_LOGS) rmSync(scratch, { recursive: true, force: true });

@@ -8,9 +8,7 @@ import {
   waitForOutput,
 } from "@sqibs/testing";
 import { serviceLauncher } from "../../src/launcher.js";
-import { openDatabase } from "../../src/repositories/database.js";
-import { createRepositories, ensureIndexes } from "../../src/repositories/index.js";
-import { type BootstrapResult, bootstrapAccount } from "../../src/usecases/bootstrap.js";
+import { type SeededDatabase, seedDatabase as seedAccountDatabase } from "../../src/seed.js";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,29 +64,14 @@ export async function killService(service: ChildService | undefined): Promise<vo
 export async function seedDatabase(
   uri: string,
   suite: string,
-): Promise<{
-  dbName: string;
-  account: BootstrapResult;
-  repositories: ReturnType<typeof createRepositories>;
-  close(): Promise<void>;
-}> {
+): Promise<SeededDatabase & { dbName: string }> {
   const dbName = uniqueDatabaseName(suite);
-  const database = openDatabase({ uri, dbName, timeoutMs: 5_000 });
-  const repositories = createRepositories(database);
-  await ensureIndexes(repositories);
-  const account = await bootstrapAccount(
-    { repositories, clock: () => new Date() },
-    { accountName: suite, language: "en" },
-  );
-  return {
+  const seeded = await seedAccountDatabase({
+    uri,
     dbName,
-    account,
-    repositories,
-    close: async () => {
-      await database.db.dropDatabase().catch(() => {});
-      await database.close();
-    },
-  };
+    account: { accountName: suite, language: "en" },
+  });
+  return { dbName, ...seeded };
 }
 
 /** A raw TCP connection to the service, for what fetch cannot do (trickling, holding). */
