@@ -179,15 +179,15 @@ export function webhookDeliveriesRepository(db: Db, batches: InsertBatches, cloc
 
     /**
      * Writes deliveries to the log alone (a journaled delivery whose first round was sent from
-     * memory: its attempt and any retry's queue entry are written beside it).
+     * memory: its attempt and any retry's queue entry are written beside it). Each is dated
+     * by its event, not by this write, which comes after its first attempt.
      */
     async log(input: NewDelivery[]): Promise<void> {
-      const now = await clock.now();
       await Promise.all(
         input.map((delivery) =>
           insertOnce(
             (doc) => batches.insert(deliveries, doc),
-            toDeliveryDoc(loggedDelivery(delivery, now)),
+            toDeliveryDoc(loggedDelivery(delivery, delivery.at)),
           ),
         ),
       );

@@ -74,6 +74,8 @@ describe("retries", () => {
     const at = (index: number) => new Date(delivery?.attempts[index]?.at ?? 0).getTime();
     expect(at(2) - at(1)).toBeGreaterThanOrEqual(1_000);
     expect(at(1) - at(0)).toBeLessThan(1_000);
+    // Dated by its event, not by its log document's write, which follows the first attempt.
+    expect(new Date(delivery?.createdAt ?? 0).getTime()).toBeLessThanOrEqual(at(0));
     // The metrics: attempts by outcome, deliveries by status, latency, the queue's depth.
     const metrics = await service.deps.metrics.registry.metrics();
     expect(metrics).toContain('sqibs_webhook_attempts_total{outcome="http-status"} 3');
