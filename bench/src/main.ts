@@ -452,6 +452,8 @@ async function run(settings: Settings, cleanup: Cleanup) {
         otherPids: databasePids(),
         databasePids: databasePids(),
         commands: settings.commands,
+        nodeArgs: settings.serviceNodeArgs,
+        ...(settings.profile ? { profileDir: join(profileDir, "webhooks") } : {}),
         cleanup,
         log,
       });

@@ -3,6 +3,7 @@
  * ingest (the outbox writes before the answer, the dispatcher sends meanwhile), and how many
  * deliveries per second the dispatcher gets through, with one and two instances.
  */
+import { join } from "node:path";
 import { freePort, type Receiver, startReceiver, waitFor } from "@sqibs/testing";
 import { type CensusProxy, censusDelta, commandRows, startCensusProxy } from "./census.js";
 import { type Configured, configureService } from "./configure.js";
@@ -29,6 +30,10 @@ export interface WebhookBenchOptions {
   databasePids: number[];
   /** BENCH_COMMANDS=1: count each ingest service's database commands (census.ts). */
   commands: boolean;
+  /** BENCH_SERVICE_NODE_ARGS: node flags for both services. */
+  nodeArgs: string[];
+  /** BENCH_PROFILE=1: each service's `--cpu-prof` directory (whole run) under this one. */
+  profileDir?: string;
   cleanup: Cleanup;
   log: (message: string) => void;
 }
@@ -83,6 +88,10 @@ const GOAL_CONNECTIONS = 64;
 /** How long the bench waits after a window with the webhook for its deliveries to arrive. */
 const CATCH_UP_MS = 120_000;
 
+function slugOf(name: string): string {
+  return name.replace(/\W+/g, "-");
+}
+
 /** A service as the bench runs it, sending webhooks to this process's receiver. */
 function webhookEnv(uri: string, dbName: string, port: number, extra: NodeJS.ProcessEnv = {}) {
   return {
@@ -115,6 +124,12 @@ export async function benchWebhooks(options: WebhookBenchOptions): Promise<Webho
     const server = await startServer({
       name,
       launcher: options.serviceLauncher,
+      nodeArgs: [
+        ...options.nodeArgs,
+        ...(options.profileDir
+          ? ["--cpu-prof", `--cpu-prof-dir=${join(options.profileDir, slugOf(name))}`]
+          : []),
+      ],
       env: webhookEnv(census?.uri ?? options.uri, dbName, port),
       port,
       readyPath: "/readyz",
