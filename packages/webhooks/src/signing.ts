@@ -47,6 +47,24 @@ export function secretsInForce(secrets: readonly SigningSecret[], now: Date): st
     .map((entry) => entry.secret);
 }
 
+/** Signers kept per secret, at most (one per webhook and secret in force). */
+const MAX_SIGNERS = 1_024;
+const signers = new Map<string, Webhook>();
+
+/**
+ * The reference implementation's signer for a secret, decoded once: `new Webhook(secret)`
+ * decodes the secret's base64 on every call, and every attempt signs.
+ */
+function signerOf(secret: string): Webhook {
+  let signer = signers.get(secret);
+  if (!signer) {
+    if (signers.size >= MAX_SIGNERS) signers.clear();
+    signer = new Webhook(secret);
+    signers.set(secret, signer);
+  }
+  return signer;
+}
+
 /**
  * The three headers for one attempt. `id` is the event's id, the same on every attempt, so a
  * receiver can drop a duplicate; `timestamp` is the attempt's time (receivers refuse messages
@@ -60,7 +78,7 @@ export function signatureHeaders(message: {
 }): SignatureHeaders {
   if (message.secrets.length === 0) throw new Error("a webhook needs at least one secret to sign");
   const signatures = message.secrets.map((secret) =>
-    new Webhook(secret).sign(message.id, message.timestamp, message.body),
+    signerOf(secret).sign(message.id, message.timestamp, message.body),
   );
   return {
     "webhook-id": message.id,

@@ -59,6 +59,27 @@ describe("signatureHeaders", () => {
     );
   });
 
+  it("signs each message with its own secret, however many secrets sign in turn", () => {
+    // More secrets than the signers kept per secret: each signature still verifies with its
+    // secret alone, first use or a later one.
+    const secrets = Array.from({ length: 1_100 }, () => generateWebhookSecret());
+    for (const round of [1, 2]) {
+      for (const [index, secret] of secrets.entries()) {
+        if (index % 100 !== 0 && index !== secrets.length - 1) {
+          signatureHeaders({ id: "m", timestamp: new Date(), body, secrets: [secret] });
+          continue;
+        }
+        const id = `msg_${round}_${index}`;
+        const headers = signatureHeaders({ id, timestamp: new Date(), body, secrets: [secret] });
+        expect(new Webhook(secret).verify(body, { ...headers })).toEqual(JSON.parse(body));
+        const other = secrets[(index + 1) % secrets.length] as string;
+        expect(() => new Webhook(other).verify(body, { ...headers })).toThrow(
+          "No matching signature found",
+        );
+      }
+    }
+  });
+
   it("is refused for a changed body, id or timestamp, and when too old", () => {
     const secret = generateWebhookSecret();
     const headers = signatureHeaders({
