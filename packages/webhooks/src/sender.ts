@@ -183,21 +183,34 @@ export function createSender(options: SenderOptions): Sender {
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const agents = guardedAgents(options.policy.addresses, options.ca);
   const lookup = guardedLookup(options.policy.addresses, options.resolve);
+  const targets = new Map<string, Target | WebhookUrlError>();
+
+  /**
+   * The request's target for a URL, or why the policy refuses it: checked once per URL
+   * text (the policy does not change; every send still resolves and checks the address it
+   * connects to).
+   */
+  function targetOf(text: string): Target | WebhookUrlError {
+    let target = targets.get(text);
+    if (target === undefined) {
+      target = checkedTarget(text, options.policy, agents);
+      if (targets.size >= MAX_TARGETS) targets.clear();
+      targets.set(text, target);
+    }
+    return target;
+  }
 
   return (message) => {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
-    let url: URL;
-    try {
-      url = checkWebhookUrl(message.url, options.policy);
-    } catch (error) {
-      if (!(error instanceof WebhookUrlError)) throw error;
-      const reason = error.code === "refused-address" ? "refused-address" : "refused-url";
+    const target = targetOf(message.url);
+    if (target instanceof WebhookUrlError) {
+      const reason = target.code === "refused-address" ? "refused-address" : "refused-url";
       return Promise.resolve({
         ok: false,
         reason,
         retryable: false,
-        detail: error.reason,
+        detail: target.reason,
         latencyMs: elapsed(),
       });
     }
@@ -214,15 +227,10 @@ export function createSender(options: SenderOptions): Sender {
       const body = Buffer.from(message.body, "utf8");
       let request: ClientRequest;
       const post = (mayRetry: boolean) => {
-        request = (url.protocol === "https:" ? https : http).request(
+        request = (target.protocol === "https:" ? https : http).request(
           {
             method: "POST",
-            protocol: url.protocol,
-            hostname: url.hostname.replace(/^\[|\]$/g, ""),
-            port: url.port || undefined,
-            path: `${url.pathname}${url.search}`,
-            auth: userInfoOf(url),
-            agent: agents[url.protocol as "http:" | "https:"],
+            ...target,
             lookup,
             headers: {
               ...message.headers,
@@ -275,6 +283,42 @@ function isClosedByPeer(error: unknown): boolean {
   return code === "ECONNRESET" || code === "EPIPE";
 }
 
+/** Webhook URLs whose checked targets a sender keeps, at most. */
+const MAX_TARGETS = 1_024;
+
+/** Where a webhook's requests go: the options of `http.request` that come from its URL. */
+interface Target {
+  protocol: "http:" | "https:";
+  hostname: string;
+  port: string | undefined;
+  path: string;
+  auth: string | undefined;
+  agent: Agent;
+}
+
+function checkedTarget(
+  text: string,
+  policy: UrlPolicy,
+  agents: Record<Target["protocol"], Agent>,
+): Target | WebhookUrlError {
+  let url: URL;
+  try {
+    url = checkWebhookUrl(text, policy);
+  } catch (error) {
+    if (error instanceof WebhookUrlError) return error;
+    throw error;
+  }
+  const protocol = url.protocol as Target["protocol"];
+  return {
+    protocol,
+    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port || undefined,
+    path: `${url.pathname}${url.search}`,
+    auth: userInfoOf(url),
+    agent: agents[protocol],
+  };
+}
+
 function userInfoOf(url: URL): string | undefined {
   if (!url.username && !url.password) return undefined;
   return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
@@ -296,7 +340,7 @@ function readResponse(
     if (ended) return;
     ended = true;
     done({
-      responseExcerpt: excerptOf(Buffer.concat(chunks)),
+      responseExcerpt: chunks.length > 0 ? excerptOf(Buffer.concat(chunks)) : "",
       retryAfterSeconds: parseRetryAfter(response.headers["retry-after"], new Date()),
     });
   };

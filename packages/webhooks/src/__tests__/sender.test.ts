@@ -364,6 +364,28 @@ describe("connections are kept alive per checked address", () => {
     expect(target.connections).toBe(1);
   });
 
+  it("checks each URL once per sender: each keeps its own path and user-info, a refused one stays refused", async () => {
+    const target = await receiver();
+    const send = createSender({ policy: loopbackOpen });
+    const withUser = target.origin.replace("http://", "http://someone:secret@");
+    const urls = [`${target.origin}/a?x=1`, `${withUser}/b`, `${target.origin}/a?x=1`];
+    for (const url of urls) expect(await send(message(url))).toMatchObject({ ok: true });
+    expect(target.received.map((request) => request.path)).toEqual(["/a?x=1", "/b", "/a?x=1"]);
+    expect(target.received.map((request) => request.headers.authorization)).toEqual([
+      undefined,
+      `Basic ${Buffer.from("someone:secret").toString("base64")}`,
+      undefined,
+    ]);
+    const refused = target.origin.replace("http://", "ftp://");
+    for (let index = 0; index < 2; index += 1) {
+      expect(failure(await send(message(refused)))).toMatchObject({
+        reason: "refused-url",
+        retryable: false,
+      });
+    }
+    expect(target.received).toHaveLength(3);
+  });
+
   it("resolves and checks the name again for a new connection", async () => {
     const target = await receiver();
     const records: Record<string, string[]> = { "moving.example.test": ["127.0.0.1"] };
