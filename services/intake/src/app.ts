@@ -3,7 +3,7 @@ import type { AppDeps } from "./container.js";
 import { authenticateFirst, securedOperations } from "./http/auth.js";
 import { consoleDirectory, consoleRoutes } from "./http/console.js";
 import {
-  bodyBytesLimit,
+  bodyAdmission,
   bodyReadsPerClient,
   concurrencyLimit,
   securityHeaders,
@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Express {
   // Hardening (test/hardening): headers on every answer, metrics, then the cheap refusals
   // before any body is read: URL too long; no valid credential (authenticated from the URL
   // and headers, so it never holds a concurrency slot); too many bodies at once from one
-  // client address; too many requests at once. Then the bodies wait for room by their bytes.
+  // client address; too many requests at once. Then the bodies wait for room by their count and bytes.
   app.use(securityHeaders);
   app.use(httpMetrics(deps.metrics));
   app.use(urlLimit(config.MAX_URL_BYTES));
@@ -53,10 +53,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(bodyReadsPerClient(config.MAX_BODY_READS_PER_CLIENT, config.RETRY_AFTER_SECONDS));
   app.use(concurrencyLimit(config.MAX_CONCURRENT_REQUESTS, config.RETRY_AFTER_SECONDS));
   app.use(
-    bodyBytesLimit(config.BODY_BYTES_IN_FLIGHT, config.BODY_LIMIT_BYTES, {
-      bytes: deps.metrics.bodyBytesInFlight,
-      waiting: deps.metrics.bodiesWaiting,
-    }),
+    bodyAdmission(
+      { bodies: config.MAX_BODIES_IN_FLIGHT, bytes: config.BODY_BYTES_IN_FLIGHT },
+      config.BODY_LIMIT_BYTES,
+      {
+        bytes: deps.metrics.bodyBytesInFlight,
+        waiting: deps.metrics.bodiesWaiting,
+      },
+    ),
   );
   // The web console: static files with their own CSP, outside the API's validator.
   app.use("/console", consoleRoutes(consoleDirectory()));

@@ -37,7 +37,9 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).default(256),
-  // Bytes of request bodies held at once (http/limits.ts bodyBytesLimit); more wait unread.
+  // Request bodies, and bytes of them, held at once (http/limits.ts bodyAdmission); more wait
+  // unread.
+  MAX_BODIES_IN_FLIGHT: z.coerce.number().int().positive().default(64),
   BODY_BYTES_IN_FLIGHT: z.coerce
     .number()
     .int()

@@ -53,7 +53,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     }),
     bodiesWaiting: new Gauge({
       name: "sqibs_bodies_waiting",
-      help: "Requests waiting, their bodies unread, for room under BODY_BYTES_IN_FLIGHT.",
+      help: "Requests waiting, their bodies unread, for room under MAX_BODIES_IN_FLIGHT and BODY_BYTES_IN_FLIGHT.",
       registers,
     }),
     incidents: new Counter({

@@ -129,24 +129,28 @@ export function concurrencyLimit(max: number, retryAfterSeconds: number): Reques
 }
 
 /**
- * At most `budget` bytes of request bodies held at once, counted before a body is read: a
- * body declared by its Content-Length (and not compressed) reserves that many bytes, any other
- * (chunked, or compressed: it may inflate up to the limit) reserves `bodyLimit`. A request that
- * does not fit waits, unread, in arrival order until earlier ones are answered (its sender's
- * TCP window fills meanwhile); the request timeout still ends a wait that lasts too long.
- * Memory is then bounded by the budget rather than by MAX_CONCURRENT_REQUESTS ×
- * BODY_LIMIT_BYTES (README "Operations").
+ * At most `room.bodies` request bodies, and at most `room.bytes` bytes of them, held at once,
+ * counted before a body is read: a body declared by its Content-Length (and not compressed)
+ * reserves that many bytes, any other (chunked, or compressed: it may inflate up to the limit)
+ * reserves `bodyLimit`. A request that does not fit waits, unread, in arrival order until
+ * earlier ones are answered (its sender's TCP window fills meanwhile); the request timeout
+ * still ends a wait that lasts too long, and MAX_CONCURRENT_REQUESTS bounds the queue.
+ * Memory is then bounded by the room rather than by MAX_CONCURRENT_REQUESTS ×
+ * BODY_LIMIT_BYTES, and small calls past the count wait instead of each holding its body,
+ * parsed JSON and the driver's serialized writes at once (README "Operations").
  */
-export function bodyBytesLimit(
-  budget: number,
+export function bodyAdmission(
+  room: { bodies: number; bytes: number },
   bodyLimit: number,
   gauges: { bytes: Gauge; waiting: Gauge },
 ): RequestHandler {
+  let bodies = 0;
   let inFlight = 0;
   const waiting: Array<{ bytes: number; admit: () => void }> = [];
+  const fits = (bytes: number) =>
+    bodies === 0 || (bodies < room.bodies && inFlight + bytes <= room.bytes);
   const admitWaiting = () => {
-    for (let next = waiting[0]; next; next = waiting[0]) {
-      if (inFlight > 0 && inFlight + next.bytes > budget) break;
+    for (let next = waiting[0]; next && fits(next.bytes); next = waiting[0]) {
       waiting.shift();
       next.admit();
     }
@@ -157,9 +161,11 @@ export function bodyBytesLimit(
     const entry = {
       bytes: reservedBytes(req, bodyLimit),
       admit: () => {
+        bodies += 1;
         inFlight += entry.bytes;
         gauges.bytes.set(inFlight);
         onceDone(undefined, res, () => {
+          bodies -= 1;
           inFlight -= entry.bytes;
           gauges.bytes.set(inFlight);
           admitWaiting();

@@ -90,6 +90,72 @@ describe("bodies admitted by their bytes (BODY_BYTES_IN_FLIGHT)", () => {
   });
 });
 
+describe("bodies admitted by their count (MAX_BODIES_IN_FLIGHT)", () => {
+  let counted: TestService;
+  let token: string;
+  beforeAll(async () => {
+    counted = await startTestService("body-count", { MAX_BODIES_IN_FLIGHT: 2 });
+    token = (await counted.account()).globalToken.secret;
+  });
+  afterAll(() => counted.close());
+
+  const waitingBodies = async () =>
+    (await counted.deps.metrics.bodiesWaiting.get()).values[0]?.value ?? 0;
+
+  /** A POST /v1/process of `body` (declared whole), of which `sent` characters are sent. */
+  async function sending(body: string, sent = body.length): Promise<RawConnection> {
+    const connection = await rawConnection(counted.url);
+    connection.write(
+      `POST /v1/process HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: text/plain\r\n${declared(body.length)}Connection: close\r\n\r\n` +
+        body.slice(0, sent),
+    );
+    return connection;
+  }
+
+  it("keeps a small body past the count waiting, unread, and serves it once one is answered", async () => {
+    const before = await countIncidents(counted);
+    const text = (mark: string) => `${mark} down`.repeat(10);
+    // Two bodies half sent hold both places, whatever their bytes.
+    const first = await sending(text("first"), 5);
+    const second = await sending(text("second"), 5);
+    const third = await sending(text("third"));
+    await expect.poll(waitingBodies).toBe(1);
+    const fourth = await sending(text("fourth"));
+    await expect.poll(waitingBodies).toBe(2);
+    // Requests without a body do not queue.
+    expect((await fetch(`${counted.url}/healthz`)).status).toBe(200);
+    expect(third.received()).toBe("");
+    expect(await countIncidents(counted)).toBe(before);
+
+    // The first one answered: one place is free, and the two waiting are served through it
+    // one after the other while the second still holds the other place.
+    first.write(text("first").slice(5));
+    expect(await answered(first)).toBe(201);
+    expect(await answered(third)).toBe(201);
+    expect(await answered(fourth)).toBe(201);
+    expect(second.received()).toBe("");
+
+    second.write(text("second").slice(5));
+    expect(await answered(second)).toBe(201);
+    expect(await answered(fourth)).toBe(201);
+    expect(await countIncidents(counted)).toBe(before + 4);
+    expect(await waitingBodies()).toBe(0);
+  });
+
+  it("answers every one of many more calls than the count at once, each stored once", async () => {
+    const before = await countIncidents(counted);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        post(counted, { body: `host ${index} down`, headers: bearer(token) }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(201));
+    expect(await countIncidents(counted)).toBe(before + 12);
+    expect(await waitingBodies()).toBe(0);
+  });
+});
+
 describe("BODY_BYTES_IN_FLIGHT at start-up", () => {
   it("refuses to start with room for less than one body of the largest size", async () => {
     const child = startChild(serviceLauncher, [], {
