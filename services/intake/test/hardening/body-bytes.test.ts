@@ -22,11 +22,15 @@ afterAll(() => service.close());
 const gauge = async (name: "bodyBytesInFlight" | "bodiesWaiting") =>
   (await service.deps.metrics[name].get()).values[0]?.value ?? 0;
 
-/** A POST /v1/process whose headers are sent, and `sent` of its body. */
-async function started(headers: string, sent: string): Promise<RawConnection> {
-  const connection = await rawConnection(service.url);
+/** A POST /v1/process whose headers are sent, and `sent` of its body (to `target`). */
+async function started(
+  headers: string,
+  sent: string,
+  target = { service, secret },
+): Promise<RawConnection> {
+  const connection = await rawConnection(target.service.url);
   connection.write(
-    `POST /v1/process HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${secret}\r\n` +
+    `POST /v1/process HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${target.secret}\r\n` +
       `Content-Type: text/plain\r\n${headers}Connection: close\r\n\r\n${sent}`,
   );
   return connection;
@@ -103,15 +107,8 @@ describe("bodies admitted by their count (MAX_BODIES_IN_FLIGHT)", () => {
     (await counted.deps.metrics.bodiesWaiting.get()).values[0]?.value ?? 0;
 
   /** A POST /v1/process of `body` (declared whole), of which `sent` characters are sent. */
-  async function sending(body: string, sent = body.length): Promise<RawConnection> {
-    const connection = await rawConnection(counted.url);
-    connection.write(
-      `POST /v1/process HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\n` +
-        `Content-Type: text/plain\r\n${declared(body.length)}Connection: close\r\n\r\n` +
-        body.slice(0, sent),
-    );
-    return connection;
-  }
+  const sending = (body: string, sent = body.length) =>
+    started(declared(body.length), body.slice(0, sent), { service: counted, secret: token });
 
   it("keeps a small body past the count waiting, unread, and serves it once one is answered", async () => {
     const before = await countIncidents(counted);
