@@ -103,8 +103,9 @@ describe("bodies admitted by their count (MAX_BODIES_IN_FLIGHT)", () => {
   });
   afterAll(() => counted.close());
 
-  const waitingBodies = async () =>
-    (await counted.deps.metrics.bodiesWaiting.get()).values[0]?.value ?? 0;
+  const countedGauge = async (name: "bodyBytesInFlight" | "bodiesWaiting") =>
+    (await counted.deps.metrics[name].get()).values[0]?.value ?? 0;
+  const waitingBodies = () => countedGauge("bodiesWaiting");
 
   /** A POST /v1/process of `body` (declared whole), of which `sent` characters are sent. */
   const sending = (body: string, sent = body.length) =>
@@ -113,9 +114,14 @@ describe("bodies admitted by their count (MAX_BODIES_IN_FLIGHT)", () => {
   it("keeps a small body past the count waiting, unread, and serves it once one is answered", async () => {
     const before = await countIncidents(counted);
     const text = (mark: string) => `${mark} down`.repeat(10);
-    // Two bodies half sent hold both places, whatever their bytes.
+    // Two bodies half sent hold both places, whatever their bytes (each admitted before the
+    // next is sent: their authentication may end in any order).
     const first = await sending(text("first"), 5);
+    await expect.poll(() => countedGauge("bodyBytesInFlight")).toBe(text("first").length);
     const second = await sending(text("second"), 5);
+    await expect
+      .poll(() => countedGauge("bodyBytesInFlight"))
+      .toBe(text("first").length + text("second").length);
     const third = await sending(text("third"));
     await expect.poll(waitingBodies).toBe(1);
     const fourth = await sending(text("fourth"));
