@@ -7,8 +7,11 @@ import { setFlagsFromString } from "node:v8";
  * Requests wait on the database long enough to survive young-generation collections, so
  * most of what they allocate is promoted: a young generation that does not grow keeps each
  * scavenge small, and a lower growing factor collects the old generation before it doubles.
- * Both are consulted at every collection, so they take effect when set at start-up. A flag
- * given on the command line or in NODE_OPTIONS wins.
+ * Both are consulted at every collection, so they take effect when set at start-up. The young
+ * generation stays at the size loading the modules grew it to (4 MiB semi-spaces; V8 raises a
+ * growth factor below 2 given on the command line to 2, so only this late setting holds it);
+ * fixed larger ones promote less but peaked higher (bench/README.md, "Service memory: a larger
+ * young generation"). A flag given on the command line or in NODE_OPTIONS wins.
  */
 const TUNING = ["--semi-space-growth-factor=1", "--heap-growing-percent=50"];
 
