@@ -194,19 +194,23 @@ export function deliveriesRepository(
     /**
      * Becomes the owner of a delivery, or waits for the owner's answer to replay it; the same
      * key with another fingerprint within the window is a mismatch (nothing to replay). A new
-     * delivery stores `presumed` with its claim; `settle` judges a stored one.
+     * delivery stores `presumed` with its claim; `settle` judges a stored one. A new
+     * generation is `generation` when given (chosen by the caller, so that it can build its
+     * writes before the claim is answered), else a new id.
      */
     async claim(
       key: string,
       windowMs: number,
       fingerprint: string,
-      answers: { presumed?: PresumedAnswer | undefined; settle?: Settle } = {},
+      answers: { presumed?: PresumedAnswer | undefined; settle?: Settle; generation?: string } = {},
     ): Promise<DeliveryClaim> {
+      // Stored at most once: a claim that stores it returns.
+      const generation = answers.generation ? toObjectId(answers.generation) : new ObjectId();
       for (;;) {
         const at = await clock.now();
         const fresh: DeliveryDoc = {
           _id: key,
-          generation: new ObjectId(),
+          generation,
           fingerprint,
           createdAt: at,
           expiresAt: new Date(at.getTime() + windowMs),

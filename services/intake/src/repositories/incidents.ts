@@ -94,14 +94,18 @@ export interface AddedEvent {
 export interface Opening {
   id: string;
   claimed?: boolean;
-  /** Its payload's bytes as they will be stored, when prepared ahead (preparePayload). */
-  payload?: PreparedPayload;
+  /** Its documents as they will be stored, when built ahead (prepareIncident). */
+  prepared?: PreparedIncident;
 }
 
-/** A payload's bytes as stored (compressed or not), prepared before its incident is built. */
-export interface PreparedPayload {
-  body: Uint8Array;
-  stored: EncodedBytes;
+/**
+ * A new incident's documents (its payload compressed or not), built before its claims are
+ * answered: openOrAppend stores them when it is given the same `input` and `event`.
+ */
+export interface PreparedIncident {
+  input: NewIncident;
+  event: IncidentEvent;
+  docs: NewDocs;
 }
 
 export type OpenOutcome =
@@ -637,7 +641,11 @@ export function incidentsRepository(
     ): Promise<OpenOutcome> {
       const id = opening ? toObjectId(opening.id) : new ObjectId();
       const accountId = toObjectId(input.accountId);
-      const doc = toNewDocs(input, event, opening?.payload);
+      const { prepared } = opening ?? {};
+      const doc =
+        prepared?.input === input && prepared.event === event
+          ? prepared.docs
+          : toNewDocs(input, event);
       if (input.correlationKey === undefined) {
         return { action: "created", incident: toHead(await insertNew(id, doc)) };
       }
@@ -680,11 +688,20 @@ export function incidentsRepository(
     },
 
     /**
-     * A payload's bytes as an incident stores them (compressed when that halves them), for
-     * openOrAppend's Opening: the work that needs no answer from the database, done ahead.
+     * New incidents' documents as openOrAppend stores them (a payload compressed when that
+     * halves it, once for incidents of the same bytes), for their Openings: the work that
+     * needs no answer from the database, done ahead.
      */
-    preparePayload(body: Uint8Array): PreparedPayload {
-      return { body, stored: compressedIfSmaller(body) };
+    prepareIncidents(
+      planned: Array<{ input: NewIncident; event: IncidentEvent }>,
+    ): PreparedIncident[] {
+      const encoded = new Map<Uint8Array, EncodedBytes>();
+      return planned.map(({ input, event }) => {
+        const { body } = input.payload;
+        const stored = encoded.get(body) ?? compressedIfSmaller(body);
+        encoded.set(body, stored);
+        return { input, event, docs: toNewDocs(input, event, stored) };
+      });
     },
 
     /**
@@ -905,7 +922,7 @@ async function insertOnce(insert: () => Promise<void>): Promise<boolean> {
 }
 
 /** A new incident's document, and its payload's when that is stored apart. */
-interface NewDocs {
+export interface NewDocs {
   input: Omit<IncidentDoc, "_id" | "number" | "version">;
   apart?: PayloadApartDoc;
 }
@@ -913,12 +930,17 @@ interface NewDocs {
 /**
  * The payload is compressed when that halves it (payload-bytes.ts), inside its incident too:
  * FerretDB evaluates each of the incidents' indexes over the whole document, so the bytes of a
- * payload kept inside cost the insert once per index. `prepared` is that work done ahead.
+ * payload kept inside cost the insert once per index. `stored`: its bytes as stored, when
+ * already encoded.
  */
-function toNewDocs(input: NewIncident, event: IncidentEvent, prepared?: PreparedPayload): NewDocs {
+function toNewDocs(
+  input: NewIncident,
+  event: IncidentEvent,
+  stored: EncodedBytes = compressedIfSmaller(input.payload.body),
+): NewDocs {
   const { accountId, serviceId, payload, ...fields } = input;
   const { contentType, body } = payload;
-  const { bytes, encoding } = prepared?.body === body ? prepared.stored : compressedIfSmaller(body);
+  const { bytes, encoding } = stored;
   const apart = body.byteLength > PAYLOAD_APART_BYTES;
   const doc = {
     ...fields,

@@ -15,16 +15,17 @@ export function ingestRoutes(deps: AppDeps): Router {
     requireToken(deps, ["global", "team", "service"]),
     async (req, res) => {
       const result = await processIncidentCall(deps, ingestCall(req, res));
-      recordIngestOutcome(deps.metrics, "process", result);
       res.status(result.status).json(toProcessResult(result));
+      // Counted once answered: nothing the answer waits for.
+      recordIngestOutcome(deps.metrics, "process", result);
       releaseRawBody(req);
     },
   );
 
   router.post("/v1/request", requireToken(deps, ["global"]), async (req, res) => {
     const result = await createRequestCall(deps, ingestCall(req, res));
-    recordIngestOutcome(deps.metrics, "request", result);
     res.status(result.status).json(toRequestResult(result));
+    recordIngestOutcome(deps.metrics, "request", result);
     releaseRawBody(req);
   });
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import {
   DEFAULT_DUPLICATE_WINDOW_SECONDS,
   decideForService,
@@ -10,8 +11,9 @@ import {
 import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
 import type { PresumedAnswer, Settle } from "../repositories/deliveries.js";
-import type { IncidentHead, Opening } from "../repositories/incidents.js";
+import type { IncidentHead, NewIncident, Opening } from "../repositories/incidents.js";
 import {
+  type IncidentEvent,
   newEntityId,
   type Service,
   type ServiceRequest,
@@ -167,7 +169,8 @@ export async function processIncidentCall(
         filled: withNumbersOf,
         settle: (stored) => settleProcessAnswer(deps, call, stored),
         send: () => claimOpenings(deps, openings, journal),
-        meanwhile: () => preparePayloads(deps, call, openings),
+        meanwhile: (generation) =>
+          prepareIncidents(deps, call, decisions, now, generation, callId, openings),
         takeBack: () => releaseOpenings(deps, openings),
       },
     );
@@ -253,9 +256,10 @@ interface BesideTheClaim<A> {
   /**
    * Work that needs no answer from the database, done while the claims are in flight: at one
    * connection a call's latency is the service's and the database's CPU in turn, and this
-   * runs beside the database's instead of after it.
+   * runs beside the database's instead of after it. Given the generation a new delivery's
+   * claim carries (the writes' id if this call owns it: `run` is then given the same).
    */
-  meanwhile?: () => void;
+  meanwhile?: (generation: string) => void;
   /** Undoes what `send` stored, when this delivery is not run (a replay or a mismatch). */
   takeBack: () => Promise<void>;
 }
@@ -280,15 +284,17 @@ async function once<A>(
   const fingerprint = fingerprintOf(call);
   const key = deliveryKey(call, endpoint, fingerprint);
   const window = call.idempotencyKey ? IDEMPOTENCY_KEY_WINDOW_SECONDS : windowSeconds;
+  const generation = newEntityId();
   // Sent in the same tick as the delivery's claim: both are stored in `deliveries`, so the
   // batches send them as one command (insert-batches.ts), before this call's code runs again.
   const sent = beside ? settledError(beside.send()) : Promise.resolve(undefined);
   const presumed = beside?.presumed;
   // The event loop's next turn: after the claims' command is written (the batches send it
   // from a microtask), before its answer is read.
-  if (beside?.meanwhile) setImmediate(beside.meanwhile);
+  if (beside?.meanwhile) setImmediate(beside.meanwhile, generation);
   const claim = await deliveries
     .claim(key, Math.max(window, 1) * 1000, fingerprint, {
+      generation,
       presumed: presumed && {
         status: presumed.status,
         response: codec.encode(presumed.answer),
@@ -318,15 +324,15 @@ async function once<A>(
   try {
     if (sendError !== undefined) throw sendError;
     const { status, answer, outbox = [] } = await run(claim.generation);
-    const response = codec.encode(answer);
+    // Compared as values, so that an answer as presumed is never encoded (stored with the claim).
     const asPresumed =
       claim.presumed &&
       presumed !== undefined &&
       beside !== undefined &&
       presumed.status === status &&
       sameIds(presumed.outbox, outbox) &&
-      codec.encode(beside.filled(presumed.answer, answer)) === response;
-    if (!asPresumed) await deliveries.complete(claim, status, response);
+      isDeepStrictEqual(beside.filled(presumed.answer, answer), answer);
+    if (!asPresumed) await deliveries.complete(claim, status, codec.encode(answer));
     await stopRenewing();
     return { status, answer, replayed: false };
   } catch (error) {
@@ -392,32 +398,22 @@ async function persistDecisions(
   const resolved = { resolved: 0, duplicate: 0 };
   const touched: TouchedIncident[] = [];
   const outbox: string[] = [];
-  const event = { at: now, actor: `token:${call.caller.token.id}`, callId };
+  const event = eventOf(call, now, callId);
   const announce = announceTransitions(deps);
 
   for (const decision of decisions) {
     if (decision.kind === "trigger") {
+      const opening = openings.get(decision.serviceId);
+      const { prepared } = opening ?? {};
+      const incident =
+        prepared?.input.deliveryId === incidentDeliveryId(deliveryId, decision)
+          ? prepared
+          : newIncidentOf(call, decision, now, deliveryId, event);
       const opened = await incidents.openOrAppend(
-        {
-          accountId,
-          serviceId: decision.serviceId,
-          title: decision.title,
-          ...(decision.description !== undefined ? { description: decision.description } : {}),
-          urgency: decision.urgency,
-          status: "triggered",
-          ...(decision.correlation !== undefined ? { correlationKey: decision.correlation } : {}),
-          ...sourceOf(call.source),
-          payload: payloadOf(call),
-          createdAt: now,
-          updatedAt: now,
-          ...(decision.autoResolveAfterSeconds
-            ? { autoResolveAfterSeconds: decision.autoResolveAfterSeconds }
-            : {}),
-          deliveryId: `${deliveryId}:${decision.serviceId}`,
-        },
-        { ...event, type: "triggered" },
+        incident.input,
+        incident.event,
         announce,
-        openings.get(decision.serviceId),
+        opening,
       );
       if (opened.action === "created") {
         const journaled = journal?.get(opened.incident.id);
@@ -499,15 +495,73 @@ async function claimOpenings(
   ]);
 }
 
+/** Who and what a call's events name: its token, its time and its id. */
+function eventOf(call: IngestCall, now: Date, callId: string) {
+  return { at: now, actor: `token:${call.caller.token.id}`, callId };
+}
+
+/** A trigger's incident is stored once per delivery and service. */
+function incidentDeliveryId(deliveryId: string, decision: { serviceId: string }): string {
+  return `${deliveryId}:${decision.serviceId}`;
+}
+
+/** The incident a trigger opens, and its opening event, for the delivery `deliveryId`. */
+function newIncidentOf(
+  call: IngestCall,
+  decision: Extract<Decision, { kind: "trigger" }>,
+  now: Date,
+  deliveryId: string,
+  event: ReturnType<typeof eventOf>,
+): { input: NewIncident; event: IncidentEvent } {
+  const input: NewIncident = {
+    accountId: call.caller.account.id,
+    serviceId: decision.serviceId,
+    title: decision.title,
+    ...(decision.description !== undefined ? { description: decision.description } : {}),
+    urgency: decision.urgency,
+    status: "triggered",
+    ...(decision.correlation !== undefined ? { correlationKey: decision.correlation } : {}),
+    ...sourceOf(call.source),
+    payload: payloadOf(call),
+    createdAt: now,
+    updatedAt: now,
+    ...(decision.autoResolveAfterSeconds
+      ? { autoResolveAfterSeconds: decision.autoResolveAfterSeconds }
+      : {}),
+    deliveryId: incidentDeliveryId(deliveryId, decision),
+  };
+  return { input, event: { ...event, type: "triggered" } };
+}
+
 /**
- * Encodes the payload the openings' incidents store (openOrAppend does it otherwise). A
- * failure is left to openOrAppend, which meets it again and fails the call.
+ * Builds the documents of the incidents the openings store if this call owns the delivery
+ * with `generation` (persistDecisions builds them otherwise; openOrAppend compresses the
+ * payload once). A failure is left to openOrAppend, which meets it again and fails the call.
  */
-function preparePayloads(deps: AppDeps, call: IngestCall, openings: Map<string, Opening>) {
-  if (openings.size === 0) return;
+function prepareIncidents(
+  deps: AppDeps,
+  call: IngestCall,
+  decisions: Decision[],
+  now: Date,
+  generation: string,
+  callId: string,
+  openings: Map<string, Opening>,
+) {
+  const event = eventOf(call, now, callId);
+  const planned: Array<{ opening: Opening; incident: ReturnType<typeof newIncidentOf> }> = [];
+  for (const decision of decisions) {
+    const opening = openings.get(decision.serviceId);
+    if (decision.kind !== "trigger" || !opening) continue;
+    planned.push({ opening, incident: newIncidentOf(call, decision, now, generation, event) });
+  }
+  if (planned.length === 0) return;
   try {
-    const payload = deps.repositories.incidents.preparePayload(call.body);
-    for (const opening of openings.values()) opening.payload = payload;
+    const prepared = deps.repositories.incidents.prepareIncidents(
+      planned.map(({ incident }) => incident),
+    );
+    planned.forEach(({ opening }, index) => {
+      opening.prepared = prepared[index];
+    });
   } catch {}
 }
 

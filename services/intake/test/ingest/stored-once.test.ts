@@ -73,7 +73,7 @@ describe("a payload that is the whole description is stored once", () => {
     expect(stored[1]).toEqual({ encoding: undefined, fraction: 1 });
   });
 
-  it("stores a payload prepared while the claims were in flight, never one prepared for other bytes", async () => {
+  it("stores the documents prepared while the claims were in flight, never ones prepared for another incident", async () => {
     const { incidents } = service.deps.repositories;
     const body = Buffer.from(
       JSON.stringify({ status: "firing", alerts: ["disk full ".repeat(500)] }),
@@ -81,25 +81,39 @@ describe("a payload that is the whole description is stored once", () => {
     const other = Buffer.from(
       JSON.stringify({ status: "firing", alerts: ["cpu hot ".repeat(500)] }),
     );
-    for (const prepared of [incidents.preparePayload(body), incidents.preparePayload(other)]) {
+    const planned = (bytes: Buffer) => {
       const at = new Date();
-      const { incident } = await incidents.openOrAppend(
-        {
+      return {
+        input: {
           accountId: account.account.id,
           serviceId: account.service.id,
           title: "Disk full",
-          urgency: "high",
-          status: "triggered",
-          payload: { contentType: "application/json", body },
+          urgency: "high" as const,
+          status: "triggered" as const,
+          payload: { contentType: "application/json", body: bytes },
           createdAt: at,
           updatedAt: at,
           deliveryId: `prepared-${new ObjectId().toHexString()}`,
         },
-        { at, type: "triggered", actor: "token:test" },
-        async () => {},
-        { id: new ObjectId().toHexString(), payload: prepared },
-      );
+        event: { at, type: "triggered" as const, actor: "token:test" },
+      };
+    };
+    const [prepared, preparedForOther] = incidents.prepareIncidents([
+      planned(body),
+      planned(other),
+    ]);
+    if (!prepared || !preparedForOther) throw new Error("nothing prepared");
+    // As prepared; then another incident's input given the other's prepared documents.
+    const unprepared = planned(body);
+    for (const [{ input, event }, documents] of [
+      [prepared, prepared],
+      [unprepared, preparedForOther],
+    ] as const) {
+      const opening = { id: new ObjectId().toHexString(), prepared: documents };
+      const { incident } = await incidents.openOrAppend(input, event, async () => {}, opening);
+      expect(incident.id).toBe(opening.id);
       const document = await documentOf(incident.id);
+      expect(document).toMatchObject({ deliveryId: input.deliveryId });
       expect(document?.payload).toMatchObject({ encoding: "br" });
       expect(storedBytes(document).equals(body)).toBe(true);
     }
