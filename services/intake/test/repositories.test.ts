@@ -393,6 +393,33 @@ describe("taking a delivery over", () => {
   });
 });
 
+describe("a delivery's generation", () => {
+  const MINUTE = 60_000;
+
+  it("is the one the caller chose for a new delivery, and the stored one for a retry", async () => {
+    const deliveries = deliveriesRepository(
+      database.db,
+      insertBatches(),
+      databaseClock(database.db),
+    );
+    const key = `chosen-generation-${new ObjectId().toHexString()}`;
+    const chosen = new ObjectId().toHexString();
+    const first = await deliveries.claim(key, MINUTE, "fingerprint", { generation: chosen });
+    expect(first).toMatchObject({ role: "owner", generation: chosen });
+    const stored = await database.db
+      .collection<{ _id: string; generation: ObjectId }>("deliveries")
+      .findOne({ _id: key });
+    expect(stored?.generation.toHexString()).toBe(chosen);
+    if (first.role !== "owner") return;
+    await deliveries.complete(first, 201, "{}");
+    // A retry chooses another: it replays the first delivery's, under the stored generation.
+    const retry = await deliveries.claim(key, MINUTE, "fingerprint", {
+      generation: new ObjectId().toHexString(),
+    });
+    expect(retry).toEqual({ role: "replay", generation: chosen, status: 201, response: "{}" });
+  });
+});
+
 describe("expired deliveries", () => {
   const MINUTE = 60_000;
 
