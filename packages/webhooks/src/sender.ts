@@ -5,6 +5,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { rootCertificates } from "node:tls";
 import { type AddressPolicy, type AddressRefusal, checkAddress } from "./addresses.js";
+import { memoized } from "./memo.js";
 import { parseRetryAfter } from "./retry.js";
 import { checkWebhookUrl, type UrlPolicy, WebhookUrlError } from "./urls.js";
 
@@ -183,22 +184,12 @@ export function createSender(options: SenderOptions): Sender {
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const agents = guardedAgents(options.policy.addresses, options.ca);
   const lookup = guardedLookup(options.policy.addresses, options.resolve);
-  const targets = new Map<string, Target | WebhookUrlError>();
-
   /**
    * The request's target for a URL, or why the policy refuses it: checked once per URL
    * text (the policy does not change; every send still resolves and checks the address it
    * connects to).
    */
-  function targetOf(text: string): Target | WebhookUrlError {
-    let target = targets.get(text);
-    if (target === undefined) {
-      target = checkedTarget(text, options.policy, agents);
-      if (targets.size >= MAX_TARGETS) targets.clear();
-      targets.set(text, target);
-    }
-    return target;
-  }
+  const targetOf = memoized(MAX_TARGETS, (text) => checkedTarget(text, options.policy, agents));
 
   return (message) => {
     const started = performance.now();

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
+import { memoized } from "./memo.js";
 
 /**
  * Signing per the Standard Webhooks specification, with its reference implementation
@@ -49,21 +50,12 @@ export function secretsInForce(secrets: readonly SigningSecret[], now: Date): st
 
 /** Signers kept per secret, at most (one per webhook and secret in force). */
 const MAX_SIGNERS = 1_024;
-const signers = new Map<string, Webhook>();
 
 /**
  * The reference implementation's signer for a secret, decoded once: `new Webhook(secret)`
  * decodes the secret's base64 on every call, and every attempt signs.
  */
-function signerOf(secret: string): Webhook {
-  let signer = signers.get(secret);
-  if (!signer) {
-    if (signers.size >= MAX_SIGNERS) signers.clear();
-    signer = new Webhook(secret);
-    signers.set(secret, signer);
-  }
-  return signer;
-}
+const signerOf = memoized(MAX_SIGNERS, (secret) => new Webhook(secret));
 
 /**
  * The three headers for one attempt. `id` is the event's id, the same on every attempt, so a
