@@ -94,7 +94,7 @@ export interface AddedEvent {
 export interface Opening {
   id: string;
   claimed?: boolean;
-  /** Its documents as they will be stored, when built ahead (prepareIncident). */
+  /** Its documents as they will be stored, when built ahead (prepareIncidents). */
   prepared?: PreparedIncident;
 }
 
