@@ -21,7 +21,7 @@ import {
   type Token,
 } from "../repositories/index.js";
 import { appendApiLog } from "./api-logs.js";
-import type { Caller } from "./caller.js";
+import { actorOf, type Caller } from "./caller.js";
 import { type JournaledOpening, planJournal, recordJournal, releaseJournal } from "./journal.js";
 import {
   announceAdded,
@@ -497,7 +497,7 @@ async function claimOpenings(
 
 /** Who and what a call's events name: its token, its time and its id. */
 function eventOf(call: IngestCall, now: Date, callId: string) {
-  return { at: now, actor: `token:${call.caller.token.id}`, callId };
+  return { at: now, actor: actorOf(call.caller), callId };
 }
 
 /** A trigger's incident is stored once per delivery and service. */
