@@ -237,18 +237,29 @@ func idInWhereClause(v any) (string, []any, bool) {
 ];
 
 /**
+ * Where the Go module cache holds `module` at the version tools/ferretdb requires, downloaded
+ * first when it is not there yet: `go list -m` names a directory only for a module already
+ * downloaded, so on a fresh machine it printed nothing.
+ */
+export async function moduleSourceDir(module: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const output = await runCommand("go", ["mod", "download", "-json", module], {
+    cwd: WRAPPER_DIR,
+    env,
+  });
+  const { Dir: dir, Error: error } = JSON.parse(output) as { Dir?: string; Error?: string };
+  if (!dir) throw new Error(`go mod download ${module}: ${error ?? "no directory in its answer"}`);
+  return dir;
+}
+
+/**
  * A copy of the wrapper in `staging` that builds a patched copy of FerretDB's module (go
  * replace): files beneath the module cache cannot be overlaid. Throws when a patch no longer
  * finds its line (a new FerretDB version: look again whether it is still needed).
  */
 async function patchedWrapper(staging: string, env: NodeJS.ProcessEnv): Promise<string> {
   const module = "github.com/FerretDB/FerretDB";
-  const source = await runCommand("go", ["list", "-m", "-f", "{{.Dir}}", module], {
-    cwd: WRAPPER_DIR,
-    env,
-  });
   const ferretdb = join(staging, "FerretDB");
-  cpSync(source.trim(), ferretdb, { recursive: true });
+  cpSync(await moduleSourceDir(module, env), ferretdb, { recursive: true });
   // The module cache is read-only; the copy is patched, then removed with the staging folder.
   for (const entry of readdirSync(ferretdb, { recursive: true, withFileTypes: true })) {
     chmodSync(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);

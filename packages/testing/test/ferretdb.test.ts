@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -8,6 +8,7 @@ import {
   ensureFerretDB,
   ferretdbBinaryPath,
   findRunning,
+  moduleSourceDir,
   startFerretDB,
   stopByPidFile,
 } from "../src/ferretdb.js";
@@ -31,6 +32,21 @@ describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
     const binary = await ensureFerretDB();
     expect(binary).toBe(ferretdbBinaryPath());
     expect(binary).toMatch(/sqibs\/ferretdb-v1\.24\.2-[0-9a-f]{12}\/ferretdb$/);
+  });
+
+  it("finds FerretDB's Go module on a machine that has never downloaded it (an empty module cache)", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "sqibs-gomodcache-test-"));
+    const env = { ...process.env, GOMODCACHE: cache, GOFLAGS: "-mod=readonly" };
+    try {
+      const dir = await moduleSourceDir("github.com/FerretDB/FerretDB", env);
+      expect(dir.startsWith(cache)).toBe(true);
+      expect(dir).toMatch(/@v1\.24\.2$/);
+      expect(existsSync(join(dir, "internal", "backends", "sqlite", "collection.go"))).toBe(true);
+    } finally {
+      // The module cache's files are read-only; go removes its own cache.
+      await runCommand("go", ["clean", "-modcache"], { env }).catch(() => undefined);
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it("passes the wrapper's Go tests (its log handler writes what slog's would, formatting nothing below its level)", async () => {
