@@ -95,7 +95,9 @@ describe("retries", () => {
       (_request, response) => {
         response.writeHead(healthy ? 204 : 502).end();
       },
-      { WEBHOOK_RETRY_FOR_SECONDS: 1 },
+      // Retried for 3 s from the first attempt: a retry is decided after the attempt is
+      // recorded, which on a busy machine took over a second (one attempt, then failed).
+      { WEBHOOK_RETRY_FOR_SECONDS: 3 },
     );
     const hook = await newWebhook(acme.admin, {
       scope: "global",
