@@ -114,6 +114,8 @@ export function authenticateFirst(deps: AppDeps, operations: SecuredOperation[])
     try {
       const credentials = credentialsOf(req, urlSecrets, operation.security);
       res.locals.caller = await authenticate(deps, credentials, operation.security);
+      // Its connection closed meanwhile: nobody waits for the answer, nothing is stored.
+      if (res.closed) return;
       next();
     } catch (error) {
       next(error);

@@ -68,7 +68,9 @@ export function bodyReadsPerClient(max: number, retryAfterSeconds: number): Requ
 /**
  * Calls `release` once, when the request stops counting: its body is read (`req` given), its
  * answer is sent (a refusal's is at once, whatever its connection still sends), or either
- * side closed.
+ * side closed. A request whose connection closed before it got here (while it was
+ * authenticated, which may wait for the database) has had its last event already: released
+ * at once, or its place would stay taken for the life of the process.
  */
 function onceDone(req: Request | undefined, res: Response, release: () => void): void {
   let done = false;
@@ -77,6 +79,10 @@ function onceDone(req: Request | undefined, res: Response, release: () => void):
     done = true;
     release();
   };
+  if (res.closed) {
+    once();
+    return;
+  }
   req?.once("end", once);
   req?.once("close", once);
   res.once("finish", once);
