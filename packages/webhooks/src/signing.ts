@@ -38,16 +38,6 @@ export function isWebhookSecret(text: string): boolean {
   return bytes.length >= 24 && bytes.length <= 64;
 }
 
-/**
- * After a rotation the new secret comes first and the old ones stay for a grace period: the
- * secrets that still sign at `now`, newest first.
- */
-export function secretsInForce(secrets: readonly SigningSecret[], now: Date): string[] {
-  return secrets
-    .filter((entry) => entry.expiresAt === undefined || entry.expiresAt.getTime() > now.getTime())
-    .map((entry) => entry.secret);
-}
-
 /** Signers kept per secret, at most (one per webhook and secret in force). */
 const MAX_SIGNERS = 1_024;
 
@@ -56,6 +46,35 @@ const MAX_SIGNERS = 1_024;
  * decodes the secret's base64 on every call, and every attempt signs.
  */
 const signerOf = memoized(MAX_SIGNERS, (secret) => new Webhook(secret));
+
+/**
+ * After a rotation the new secret comes first and the old ones stay for a grace period: the
+ * secrets that still sign at `now`, newest first. The signers of those that no longer sign
+ * are forgotten.
+ */
+export function secretsInForce(secrets: readonly SigningSecret[], now: Date): string[] {
+  const inForce: string[] = [];
+  const ended: string[] = [];
+  for (const entry of secrets) {
+    const signs = entry.expiresAt === undefined || entry.expiresAt.getTime() > now.getTime();
+    (signs ? inForce : ended).push(entry.secret);
+  }
+  if (ended.length > 0) signerOf.forget(ended);
+  return inForce;
+}
+
+/**
+ * Drops the signers kept for these secrets: their webhook was deleted or they no longer sign
+ * (rotated out), so they need not stay in memory. Signing with one again decodes it again.
+ */
+export function forgetSigningSecrets(secrets: Iterable<string>): void {
+  signerOf.forget(secrets);
+}
+
+/** Whether a signer for this secret is kept in memory. */
+export function isSignerKept(secret: string): boolean {
+  return signerOf.holds(secret);
+}
 
 /**
  * The three headers for one attempt. `id` is the event's id, the same on every attempt, so a

@@ -1,7 +1,9 @@
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import {
+  forgetSigningSecrets,
   generateWebhookSecret,
+  isSignerKept,
   isWebhookSecret,
   SECRET_PREFIX,
   secretsInForce,
@@ -122,5 +124,29 @@ describe("secretsInForce", () => {
     ];
     expect(secretsInForce(secrets, now)).toEqual(["whsec_new", "whsec_previous"]);
     expect(secretsInForce(secrets, new Date("2026-11-28T11:00:00Z"))).toEqual(["whsec_new"]);
+  });
+
+  it("forgets the signers of the secrets that no longer sign, keeps the others'", () => {
+    const [fresh, previous] = [generateWebhookSecret(), generateWebhookSecret()];
+    const signed = new Date();
+    signatureHeaders({ id: "m", timestamp: signed, body, secrets: [fresh, previous] });
+    expect([isSignerKept(fresh), isSignerKept(previous)]).toEqual([true, true]);
+    const secrets = [{ secret: fresh }, { secret: previous, expiresAt: signed }];
+    expect(secretsInForce(secrets, new Date(signed.getTime() - 1))).toEqual([fresh, previous]);
+    expect(isSignerKept(previous)).toBe(true);
+    expect(secretsInForce(secrets, signed)).toEqual([fresh]);
+    expect([isSignerKept(fresh), isSignerKept(previous)]).toEqual([true, false]);
+  });
+});
+
+describe("forgetSigningSecrets", () => {
+  it("drops the signers of the secrets named, and signing with one again still verifies", () => {
+    const [gone, kept] = [generateWebhookSecret(), generateWebhookSecret()];
+    signatureHeaders({ id: "m", timestamp: new Date(), body, secrets: [gone, kept] });
+    forgetSigningSecrets([gone]);
+    expect([isSignerKept(gone), isSignerKept(kept)]).toEqual([false, true]);
+    const headers = signatureHeaders({ id: "m", timestamp: new Date(), body, secrets: [gone] });
+    expect(new Webhook(gone).verify(body, { ...headers })).toEqual(JSON.parse(body));
+    expect(isSignerKept(gone)).toBe(true);
   });
 });
