@@ -79,7 +79,7 @@ export function webhooksRepository(db: Db) {
 
     /**
      * A new secret first; the ones before it keep signing until `graceEndsAt` (or their own,
-     * earlier end), and those already ended are dropped.
+     * earlier end), and those already ended are dropped: the webhook, and the secrets dropped.
      */
     async rotateSecret(
       accountId: string,
@@ -87,10 +87,10 @@ export function webhooksRepository(db: Db) {
       secret: string,
       graceEndsAt: Date,
       now: Date,
-    ): Promise<Webhook | null> {
+    ): Promise<{ webhook: Webhook; dropped: string[] } | null> {
       const filter = inAccount(accountId, id);
       if (!filter) return null;
-      const doc = await updateInTurn(hex(filter._id), async () => {
+      return updateInTurn(hex(filter._id), async () => {
         const current = await webhooks.findOne(filter);
         if (!current) return null;
         const kept = current.secrets
@@ -101,13 +101,18 @@ export function webhooksRepository(db: Db) {
               entry.expiresAt && entry.expiresAt < graceEndsAt ? entry.expiresAt : graceEndsAt,
           }))
           .filter((entry) => entry.expiresAt > now);
-        return webhooks.findOneAndUpdate(
+        const doc = await webhooks.findOneAndUpdate(
           filter,
           { $set: { secrets: [{ secret, createdAt: now }, ...kept], updatedAt: now } },
           { returnDocument: "after" },
         );
+        if (!doc) return null;
+        const signing = new Set(kept.map((entry) => entry.secret));
+        const dropped = current.secrets
+          .map((entry) => entry.secret)
+          .filter((old) => !signing.has(old));
+        return { webhook: toWebhook(doc), dropped };
       });
-      return doc ? toWebhook(doc) : null;
     },
 
     /** Turns an enabled webhook off with the reason; null when it is not (or no longer) on. */
@@ -118,33 +123,44 @@ export function webhooksRepository(db: Db) {
       });
     },
 
-    async delete(accountId: string, id: string): Promise<boolean> {
+    /** The webhook deleted (its secrets to be forgotten), or null when there was none. */
+    async delete(accountId: string, id: string): Promise<DeletedWebhook | null> {
       const filter = inAccount(accountId, id);
-      if (!filter) return false;
-      const { deletedCount } = await webhooks.deleteOne(filter);
-      return deletedCount === 1;
+      if (!filter) return null;
+      const doc = await webhooks.findOneAndDelete(filter);
+      return doc ? deletedOf(doc) : null;
     },
 
-    /** Deletes the webhooks scoped to a team or service that is being deleted; their ids. */
+    /** Deletes the webhooks scoped to a team or service that is being deleted. */
     async deleteScopedTo(
       accountId: string,
       scope: { teamId: string } | { serviceId: string },
-    ): Promise<string[]> {
+    ): Promise<DeletedWebhook[]> {
       const filter = {
         accountId: toObjectId(accountId),
         ...("teamId" in scope
           ? { teamId: toObjectId(scope.teamId) }
           : { serviceId: toObjectId(scope.serviceId) }),
       };
-      const docs = await webhooks.find(filter, { projection: { _id: 1 } }).toArray();
+      const docs = await webhooks.find(filter, { projection: { _id: 1, secrets: 1 } }).toArray();
       if (docs.length === 0) return [];
       await webhooks.deleteMany({
         accountId: filter.accountId,
         _id: { $in: docs.map((d) => d._id) },
       });
-      return docs.map((doc) => hex(doc._id));
+      return docs.map(deletedOf);
     },
   };
+}
+
+/** A deleted webhook: its id, and the secrets it signed with. */
+export interface DeletedWebhook {
+  id: string;
+  secrets: string[];
+}
+
+function deletedOf(doc: Pick<WebhookDoc, "_id" | "secrets">): DeletedWebhook {
+  return { id: hex(doc._id), secrets: doc.secrets.map((entry) => entry.secret) };
 }
 
 function toWebhook(doc: WebhookDoc): Webhook {

@@ -6,6 +6,7 @@ import type {
 } from "@sqibs/api-client";
 import {
   checkWebhookUrl,
+  forgetSigningSecrets,
   generateWebhookSecret,
   TEST_EVENT_TYPE,
   type WebhookEvent,
@@ -128,16 +129,19 @@ export async function updateWebhook(
   return updated;
 }
 
-/** Deletes the webhook with its pending deliveries and its delivery log. */
+/**
+ * Deletes the webhook with its pending deliveries and its delivery log; this instance forgets
+ * its secrets.
+ */
 export async function deleteWebhook(
   deps: AppDeps,
   caller: Caller,
   webhookId: string,
 ): Promise<void> {
   const id = idOrNotFound(webhookId, "webhook");
-  if (!(await deps.repositories.webhooks.delete(caller.account.id, id))) {
-    throw notFound("webhook", webhookId);
-  }
+  const deleted = await deps.repositories.webhooks.delete(caller.account.id, id);
+  if (!deleted) throw notFound("webhook", webhookId);
+  forgetSigningSecrets(deleted.secrets);
   await deps.repositories.webhookDeliveries.deleteForWebhooks(caller.account.id, [id]);
 }
 
@@ -147,8 +151,12 @@ export async function deleteWebhooksScopedTo(
   accountId: string,
   scope: { teamId: string } | { serviceId: string },
 ): Promise<void> {
-  const ids = await deps.repositories.webhooks.deleteScopedTo(accountId, scope);
-  await deps.repositories.webhookDeliveries.deleteForWebhooks(accountId, ids);
+  const deleted = await deps.repositories.webhooks.deleteScopedTo(accountId, scope);
+  forgetSigningSecrets(deleted.flatMap((webhook) => webhook.secrets));
+  await deps.repositories.webhookDeliveries.deleteForWebhooks(
+    accountId,
+    deleted.map((webhook) => webhook.id),
+  );
 }
 
 /** A new secret; the ones before it keep signing beside it for the grace period. */
@@ -169,7 +177,8 @@ export async function rotateWebhookSecret(
     now,
   );
   if (!rotated) throw notFound("webhook", webhookId);
-  return { webhook: rotated, secret };
+  forgetSigningSecrets(rotated.dropped);
+  return { webhook: rotated.webhook, secret };
 }
 
 /**

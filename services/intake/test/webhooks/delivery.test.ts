@@ -1,12 +1,17 @@
 import type { ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import {
+  createTeam,
+  deleteTeam,
+  deleteWebhook,
   getWebhook,
   redeliverWebhookDelivery,
   rotateWebhookSecret,
+  testWebhook,
   updateWebhook,
 } from "@sqibs/api-client";
 import { type Receiver, startReceiver, waitFor } from "@sqibs/testing";
+import { isSignerKept } from "@sqibs/webhooks";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDispatcher } from "../../src/jobs/dispatcher.js";
@@ -523,5 +528,61 @@ describe("secrets", () => {
     verified(after, ended.data?.secret ?? "");
     expect(() => verified(after, next)).toThrow();
     expect(() => new Webhook(hook.secret).verify(after.body, after.headers as never)).toThrow();
+  });
+  it("forgets a secret once its webhook is deleted or the secret no longer signs", async () => {
+    const { acme, receiver } = await setUp("webhook-forget-secrets");
+    const url = `${receiver.origin}/`;
+    const signedBy = async (webhookId: string) => {
+      const { data } = await testWebhook({ client: acme.admin, path: { webhookId } });
+      expect(data?.delivered).toBe(true);
+    };
+    const hook = await newWebhook(acme.admin, {
+      scope: "global",
+      url,
+      events: ["incident.triggered"],
+    });
+    const id = hook.webhook.id;
+    await signedBy(id);
+    expect(isSignerKept(hook.secret)).toBe(true);
+
+    // Rotated with a grace period: both sign until it ends, then the old one is forgotten.
+    const rotate = async (graceSeconds: number) =>
+      (
+        await rotateWebhookSecret({
+          client: acme.admin,
+          path: { webhookId: id },
+          body: { graceSeconds },
+        })
+      ).data?.secret ?? "";
+    const second = await rotate(1);
+    await signedBy(id);
+    expect([isSignerKept(hook.secret), isSignerKept(second)]).toEqual([true, true]);
+    await sleep(1_100);
+    await signedBy(id);
+    expect([isSignerKept(hook.secret), isSignerKept(second)]).toEqual([false, true]);
+
+    // Rotated out at once: forgotten by the rotation itself.
+    const third = await rotate(0);
+    expect(isSignerKept(second)).toBe(false);
+    await signedBy(id);
+    expect(isSignerKept(third)).toBe(true);
+
+    const deleted = await deleteWebhook({ client: acme.admin, path: { webhookId: id } });
+    expect(deleted.response?.status).toBe(204);
+    expect(isSignerKept(third)).toBe(false);
+
+    // Deleted with its team.
+    const team = (await createTeam({ client: acme.admin, body: { name: "Gone" } })).data;
+    const teamHook = await newWebhook(acme.admin, {
+      scope: "team",
+      teamId: team?.id ?? "",
+      url,
+      events: ["incident.triggered"],
+    });
+    await signedBy(teamHook.webhook.id);
+    expect(isSignerKept(teamHook.secret)).toBe(true);
+    const teamDeleted = await deleteTeam({ client: acme.admin, path: { teamId: team?.id ?? "" } });
+    expect(teamDeleted.response?.status).toBe(204);
+    expect(isSignerKept(teamHook.secret)).toBe(false);
   });
 });
