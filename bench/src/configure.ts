@@ -5,6 +5,8 @@ import { ALERTMANAGER_FILTER } from "./payloads.js";
 
 export interface Configured {
   globalSecret: string;
+  /** Whom the global token's calls open incidents for (the preload stores them there too). */
+  opener: { accountId: string; serviceId: string; tokenId: string };
   /** Deliveries put in the queue (spread over the webhooks), ready for the dispatcher. */
   queued: number;
 }
@@ -84,7 +86,11 @@ export async function configureService(
       });
       await repositories.webhookDeliveries.store(chunk, { queued: true });
     }
-    return { globalSecret: globalToken.secret, queued };
+    return {
+      globalSecret: globalToken.secret,
+      opener: { accountId: account.id, serviceId: service.id, tokenId: globalToken.token.id },
+      queued,
+    };
   } finally {
     await database.close();
   }

@@ -32,6 +32,7 @@ import {
   payloadTemplates,
   render,
 } from "./payloads.js";
+import { type Preloaded, preloadOpenIncidents, type SweepTimes, timeSweeps } from "./preload.js";
 import {
   Cleanup,
   childrenOf,
@@ -105,6 +106,11 @@ interface Settings {
   webhooks: boolean;
   webhookConnections: number[];
   deliveries: number;
+  /**
+   * Open incidents stored before the load (preload.ts), and the sweeps of expired deliveries
+   * timed before and after it; unset: neither.
+   */
+  openIncidents: number | undefined;
 }
 
 function settingsFrom(env: NodeJS.ProcessEnv): Settings {
@@ -156,6 +162,7 @@ function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     webhooks: env.BENCH_WEBHOOKS !== "0" && env.BENCH_WEBHOOKS !== "false",
     webhookConnections: levels("BENCH_WEBHOOK_CONNECTIONS", "16,64"),
     deliveries: number("BENCH_DELIVERIES", 2000),
+    openIncidents: env.BENCH_OPEN_INCIDENTS ? number("BENCH_OPEN_INCIDENTS", 0) : undefined,
   };
 }
 
@@ -244,7 +251,23 @@ async function run(settings: Settings, cleanup: Cleanup) {
   }
 
   // 2. The service's configuration, written directly in its database.
-  const token = (await configureService(uri, serviceDb)).globalSecret;
+  const configured = await configureService(uri, serviceDb);
+  const token = configured.globalSecret;
+  let preload:
+    | { stored: Preloaded; sweeps: { before: SweepTimes; after?: SweepTimes } }
+    | undefined;
+  if (settings.openIncidents !== undefined) {
+    log(`storing ${settings.openIncidents} open incidents (BENCH_OPEN_INCIDENTS)`);
+    const stored = await preloadOpenIncidents(
+      uri,
+      serviceDb,
+      configured.opener,
+      settings.openIncidents,
+    );
+    const before = await timeSweeps(uri, serviceDb);
+    preload = { stored, sweeps: { before } };
+    log(`${preloadLine(stored)}; before the load: ${sweepLine(before)}`);
+  }
 
   // 3. The two targets, each a child process of its own (with BENCH_COMMANDS, each behind a
   // proxy of its own that counts its database commands).
@@ -433,6 +456,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
 
   await runners.service.child.stop();
   await runners.floor.child.stop();
+  if (preload) preload.sweeps.after = await timeSweeps(mongoUri, serviceDb);
 
   // 5. Outgoing webhooks: ingest with one against none, and the dispatcher (webhooks.ts).
   let webhooks: WebhookBenchResult | undefined;
@@ -499,6 +523,15 @@ async function run(settings: Settings, cleanup: Cleanup) {
     `peak RSS over the payload mix${cycle ? " and the cycle" : ""} (VmHWM): floor ${mixHwm.floor.toFixed(0)} MiB, service ${mixHwm.service.toFixed(0)} MiB${large.length ? `; over the whole run with the large payloads: floor ${peakHwm.floor.toFixed(0)} MiB, service ${peakHwm.service.toFixed(0)} MiB` : ""}`,
     `service status codes: ${statusLine(results.filter((r) => r.target === "service"))}; floor: ${statusLine(results.filter((r) => r.target === "floor"))}`,
     ...notes.map((note) => `note: ${note}`),
+    ...(preload
+      ? [
+          `preload (BENCH_OPEN_INCIDENTS): ${preloadLine(preload.stored)}`,
+          `sweeps of expired deliveries, before the load: ${sweepLine(preload.sweeps.before)}`,
+          ...(preload.sweeps.after
+            ? [`sweeps of expired deliveries, after the load: ${sweepLine(preload.sweeps.after)}`]
+            : []),
+        ]
+      : []),
     "",
     targetsTable(checks),
     ...(webhooks ? ["", ...webhookReport(webhooks)] : []),
@@ -565,6 +598,7 @@ async function run(settings: Settings, cleanup: Cleanup) {
         ratios: ratioRows,
         peakHwmMiB: { mix: mixHwm, run: peakHwm },
         notes,
+        ...(preload ? { preload } : {}),
         targets: checks,
         ...(webhooks ? { webhooks } : {}),
         ...(profile ? { profile: { mix: profile.mix, levels: profile.levels } } : {}),
@@ -575,6 +609,16 @@ async function run(settings: Settings, cleanup: Cleanup) {
     )}\n`,
   );
   log(`wrote ${file}`);
+}
+
+function preloadLine({ incidents, seconds }: Preloaded): string {
+  return `${incidents} open incidents stored (each with its open-incident claim and its opening delivery, expired) in ${seconds.toFixed(1)} s`;
+}
+
+function sweepLine({ deliveries, pass, all, again }: SweepTimes): string {
+  const took = ({ seconds, deleted }: { seconds: number; deleted: number }) =>
+    `${seconds.toFixed(2)} s, ${deleted} deleted`;
+  return `${deliveries} documents in deliveries; a sweeper pass (deleteExpired) ${took(pass)}; the hourly deleteAllExpired ${took(all)}; a pass again ${took(again)}`;
 }
 
 /** One set of payloads and its levels. */
