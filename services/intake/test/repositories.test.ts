@@ -1,6 +1,12 @@
 import { startTcpProxy } from "@sqibs/testing";
 import { uniqueDatabaseName } from "@sqibs/testing/vitest";
-import { type CommandStartedEvent, type Db, MongoClient, ObjectId } from "mongodb";
+import {
+  type CommandStartedEvent,
+  type CommandSucceededEvent,
+  type Db,
+  MongoClient,
+  ObjectId,
+} from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { TtlCache } from "../src/repositories/cache.js";
 import {
@@ -44,6 +50,39 @@ async function watchCommands(run: (db: Db) => Promise<unknown>): Promise<Command
     await client.close();
   }
   return seen;
+}
+
+/**
+ * The documents that the finds and getMores of `collection` returned while `run` ran on the
+ * database `name`, on a client of its own that watches them.
+ */
+async function documentsRead(
+  name: string,
+  collection: string,
+  run: (db: Db) => Promise<unknown>,
+): Promise<number> {
+  const client = new MongoClient(inject("mongodbUri"), { monitorCommands: true });
+  const reads = new Set<number>();
+  let documents = 0;
+  client.on("commandStarted", (event: CommandStartedEvent) => {
+    const { find, getMore, collection: more } = event.command;
+    if (find === collection || (getMore !== undefined && more === collection)) {
+      reads.add(event.requestId);
+    }
+  });
+  client.on("commandSucceeded", (event: CommandSucceededEvent) => {
+    if (!reads.has(event.requestId)) return;
+    const { firstBatch, nextBatch } = (
+      event.reply as { cursor: { firstBatch?: []; nextBatch?: [] } }
+    ).cursor;
+    documents += (firstBatch ?? nextBatch ?? []).length;
+  });
+  try {
+    await run(client.db(name));
+  } finally {
+    await client.close();
+  }
+  return documents;
 }
 
 /** The insert commands sent while `run` runs, with their document counts. */
@@ -492,8 +531,18 @@ describe("expired deliveries", () => {
       const stored = db.collection<{ _id: string; expiresAt?: Date }>("deliveries");
       expect(await stored.countDocuments({ expiresAt: { $exists: true } })).toBe(0);
       expect(await stored.countDocuments({ incidentId: { $exists: true } })).toBe(claims);
-      // Nothing expired is left: the next sweep reads past the claims, deleting nothing.
-      expect(await deliveries.deleteExpired()).toBe(0);
+      // Nothing expired is left: the next sweep reads past the claims, deleting nothing, and
+      // reads each once (pages of one cursor, not each page again from the front).
+      let deleted: number | undefined;
+      const read = await documentsRead(db.databaseName, "deliveries", async (watched) => {
+        deleted = await deliveriesRepository(
+          watched,
+          batches,
+          databaseClock(watched),
+        ).deleteExpired();
+      });
+      expect(deleted).toBe(0);
+      expect(read).toBe(claims);
       expect(await deliveries.deleteAllExpired()).toBe(0);
       expect(await stored.countDocuments()).toBe(claims);
     } finally {
