@@ -502,7 +502,8 @@ describe("expired deliveries", () => {
     const sweptHere = commands.filter(
       (event) => event.commandName === "delete" && event.command.delete !== "delivery_takeovers",
     );
-    expect(sweptHere.flatMap((event) => event.command.deletes)).toHaveLength(6);
+    // A page's expired ones in one delete, of deliveries and of answers.
+    expect(sweptHere.flatMap((event) => event.command.deletes)).toHaveLength(2);
     for (const { q } of deletes) expect(Object.keys(q)).toEqual(["_id"]);
     // The live ones are still claimed: their key is a replay, not a new delivery.
     expect((await deliveries.claim("sweep-0", MINUTE, "fingerprint")).role).toBe("replay");
@@ -555,6 +556,48 @@ describe("expired deliveries", () => {
     await sleep(20);
     await deliveries.deleteAllExpired();
     expect(await keysIn("deliveries", "hourly")).toEqual(["hourly-0"]);
+  });
+
+  it("forgets more expired ones in the hourly pass than SQLite binds in one statement, a page at a time", async () => {
+    // More than 32,766, which one deleteMany by `expiresAt` sent in one statement on FerretDB.
+    const expired = 33_000;
+    const db = database.client.db(uniqueDatabaseName("sweep_hourly"));
+    try {
+      const deliveries = await claimed(db, "live", [60 * MINUTE]);
+      const stored = db.collection<{ _id: string }>("deliveries");
+      const past = new Date(Date.now() - MINUTE);
+      for (let from = 0; from < expired; from += 5_000) {
+        await stored.insertMany(
+          Array.from({ length: Math.min(5_000, expired - from) }, (_, n) => ({
+            _id: `expired-${from + n}`,
+            generation: new ObjectId(),
+            fingerprint: "fingerprint",
+            createdAt: past,
+            expiresAt: past,
+            leaseUntil: past,
+          })),
+        );
+      }
+
+      let deleted = 0;
+      const commands = await watchCommands(async (watched) => {
+        deleted = await deliveriesRepository(
+          watched.client.db(db.databaseName),
+          insertBatches(),
+          databaseClock(watched),
+        ).deleteAllExpired();
+      });
+      expect(deleted).toBe(expired);
+      expect(await stored.find({}).map((doc) => doc._id).toArray()).toEqual(["live-0"]);
+      const pages = commands
+        .filter((event) => event.commandName === "delete" && event.command.delete === "deliveries")
+        .flatMap((event) => event.command.deletes as Array<{ q: { _id: { $in: string[] } } }>);
+      expect(pages).toHaveLength(Math.ceil(expired / SWEEP_PAGE));
+      for (const { q } of pages) expect(q._id.$in.length).toBeLessThanOrEqual(SWEEP_PAGE);
+      expect((await deliveries.claim("live-0", MINUTE, "fingerprint")).role).toBe("replay");
+    } finally {
+      await db.dropDatabase();
+    }
   });
 });
 

@@ -343,10 +343,10 @@ export function deliveriesRepository(
     /** The same for every expired one: a scan of the collections on FerretDB (hourly). */
     async deleteAllExpired(): Promise<number> {
       const now = await clock.now();
-      const result = await deliveries.deleteMany({ expiresAt: { $lte: now } });
-      await answerDocs.deleteMany({ expiresAt: { $lte: now } });
-      await takeovers.deleteMany({ expiresAt: { $lte: now } });
-      return result.deletedCount;
+      const deleted = await deleteEveryExpired(deliveries, now);
+      await deleteEveryExpired(answerDocs, now);
+      await deleteEveryExpired(takeovers, now);
+      return deleted;
     },
   };
 }
@@ -380,14 +380,10 @@ async function deleteOldestExpired<T extends { _id: string | ObjectId; expiresAt
   try {
     for (;;) {
       const page = await nextPage(cursor);
-      const expired = page.filter((doc) => doc.expiresAt && doc.expiresAt <= now);
-      if (expired.length > 0) {
-        const { deletedCount } = await collection.bulkWrite(
-          expired.map(({ _id }) => ({ deleteOne: { filter: { _id } as Filter<T> } })),
-          { ordered: false },
-        );
-        deleted += deletedCount;
-      }
+      deleted += await deleteById(
+        collection,
+        page.filter((doc) => doc.expiresAt && doc.expiresAt <= now),
+      );
       steppedOver += page.filter((doc) => doc.expiresAt === undefined).length;
       const live = page.some((doc) => doc.expiresAt && doc.expiresAt > now);
       if (live || page.length < SWEEP_PAGE || steppedOver >= MAX_STEPPED_OVER) return deleted;
@@ -395,6 +391,45 @@ async function deleteOldestExpired<T extends { _id: string | ObjectId; expiresAt
   } finally {
     await cursor.close();
   }
+}
+
+/**
+ * Deletes every expired document: read by `expiresAt` (a scan on FerretDB, but only a read),
+ * then deleted by `_id` a page at a time. One deleteMany by `expiresAt` held FerretDB's lock of
+ * deletes and updates (ADR 0001) for its whole scan, and sent every match in one SQL statement,
+ * which SQLite refuses beyond 32,766 (`too many SQL variables`): once 10,000 open incidents
+ * stopped deleteExpired, an hour's expired deliveries went past that, and none went any more.
+ */
+async function deleteEveryExpired<T extends { _id: string | ObjectId; expiresAt: Date }>(
+  collection: Collection<T>,
+  now: Date,
+): Promise<number> {
+  const cursor = collection
+    .find<{ _id: T["_id"] }>({ expiresAt: { $lte: now } } as Filter<T>, { projection: { _id: 1 } })
+    .batchSize(SWEEP_PAGE);
+  let deleted = 0;
+  try {
+    for (let page = await nextPage(cursor); page.length > 0; page = await nextPage(cursor)) {
+      deleted += await deleteById(collection, page);
+    }
+  } finally {
+    await cursor.close();
+  }
+  return deleted;
+}
+
+/**
+ * Deletes the documents by their `_id` alone, a page in one command: `_id: { $in }`, which the
+ * embedded FerretDB looks up through the `_id` index (delete-batches.ts), as one statement.
+ */
+async function deleteById<T extends { _id: string | ObjectId }>(
+  collection: Collection<T>,
+  docs: Array<{ _id: T["_id"] }>,
+): Promise<number> {
+  if (docs.length === 0) return 0;
+  const ids = docs.map(({ _id }) => _id);
+  const { deletedCount } = await collection.deleteMany({ _id: { $in: ids } } as Filter<T>);
+  return deletedCount;
 }
 
 /** The cursor's next SWEEP_PAGE documents (fewer at its end). */
