@@ -32,7 +32,13 @@ import {
   payloadTemplates,
   render,
 } from "./payloads.js";
-import { type Preloaded, preloadOpenIncidents, type SweepTimes, timeSweeps } from "./preload.js";
+import {
+  type Preloaded,
+  preloadOpenIncidents,
+  type Sweep,
+  type SweepTimes,
+  timeSweeps,
+} from "./preload.js";
 import {
   Cleanup,
   childrenOf,
@@ -616,8 +622,8 @@ function preloadLine({ incidents, seconds }: Preloaded): string {
 }
 
 function sweepLine({ deliveries, pass, all, again }: SweepTimes): string {
-  const took = ({ seconds, deleted }: { seconds: number; deleted: number }) =>
-    `${seconds.toFixed(2)} s, ${deleted} deleted`;
+  const took = ({ seconds, deleted, failed }: Sweep) =>
+    `${seconds.toFixed(2)} s, ${failed === undefined ? `${deleted} deleted` : `failed: ${failed}`}`;
   return `${deliveries} documents in deliveries; a sweeper pass (deleteExpired) ${took(pass)}; the hourly deleteAllExpired ${took(all)}; a pass again ${took(again)}`;
 }
 

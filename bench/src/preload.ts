@@ -13,13 +13,20 @@ export interface Preloaded {
   seconds: number;
 }
 
+/** How long a sweep took, and what it deleted or why it failed. */
+export interface Sweep {
+  seconds: number;
+  deleted?: number;
+  failed?: string;
+}
+
 export interface SweepTimes {
-  /** One sweeper pass over expired deliveries (deleteExpired), and what it deleted. */
-  pass: { seconds: number; deleted: number };
+  /** One sweeper pass over expired deliveries (deleteExpired). */
+  pass: Sweep;
   /** The hourly scan (deleteAllExpired). */
-  all: { seconds: number; deleted: number };
+  all: Sweep;
   /** A pass again after it: what every tick costs while nothing expired is left in reach. */
-  again: { seconds: number; deleted: number };
+  again: Sweep;
   /** Documents in `deliveries` before the passes. */
   deliveries: number;
 }
@@ -120,10 +127,17 @@ function idOf(runTag: string, index: number): string {
   return `pre${runTag}${String(index).padStart(9, "0")}`;
 }
 
-async function timed(run: () => Promise<number>): Promise<{ seconds: number; deleted: number }> {
+/** A sweep that fails is reported, not thrown: the load is measured after it all the same. */
+async function timed(run: () => Promise<number>): Promise<Sweep> {
   const started = performance.now();
-  const deleted = await run();
-  return { seconds: (performance.now() - started) / 1000, deleted };
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const deleted = await run();
+    return { seconds: seconds(), deleted };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { seconds: seconds(), failed: message.split("\n")[0] ?? message };
+  }
 }
 
 async function withRepositories<T>(
