@@ -39,8 +39,9 @@ const EXPIRED_WINDOW_MS = 1;
 /**
  * Stores `count` open incidents of the service, each from a firing Alertmanager group of its own
  * (the cycle's opening body), as the ingest path stores them: the delivery's claim, then
- * openOrAppend (the open-incident claim, the incident). The claims' backfill marker is written
- * first, as a database that ran for months has it.
+ * openOrAppend (the open-incident claim, the incident). The one-time backfills (the claims', the
+ * auto-resolve schedule's) are done first, on the empty collections, as a database that ran for
+ * months has them done: else the service's first sweeper tick scans every incident.
  */
 export async function preloadOpenIncidents(
   uri: string,
@@ -50,7 +51,7 @@ export async function preloadOpenIncidents(
 ): Promise<Preloaded> {
   const started = performance.now();
   await withRepositories(uri, dbName, async (repositories) => {
-    await repositories.incidents.backfillClaims();
+    await repositories.incidents.autoResolveDue(new Date(0), "preload", 1, async () => {});
     const [opening] = cycleTemplates();
     if (!opening) throw new Error("the cycle has no opening body");
     const runTag = randomBytes(4).toString("hex");
