@@ -340,7 +340,11 @@ export function deliveriesRepository(
       return deleted;
     },
 
-    /** The same for every expired one: a scan of the collections on FerretDB (hourly). */
+    /**
+     * The same for every expired one (hourly): read by `expiresAt`, a scan of the collections on
+     * FerretDB, then deleted by `_id` a page at a time (deleteEveryExpired), with the same
+     * caveat of a delivery taken over between the read and its delete.
+     */
     async deleteAllExpired(): Promise<number> {
       const now = await clock.now();
       const deleted = await deleteEveryExpired(deliveries, now);
