@@ -588,7 +588,12 @@ describe("expired deliveries", () => {
         ).deleteAllExpired();
       });
       expect(deleted).toBe(expired);
-      expect(await stored.find({}).map((doc) => doc._id).toArray()).toEqual(["live-0"]);
+      expect(
+        await stored
+          .find({})
+          .map((doc) => doc._id)
+          .toArray(),
+      ).toEqual(["live-0"]);
       const pages = commands
         .filter((event) => event.commandName === "delete" && event.command.delete === "deliveries")
         .flatMap((event) => event.command.deletes as Array<{ q: { _id: { $in: string[] } } }>);
