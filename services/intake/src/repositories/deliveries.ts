@@ -328,9 +328,8 @@ export function deliveriesRepository(
      * page has some that are still live: an expired one behind live ones of a longer window
      * waits for them, or for deleteAllExpired. The open-incident claims stored here (no
      * expiry) are read past (deleteOldestExpired). A delivery taken over between the read and
-     * its delete (its key sent again just then) goes too, as with FerretDB's own deleteMany,
-     * which also reads first and then deletes by `_id`: its retry then runs anew. Returns how
-     * many deliveries went.
+     * its delete (its key sent again just then) has a new expiry and stays (deleteById).
+     * Returns how many deliveries went.
      */
     async deleteExpired(): Promise<number> {
       const now = await clock.now();
@@ -342,8 +341,8 @@ export function deliveriesRepository(
 
     /**
      * The same for every expired one (hourly): read by `expiresAt`, a scan of the collections on
-     * FerretDB, then deleted by `_id` a page at a time (deleteEveryExpired), with the same
-     * caveat of a delivery taken over between the read and its delete.
+     * FerretDB, then deleted by `_id` a page at a time (deleteEveryExpired); one taken over
+     * meanwhile stays, as above.
      */
     async deleteAllExpired(): Promise<number> {
       const now = await clock.now();
@@ -387,6 +386,7 @@ async function deleteOldestExpired<T extends { _id: string | ObjectId; expiresAt
       deleted += await deleteById(
         collection,
         page.filter((doc) => doc.expiresAt && doc.expiresAt <= now),
+        now,
       );
       steppedOver += page.filter((doc) => doc.expiresAt === undefined).length;
       const live = page.some((doc) => doc.expiresAt && doc.expiresAt > now);
@@ -414,7 +414,7 @@ async function deleteEveryExpired<T extends { _id: string | ObjectId; expiresAt:
   let deleted = 0;
   try {
     for (let page = await nextPage(cursor); page.length > 0; page = await nextPage(cursor)) {
-      deleted += await deleteById(collection, page);
+      deleted += await deleteById(collection, page, now);
     }
   } finally {
     await cursor.close();
@@ -423,16 +423,20 @@ async function deleteEveryExpired<T extends { _id: string | ObjectId; expiresAt:
 }
 
 /**
- * Deletes the documents by their `_id` alone, a page in one command: `_id: { $in }`, which the
- * embedded FerretDB looks up through the `_id` index (delete-batches.ts), as one statement.
+ * Deletes the documents by `_id` that are still expired at `now`, a page in one command:
+ * `_id: { $in }`, which the embedded FerretDB looks up through the `_id` index beside the
+ * other condition (delete-batches.ts), as one statement. A delivery taken over between the
+ * read and this delete has a later expiry by then, and stays.
  */
 async function deleteById<T extends { _id: string | ObjectId }>(
   collection: Collection<T>,
   docs: Array<{ _id: T["_id"] }>,
+  now: Date,
 ): Promise<number> {
   if (docs.length === 0) return 0;
   const ids = docs.map(({ _id }) => _id);
-  const { deletedCount } = await collection.deleteMany({ _id: { $in: ids } } as Filter<T>);
+  const filter = { _id: { $in: ids }, expiresAt: { $lte: now } } as Filter<T>;
+  const { deletedCount } = await collection.deleteMany(filter);
   return deletedCount;
 }
 
