@@ -428,7 +428,7 @@ async function deleteEveryExpired<T extends { _id: string | ObjectId; expiresAt:
  * other condition (delete-batches.ts), as one statement. A delivery taken over between the
  * read and this delete has a later expiry by then, and stays.
  */
-async function deleteById<T extends { _id: string | ObjectId }>(
+async function deleteById<T extends { _id: string | ObjectId; expiresAt: Date }>(
   collection: Collection<T>,
   docs: Array<{ _id: T["_id"] }>,
   now: Date,
