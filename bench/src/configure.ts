@@ -1,14 +1,27 @@
 /** The service's account, written straight into its database before it starts. */
-import { bootstrapAccount, createRepositories, ensureIndexes, openDatabase } from "@sqibs/intake";
+import {
+  bootstrapAccount,
+  createRepositories,
+  ensureIndexes,
+  openDatabase,
+  type Repositories,
+} from "@sqibs/intake";
 import { generateWebhookSecret } from "@sqibs/webhooks";
 import { ALERTMANAGER_FILTER } from "./payloads.js";
 
 export interface Configured {
   globalSecret: string;
   /** Whom the global token's calls open incidents for (the preload stores them there too). */
-  opener: { accountId: string; serviceId: string; tokenId: string };
+  opener: Opener;
   /** Deliveries put in the queue (spread over the webhooks), ready for the dispatcher. */
   queued: number;
+}
+
+/** The account and service a token's calls open incidents in, and the token. */
+export interface Opener {
+  accountId: string;
+  serviceId: string;
+  tokenId: string;
 }
 
 export interface ConfigureOptions {
@@ -29,9 +42,7 @@ export async function configureService(
   dbName: string,
   options: ConfigureOptions = {},
 ): Promise<Configured> {
-  const database = openDatabase({ uri, dbName, timeoutMs: 5_000 });
-  try {
-    const repositories = createRepositories(database);
+  return withRepositories(uri, dbName, 5_000, async (repositories) => {
     await ensureIndexes(repositories);
     const clock = () => new Date();
     const { account, service, globalToken } = await bootstrapAccount(
@@ -91,6 +102,19 @@ export async function configureService(
       opener: { accountId: account.id, serviceId: service.id, tokenId: globalToken.token.id },
       queued,
     };
+  });
+}
+
+/** The service's repositories on its database, for `use` alone; closed after it. */
+export async function withRepositories<T>(
+  uri: string,
+  dbName: string,
+  timeoutMs: number,
+  use: (repositories: Repositories) => Promise<T>,
+): Promise<T> {
+  const database = openDatabase({ uri, dbName, timeoutMs });
+  try {
+    return await use(createRepositories(database));
   } finally {
     await database.close();
   }

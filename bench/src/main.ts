@@ -265,12 +265,12 @@ async function run(settings: Settings, cleanup: Cleanup) {
   if (settings.openIncidents !== undefined) {
     log(`storing ${settings.openIncidents} open incidents (BENCH_OPEN_INCIDENTS)`);
     const stored = await preloadOpenIncidents(
-      uri,
+      mongoUri,
       serviceDb,
       configured.opener,
       settings.openIncidents,
     );
-    const before = await timeSweeps(uri, serviceDb);
+    const before = await timeSweeps(mongoUri, serviceDb);
     preload = { stored, sweeps: { before } };
     log(`${preloadLine(stored)}; before the load: ${sweepLine(before)}`);
   }

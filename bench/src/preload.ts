@@ -5,7 +5,8 @@
  * at the front of `deliveries` among expired deliveries, where the sweeps read (ADR 0001).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createRepositories, openDatabase, type Repositories } from "@sqibs/intake";
+import type { Repositories } from "@sqibs/intake";
+import { type Opener, withRepositories } from "./configure.js";
 import { cycleTemplates, render } from "./payloads.js";
 
 export interface Preloaded {
@@ -35,6 +36,8 @@ export interface SweepTimes {
 const PRELOAD_CHUNK = 500;
 /** The opening delivery's window: it has passed once the preload is done. */
 const EXPIRED_WINDOW_MS = 1;
+/** A preload of 50,000 incidents makes FerretDB slow to answer the first commands. */
+const DB_TIMEOUT_MS = 30_000;
 
 /**
  * Stores `count` open incidents of the service, each from a firing Alertmanager group of its own
@@ -46,11 +49,11 @@ const EXPIRED_WINDOW_MS = 1;
 export async function preloadOpenIncidents(
   uri: string,
   dbName: string,
-  target: { accountId: string; serviceId: string; tokenId: string },
+  target: Opener,
   count: number,
 ): Promise<Preloaded> {
   const started = performance.now();
-  await withRepositories(uri, dbName, async (repositories) => {
+  await withRepositories(uri, dbName, DB_TIMEOUT_MS, async (repositories) => {
     await repositories.incidents.autoResolveDue(new Date(0), "preload", 1, async () => {});
     const [opening] = cycleTemplates();
     if (!opening) throw new Error("the cycle has no opening body");
@@ -70,7 +73,7 @@ export async function preloadOpenIncidents(
 
 /** Times a sweeper pass over expired deliveries, the hourly scan, and a pass again, on the database as it is. */
 export async function timeSweeps(uri: string, dbName: string): Promise<SweepTimes> {
-  return withRepositories(uri, dbName, async (repositories) => {
+  return withRepositories(uri, dbName, DB_TIMEOUT_MS, async (repositories) => {
     const deliveries = await repositories.database.db
       .collection("deliveries")
       .estimatedDocumentCount();
@@ -83,7 +86,7 @@ export async function timeSweeps(uri: string, dbName: string): Promise<SweepTime
 
 async function storeOpenIncident(
   repositories: Repositories,
-  { accountId, serviceId, tokenId }: { accountId: string; serviceId: string; tokenId: string },
+  { accountId, serviceId, tokenId }: Opener,
   payload: { contentType: string; body: string },
 ): Promise<void> {
   const alertGroup = JSON.parse(payload.body) as {
@@ -138,18 +141,5 @@ async function timed(run: () => Promise<number>): Promise<Sweep> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { seconds: seconds(), failed: message.split("\n")[0] ?? message };
-  }
-}
-
-async function withRepositories<T>(
-  uri: string,
-  dbName: string,
-  use: (repositories: Repositories) => Promise<T>,
-): Promise<T> {
-  const database = openDatabase({ uri, dbName, timeoutMs: 30_000 });
-  try {
-    return await use(createRepositories(database));
-  } finally {
-    await database.close();
   }
 }

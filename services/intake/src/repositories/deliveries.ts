@@ -328,7 +328,7 @@ export function deliveriesRepository(
      * page has some that are still live: an expired one behind live ones of a longer window
      * waits for them, or for deleteAllExpired. The open-incident claims stored here (no
      * expiry) are read past (deleteOldestExpired). A delivery taken over between the read and
-     * its delete (its key sent again just then) has a new expiry and stays (deleteById).
+     * its delete (its key sent again just then) has a new expiry and stays (deleteStillExpired).
      * Returns how many deliveries went.
      */
     async deleteExpired(): Promise<number> {
@@ -383,7 +383,7 @@ async function deleteOldestExpired<T extends { _id: string | ObjectId; expiresAt
   try {
     for (;;) {
       const page = await nextPage(cursor);
-      deleted += await deleteById(
+      deleted += await deleteStillExpired(
         collection,
         page.filter((doc) => doc.expiresAt && doc.expiresAt <= now),
         now,
@@ -414,7 +414,7 @@ async function deleteEveryExpired<T extends { _id: string | ObjectId; expiresAt:
   let deleted = 0;
   try {
     for (let page = await nextPage(cursor); page.length > 0; page = await nextPage(cursor)) {
-      deleted += await deleteById(collection, page, now);
+      deleted += await deleteStillExpired(collection, page, now);
     }
   } finally {
     await cursor.close();
@@ -428,7 +428,7 @@ async function deleteEveryExpired<T extends { _id: string | ObjectId; expiresAt:
  * other condition (delete-batches.ts), as one statement. A delivery taken over between the
  * read and this delete has a later expiry by then, and stays.
  */
-async function deleteById<T extends { _id: string | ObjectId; expiresAt: Date }>(
+async function deleteStillExpired<T extends { _id: string | ObjectId; expiresAt: Date }>(
   collection: Collection<T>,
   docs: Array<{ _id: T["_id"] }>,
   now: Date,
