@@ -77,7 +77,16 @@ export interface SenderOptions {
   resolve?: Resolver;
 }
 
-export type Sender = (message: OutgoingMessage) => Promise<AttemptOutcome>;
+export interface Sender {
+  (message: OutgoingMessage): Promise<AttemptOutcome>;
+  /**
+   * Drops the checked targets kept for these URLs (their user-info and path may be secrets):
+   * their webhook was deleted or given another URL. Sending to one again checks it again.
+   */
+  forget(urls: Iterable<string>): void;
+  /** Whether a checked target for this URL is kept in memory. */
+  isTargetKept(url: string): boolean;
+}
 
 /** Thrown into a socket whose address the policy refuses, before anything is sent on it. */
 export class AddressRefusedError extends Error {
@@ -191,7 +200,7 @@ export function createSender(options: SenderOptions): Sender {
    */
   const targetOf = memoized(MAX_TARGETS, (text) => checkedTarget(text, options.policy, agents));
 
-  return (message) => {
+  const send = (message: OutgoingMessage): Promise<AttemptOutcome> => {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     const target = targetOf(message.url);
@@ -267,6 +276,7 @@ export function createSender(options: SenderOptions): Sender {
       post(true);
     });
   };
+  return Object.assign(send, { forget: targetOf.forget, isTargetKept: targetOf.holds });
 }
 
 function isClosedByPeer(error: unknown): boolean {

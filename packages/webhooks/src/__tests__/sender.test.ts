@@ -386,6 +386,33 @@ describe("connections are kept alive per checked address", () => {
     expect(target.received).toHaveLength(3);
   });
 
+  it("forgets the targets of the URLs it is told to, and checks them again at their next send", async () => {
+    const target = await receiver();
+    const send = createSender({ policy: loopbackOpen });
+    const withUser = `${target.origin.replace("http://", "http://someone:secret@")}/hook?token=t`;
+    const other = `${target.origin}/other`;
+    const refused = target.origin.replace("http://", "ftp://");
+    for (const url of [withUser, other])
+      expect(await send(message(url))).toMatchObject({ ok: true });
+    expect(failure(await send(message(refused)))).toMatchObject({ reason: "refused-url" });
+    expect([withUser, other, refused].map(send.isTargetKept)).toEqual([true, true, true]);
+
+    send.forget([withUser, refused]);
+    expect([withUser, other, refused].map(send.isTargetKept)).toEqual([false, true, false]);
+
+    expect(await send(message(withUser))).toMatchObject({ ok: true });
+    expect(target.received.at(-1)).toMatchObject({
+      path: "/hook?token=t",
+      headers: { authorization: `Basic ${Buffer.from("someone:secret").toString("base64")}` },
+    });
+    expect(failure(await send(message(refused)))).toMatchObject({
+      reason: "refused-url",
+      retryable: false,
+    });
+    expect([withUser, refused].map(send.isTargetKept)).toEqual([true, true]);
+    expect(target.received).toHaveLength(3);
+  });
+
   it("resolves and checks the name again for a new connection", async () => {
     const target = await receiver();
     const records: Record<string, string[]> = { "moving.example.test": ["127.0.0.1"] };
