@@ -27,7 +27,7 @@ export type { NewDelivery, QueueChange, RoundState } from "./webhook-deliveries.
 export { deliveryIdOf } from "./webhook-deliveries.js";
 export type { InstanceBeat, JournalEntry } from "./webhook-journal.js";
 export { JOURNAL_READ, journalEntryId, newInstanceId } from "./webhook-journal.js";
-export type { NewWebhook, WebhookChanges } from "./webhooks.js";
+export type { DeletedWebhook, NewWebhook, WebhookChanges } from "./webhooks.js";
 
 export type Repositories = ReturnType<typeof createRepositories>;
 

@@ -59,22 +59,41 @@ export function webhooksRepository(db: Db) {
     countInAccount: (accountId: string): Promise<number> =>
       webhooks.countDocuments({ accountId: toObjectId(accountId) }),
 
-    /** Sets the fields given (enabling clears the reason it was disabled); unsets `unset`. */
-    update(
+    /**
+     * Sets the fields given (enabling clears the reason it was disabled); unsets `unset`. The
+     * webhook as changed, and the URL a new one replaced (to be forgotten); null when none.
+     */
+    async update(
       accountId: string,
       id: string,
       set: WebhookChanges,
       unset: Array<"workflowId">,
       now: Date,
-    ): Promise<Webhook | null> {
-      const cleared = set.enabled ? ["disabledReason", "disabledAt"] : [];
+    ): Promise<UpdatedWebhook | null> {
+      const filter = inAccount(accountId, id);
+      if (!filter) return null;
+      const cleared = set.enabled ? (["disabledReason", "disabledAt"] as const) : [];
       const unsetFields = [...unset, ...cleared];
-      return updateOne(inAccount(accountId, id), {
-        $set: { ...set, updatedAt: now },
-        ...(unsetFields.length
-          ? { $unset: Object.fromEntries(unsetFields.map((field) => [field, ""])) }
-          : {}),
-      });
+      const changes = { ...set, updatedAt: now };
+      // The document before the change, to which the change is applied here: the replaced URL
+      // and the changed webhook come with one command.
+      const before = await updateInTurn(hex(filter._id), () =>
+        webhooks.findOneAndUpdate(
+          filter,
+          {
+            $set: changes,
+            ...(unsetFields.length
+              ? { $unset: Object.fromEntries(unsetFields.map((field) => [field, ""])) }
+              : {}),
+          },
+          { returnDocument: "before" },
+        ),
+      );
+      if (!before) return null;
+      const after: WebhookDoc = { ...before, ...changes };
+      for (const field of unsetFields) delete after[field];
+      const replacedUrl = set.url !== undefined && set.url !== before.url ? before.url : undefined;
+      return { webhook: toWebhook(after), ...optional("replacedUrl", replacedUrl) };
     },
 
     /**
@@ -123,7 +142,7 @@ export function webhooksRepository(db: Db) {
       });
     },
 
-    /** The webhook deleted (its secrets to be forgotten), or null when there was none. */
+    /** The webhook deleted (its URL and secrets to be forgotten), or null when there was none. */
     async delete(accountId: string, id: string): Promise<DeletedWebhook | null> {
       const filter = inAccount(accountId, id);
       if (!filter) return null;
@@ -142,7 +161,9 @@ export function webhooksRepository(db: Db) {
           ? { teamId: toObjectId(scope.teamId) }
           : { serviceId: toObjectId(scope.serviceId) }),
       };
-      const docs = await webhooks.find(filter, { projection: { _id: 1, secrets: 1 } }).toArray();
+      const docs = await webhooks
+        .find(filter, { projection: { _id: 1, url: 1, secrets: 1 } })
+        .toArray();
       if (docs.length === 0) return [];
       await webhooks.deleteMany({
         accountId: filter.accountId,
@@ -153,14 +174,21 @@ export function webhooksRepository(db: Db) {
   };
 }
 
-/** A deleted webhook: its id, and the secrets it signed with. */
+/** A changed webhook, and the URL it had when the change gave it another. */
+export interface UpdatedWebhook {
+  webhook: Webhook;
+  replacedUrl?: string;
+}
+
+/** A deleted webhook: its id, its URL and the secrets it signed with. */
 export interface DeletedWebhook {
   id: string;
+  url: string;
   secrets: string[];
 }
 
-function deletedOf(doc: Pick<WebhookDoc, "_id" | "secrets">): DeletedWebhook {
-  return { id: hex(doc._id), secrets: doc.secrets.map((entry) => entry.secret) };
+function deletedOf(doc: Pick<WebhookDoc, "_id" | "url" | "secrets">): DeletedWebhook {
+  return { id: hex(doc._id), url: doc.url, secrets: doc.secrets.map((entry) => entry.secret) };
 }
 
 function toWebhook(doc: WebhookDoc): Webhook {

@@ -15,6 +15,7 @@ import {
 import type { AppDeps } from "../container.js";
 import { AppError } from "../errors.js";
 import {
+  type DeletedWebhook,
   newEntityId,
   type QueuedDelivery,
   type Webhook,
@@ -124,14 +125,16 @@ export async function updateWebhook(
     deps.clock(),
   );
   if (!updated) throw notFound("webhook", webhookId);
+  // The old URL leaves this instance's memory as a deleted webhook's does (forgetDeleted).
+  if (updated.replacedUrl !== undefined) deps.webhooks.send.forget([updated.replacedUrl]);
   // Enabled again: its pending deliveries go out now.
   if (set.enabled) deps.webhooks.queued.notify();
-  return updated;
+  return updated.webhook;
 }
 
 /**
  * Deletes the webhook with its pending deliveries and its delivery log; this instance forgets
- * its secrets.
+ * its URL and secrets.
  */
 export async function deleteWebhook(
   deps: AppDeps,
@@ -141,7 +144,7 @@ export async function deleteWebhook(
   const id = idOrNotFound(webhookId, "webhook");
   const deleted = await deps.repositories.webhooks.delete(caller.account.id, id);
   if (!deleted) throw notFound("webhook", webhookId);
-  forgetSigningSecrets(deleted.secrets);
+  forgetDeleted(deps, [deleted]);
   await deps.repositories.webhookDeliveries.deleteForWebhooks(caller.account.id, [id]);
 }
 
@@ -152,11 +155,20 @@ export async function deleteWebhooksScopedTo(
   scope: { teamId: string } | { serviceId: string },
 ): Promise<void> {
   const deleted = await deps.repositories.webhooks.deleteScopedTo(accountId, scope);
-  forgetSigningSecrets(deleted.flatMap((webhook) => webhook.secrets));
+  forgetDeleted(deps, deleted);
   await deps.repositories.webhookDeliveries.deleteForWebhooks(
     accountId,
     deleted.map((webhook) => webhook.id),
   );
+}
+
+/**
+ * This instance drops what it kept of deleted webhooks: their signers and their checked URLs.
+ * A URL another webhook still uses is dropped too: that costs it only a check at its next send.
+ */
+function forgetDeleted(deps: AppDeps, deleted: DeletedWebhook[]): void {
+  forgetSigningSecrets(deleted.flatMap((webhook) => webhook.secrets));
+  deps.webhooks.send.forget(deleted.map((webhook) => webhook.url));
 }
 
 /** A new secret; the ones before it keep signing beside it for the grace period. */

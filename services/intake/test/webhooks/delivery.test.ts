@@ -1,7 +1,9 @@
 import type { ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import {
+  createService,
   createTeam,
+  deleteService,
   deleteTeam,
   deleteWebhook,
   getWebhook,
@@ -584,5 +586,72 @@ describe("secrets", () => {
     const teamDeleted = await deleteTeam({ client: acme.admin, path: { teamId: team?.id ?? "" } });
     expect(teamDeleted.response?.status).toBe(204);
     expect(isSignerKept(teamHook.secret)).toBe(false);
+  });
+
+  it("forgets a webhook's URL once it is deleted, alone or with its team or service, or given another", async () => {
+    const { service, acme, receiver } = await setUp("webhook-forget-urls");
+    const { send } = service.deps.webhooks;
+    // User-info and query, as a receiver's credentials come.
+    const urlOf = (name: string) =>
+      `http://someone:pa55w0rd@127.0.0.1:${receiver.port}/${name}?token=t0k3n`;
+    const delivered = async (webhookId: string) => {
+      const { data } = await testWebhook({ client: acme.admin, path: { webhookId } });
+      expect(data?.delivered).toBe(true);
+    };
+    type Scope =
+      | { scope: "global" }
+      | { scope: "team"; teamId: string }
+      | { scope: "service"; serviceId: string };
+    const deliveredOnce = async (scope: Scope, name: string) => {
+      const hook = await newWebhook(acme.admin, {
+        ...scope,
+        url: urlOf(name),
+        events: ["incident.triggered"],
+      });
+      await delivered(hook.webhook.id);
+      expect(send.isTargetKept(urlOf(name))).toBe(true);
+      return hook.webhook.id;
+    };
+
+    const alone = await deliveredOnce({ scope: "global" }, "alone");
+    const deleted = await deleteWebhook({ client: acme.admin, path: { webhookId: alone } });
+    expect(deleted.response?.status).toBe(204);
+    expect(send.isTargetKept(urlOf("alone"))).toBe(false);
+
+    const team = (await createTeam({ client: acme.admin, body: { name: "Gone" } })).data;
+    const teamId = team?.id ?? "";
+    await deliveredOnce({ scope: "team", teamId }, "team");
+    const teamDeleted = await deleteTeam({ client: acme.admin, path: { teamId } });
+    expect(teamDeleted.response?.status).toBe(204);
+    expect(send.isTargetKept(urlOf("team"))).toBe(false);
+
+    const made = (await createService({ client: acme.admin, body: { name: "Gone too" } })).data;
+    const serviceId = made?.id ?? "";
+    await deliveredOnce({ scope: "service", serviceId }, "service");
+    const serviceDeleted = await deleteService({ client: acme.admin, path: { serviceId } });
+    expect(serviceDeleted.response?.status).toBe(204);
+    expect(send.isTargetKept(urlOf("service"))).toBe(false);
+
+    // Given another URL: the old one is forgotten, the new one delivered to.
+    const moved = await deliveredOnce({ scope: "global" }, "before");
+    const patched = await updateWebhook({
+      client: acme.admin,
+      path: { webhookId: moved },
+      body: { url: urlOf("after") },
+    });
+    expect(patched.response?.status).toBe(200);
+    expect(patched.data?.url).toBe(urlOf("after"));
+    expect(send.isTargetKept(urlOf("before"))).toBe(false);
+    await delivered(moved);
+    expect(receiver.received.at(-1)?.path).toBe("/after?token=t0k3n");
+    expect(send.isTargetKept(urlOf("after"))).toBe(true);
+    // A PATCH that leaves the URL as it is keeps it.
+    const renamed = await updateWebhook({
+      client: acme.admin,
+      path: { webhookId: moved },
+      body: { url: urlOf("after"), events: ["incident.resolved"] },
+    });
+    expect(renamed.data).toMatchObject({ url: urlOf("after"), events: ["incident.resolved"] });
+    expect(send.isTargetKept(urlOf("after"))).toBe(true);
   });
 });

@@ -90,6 +90,10 @@ describe("/v1/webhooks", () => {
       url: "https://hooks.example.com/b",
     });
     expect(changed.data).not.toHaveProperty("workflowId");
+    // The answer is the webhook as stored.
+    expect((await getWebhook({ client: acme.admin, path: { webhookId } })).data).toEqual(
+      changed.data,
+    );
     expect(
       (await deleteWebhook({ client: acme.admin, path: { webhookId } })).response?.status,
     ).toBe(204);
