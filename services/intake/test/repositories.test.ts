@@ -18,7 +18,7 @@ import {
 import { databaseClock } from "../src/repositories/database-clock.js";
 import { deleteBatches } from "../src/repositories/delete-batches.js";
 import { deliveriesRepository, SWEEP_PAGE } from "../src/repositories/deliveries.js";
-import { incidentsRepository } from "../src/repositories/incidents.js";
+import { incidentsRepository, type OpenOutcome } from "../src/repositories/incidents.js";
 import { createRepositories, ensureIndexes, type Repositories } from "../src/repositories/index.js";
 import { insertBatches } from "../src/repositories/insert-batches.js";
 import { rateLimitsRepository } from "../src/repositories/rate-limits.js";
@@ -639,6 +639,24 @@ describe("incident numbers across instances", () => {
   /** 1, 2, ... n */
   const upTo = (n: number) => Array.from({ length: n }, (_, index) => index + 1);
 
+  /** The opening of a new delivery (ingest's first attempt at it), its incident's id chosen. */
+  const newDelivery = () => ({ id: new ObjectId().toHexString(), newDelivery: true });
+
+  /** What each read of `incidents` among the commands filtered by, and whether it sorted. */
+  const incidentReads = (commands: CommandStartedEvent[]) =>
+    commands
+      .filter((event) => event.commandName === "find" && event.command.find === "incidents")
+      .map((event) => ({
+        filter: Object.keys(event.command.filter),
+        sorted: event.command.sort !== undefined,
+      }));
+
+  /** How many incidents the commands tried to insert (each collision one more). */
+  const incidentsSent = (commands: CommandStartedEvent[]) =>
+    commands
+      .filter((event) => event.commandName === "insert" && event.command.insert === "incidents")
+      .reduce((sum, event) => sum + event.command.documents.length, 0);
+
   /** A new instance on its own client, and the commands its repositories sent. */
   async function restartedInstance(run: (instance: Repositories) => Promise<unknown>) {
     return watchCommands((db) => run(createRepositories({ ...database, db, indexesReady: true })));
@@ -710,6 +728,110 @@ describe("incident numbers across instances", () => {
       expect(await storedNumbers(accountId)).toEqual(upTo(7));
       await after.incidents.flushNumberHints();
       expect(await hints.findOne({ _id: accountId })).toMatchObject({ last: 7 });
+    }
+  });
+
+  it("skips the numbers another instance stored past the account's hint without reading an incident", async () => {
+    const { accountId, serviceId } = await accountNumberedUpTo(4);
+    // 3 and 4 stored by an instance that has not written its hint since.
+    await database.db
+      .collection<{ _id: string; last: number }>("incident_number_hints")
+      .updateOne({ _id: accountId }, { $set: { last: 2 } });
+
+    let number = 0;
+    const commands = await restartedInstance(async (after) => {
+      const opening = newDelivery();
+      const opened = await after.incidents.openOrAppend(
+        ...newIncident(accountId, serviceId, 4),
+        opening,
+      );
+      expect(opened.incident.id).toBe(opening.id);
+      number = opened.incident.number;
+    });
+    expect(number).toBe(5);
+    expect(incidentsSent(commands)).toBe(3);
+    expect(incidentReads(commands)).toEqual([]);
+    expect(await storedNumbers(accountId)).toEqual(upTo(5));
+  });
+
+  it("reads the highest number once an opening collided four times in a row, and never its delivery when it is new", async () => {
+    const { accountId, serviceId } = await accountNumberedUpTo(6);
+    await database.db
+      .collection<{ _id: string }>("incident_number_hints")
+      .deleteOne({ _id: accountId });
+
+    let number = 0;
+    const commands = await restartedInstance(async (after) => {
+      const opened = await after.incidents.openOrAppend(
+        ...newIncident(accountId, serviceId, 6),
+        newDelivery(),
+      );
+      number = opened.incident.number;
+    });
+    expect(number).toBe(7);
+    expect(incidentsSent(commands)).toBe(5);
+    expect(incidentReads(commands)).toEqual([{ filter: ["accountId"], sorted: true }]);
+    expect(await storedNumbers(accountId)).toEqual(upTo(7));
+  });
+
+  it("gives a retried delivery its stored incident: looked up by its _id when it has the same, by its delivery when another", async () => {
+    const { accountId, serviceId } = await accountNumberedUpTo(2);
+    const first = await createRepositories(database).incidents.openOrAppend(
+      ...newIncident(accountId, serviceId, 2),
+      newDelivery(),
+    );
+    for (const retry of [{ id: first.incident.id }, { id: new ObjectId().toHexString() }]) {
+      let outcome: OpenOutcome | undefined;
+      const commands = await restartedInstance(async (after) => {
+        outcome = await after.incidents.openOrAppend(
+          ...newIncident(accountId, serviceId, 2),
+          retry,
+        );
+      });
+      expect(outcome?.incident).toMatchObject({ id: first.incident.id, number: 3 });
+      expect(incidentReads(commands)).toEqual(
+        retry.id === first.incident.id
+          ? [{ filter: ["_id"], sorted: false }]
+          : [
+              { filter: ["_id"], sorted: false },
+              { filter: ["accountId", "deliveryId"], sorted: false },
+            ],
+      );
+    }
+    const stored = await database.db.collection("incidents").countDocuments({
+      accountId: new ObjectId(accountId),
+      deliveryId: `delivery-${accountId}-2`,
+    });
+    expect(stored).toBe(1);
+  });
+
+  it("stores each new delivery's incident once, numbered without gaps, when two instances open them at the same time, reading no delivery", async () => {
+    const accountId = new ObjectId().toHexString();
+    const serviceId = new ObjectId().toHexString();
+    const openings = Array.from({ length: 62 }, newDelivery);
+    const opened: OpenOutcome[] = [];
+    const commands = await watchCommands(async (db) => {
+      const first = createRepositories({ ...database, db, indexesReady: true });
+      const second = createRepositories({ ...database, db, indexesReady: true });
+      const open = (n: number) =>
+        (n % 2 === 0 ? first : second).incidents.openOrAppend(
+          ...newIncident(accountId, serviceId, n),
+          openings[n],
+        );
+      // The second instance's first number is taken by the first's: it collides from the start.
+      opened.push(await open(0), await open(1));
+      opened.push(...(await Promise.all(upTo(60).map((n) => open(n + 1)))));
+    });
+    expect(opened.map((outcome) => outcome.incident.id)).toEqual(openings.map(({ id }) => id));
+    expect(await storedNumbers(accountId)).toEqual(upTo(62));
+    const deliveries = await database.db
+      .collection<{ deliveryId: string }>("incidents")
+      .distinct("deliveryId", { accountId: new ObjectId(accountId) });
+    expect(deliveries).toHaveLength(62);
+    expect(incidentsSent(commands)).toBeGreaterThan(62);
+    // Only reads of the highest number, after four collisions in a row of one opening.
+    for (const read of incidentReads(commands)) {
+      expect(read).toEqual({ filter: ["accountId"], sorted: true });
     }
   });
 

@@ -9,9 +9,11 @@ import { hex } from "./ids.js";
  * account (seconds once there are thousands: every call of the account waited for it after a
  * restart); it looks an `_id` up. Updated with `$max`, at most every HINT_INTERVAL_MS and at
  * shutdown: an update lost to another instance's (ADR 0001), or the numbers stored since the
- * last one before a crash, leave it behind, never ahead. A hint behind costs a collision on
- * the unique `{ accountId, number }` index, which stays the arbiter: the process then reads
- * the highest number as before and continues after it.
+ * last one before a crash, leave it behind, never ahead. A hint behind, or another instance
+ * numbering the account at the same time, costs a collision on the unique
+ * `{ accountId, number }` index, which stays the arbiter: the process continues after the hint
+ * (read again) and its own counter, and after the highest number once an opening collided a
+ * few times in a row.
  */
 interface NumberHintDoc {
   _id: string;
@@ -23,8 +25,12 @@ const HINT_INTERVAL_MS = 200;
 export interface IncidentNumbers {
   /** The account's next number, from memory once where numbering stands is known. */
   next(accountId: ObjectId): Promise<number>;
-  /** Another instance numbered past this one: continue after the highest stored number. */
-  skipTaken(accountId: ObjectId): Promise<void>;
+  /**
+   * Another instance stored a number this process handed out: continue after the account's
+   * hint, or, with `highest`, after the highest stored number (read by a sort, which FerretDB
+   * answers by reading every incident of the account). Returns the number read.
+   */
+  skipTaken(accountId: ObjectId, highest: boolean): Promise<number>;
   /** An incident with this number is stored: the account's hint follows soon. */
   stored(accountId: ObjectId, number: number): void;
   /** Writes the hints not written yet (at shutdown, so that a restart continues exactly). */
@@ -37,16 +43,28 @@ export function incidentNumbers(db: Db, incidents: Collection<IncidentDoc>): Inc
   const allocators = new Map<string, Promise<{ last: number }>>();
   /** The highest number stored per account and not yet in its hint. */
   const unsaved = new Map<string, number>();
+  /** The read of the highest number per account that collisions answered with it share. */
+  const highestReads = new Map<string, Promise<number>>();
   let timer: NodeJS.Timeout | undefined;
   let saving: Promise<void> | undefined;
 
-  async function highestNumber(accountId: ObjectId): Promise<number> {
-    const [top] = await incidents
-      .find({ accountId }, { projection: { number: 1 } })
-      .sort({ number: -1 })
-      .limit(1)
-      .toArray();
-    return top?.number ?? 0;
+  function highestNumber(accountId: ObjectId): Promise<number> {
+    const account = hex(accountId);
+    let read = highestReads.get(account);
+    if (!read) {
+      read = incidents
+        .find({ accountId }, { projection: { number: 1 } })
+        .sort({ number: -1 })
+        .limit(1)
+        .toArray()
+        .then(([top]) => top?.number ?? 0);
+      highestReads.set(account, read);
+      // Shared within this turn only (the collisions of one insert command): a later collision
+      // may have met a number stored after this read, and would take the read as a sign that
+      // its delivery, not its number, was taken (insertNew).
+      setImmediate(() => highestReads.delete(account));
+    }
+    return read;
   }
 
   async function hinted(account: string): Promise<number> {
@@ -98,9 +116,12 @@ export function incidentNumbers(db: Db, incidents: Collection<IncidentDoc>): Inc
       return numbering.last;
     },
 
-    async skipTaken(accountId) {
-      const numbering = await allocators.get(hex(accountId));
-      if (numbering) numbering.last = Math.max(numbering.last, await highestNumber(accountId));
+    async skipTaken(accountId, highest) {
+      const account = hex(accountId);
+      const taken = highest ? await highestNumber(accountId) : await hinted(account);
+      const numbering = await allocators.get(account);
+      if (numbering) numbering.last = Math.max(numbering.last, taken);
+      return taken;
     },
 
     stored(accountId, number) {

@@ -96,6 +96,12 @@ export interface Opening {
   claimed?: boolean;
   /** Its documents as they will be stored, when built ahead (prepareIncidents). */
   prepared?: PreparedIncident;
+  /**
+   * Its delivery is new (a generation the call created, not a retry's): nothing is stored
+   * under its `deliveryId` yet, so a duplicate key is another instance's number, and is not
+   * looked up (FerretDB reads every incident of the account for it).
+   */
+  newDelivery?: boolean;
 }
 
 /**
@@ -151,6 +157,8 @@ export const PAYLOAD_APART_BYTES = 64 * 1024;
 /** A claim whose incident never appeared (its writer died) is taken over after this. */
 export const DEFAULT_ORPHAN_CLAIM_MS = 10_000;
 const WAIT_STEP_MS = 25;
+/** Number collisions in a row of one opening after which it reads the highest stored number. */
+const COLLISIONS_BEFORE_SCAN = 4;
 /** The events an incident's view carries (the latest); the rest are paged. */
 export const LATEST_EVENTS = 20;
 const OPEN = [...OPEN_STATUSES];
@@ -223,9 +231,9 @@ export function incidentsRepository(
    * is skipped. A payload stored apart is written first, under the delivery's id, so an
    * incident never names a payload that is not there, and a retry writes it once.
    */
-  async function insertNew(id: ObjectId, { input, apart }: NewDocs) {
+  async function insertNew(id: ObjectId, { input, apart }: NewDocs, newDelivery = false) {
     if (apart) await insertOnce(() => batches.insert(payloads, apart));
-    for (;;) {
+    for (let attempt = 1; ; attempt += 1) {
       const doc: IncidentDoc = {
         _id: id,
         ...input,
@@ -238,11 +246,13 @@ export function incidentsRepository(
         numbers.stored(doc.accountId, doc.number);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        stored = await incidents.findOne({
-          accountId: input.accountId,
-          deliveryId: input.deliveryId,
-        });
-        if (!stored) await numbers.skipTaken(input.accountId);
+        const scan = attempt >= COLLISIONS_BEFORE_SCAN;
+        const taken = await numbers.skipTaken(input.accountId, scan);
+        // FerretDB names no index in a duplicate key error. A new delivery's is a number taken,
+        // unless every stored number is below it (a retry that took the delivery over from a
+        // stalled owner stored its incident meanwhile).
+        const mayBeRetry = !newDelivery || (scan && taken < doc.number);
+        stored = mayBeRetry ? await storedBefore(id, input) : null;
       }
       if (stored) {
         // Also on a retry: the first attempt may have died before it scheduled.
@@ -250,6 +260,17 @@ export function incidentsRepository(
         return stored;
       }
     }
+  }
+
+  /**
+   * The incident an earlier attempt of the delivery stored: by the `_id` chosen for it, else by
+   * the delivery (a retry chooses another `_id`; FerretDB reads every incident of the account).
+   */
+  async function storedBefore(id: ObjectId, input: NewDocs["input"]) {
+    return (
+      (await incidents.findOne({ _id: id })) ??
+      (await incidents.findOne({ accountId: input.accountId, deliveryId: input.deliveryId }))
+    );
   }
 
   /**
@@ -646,14 +667,15 @@ export function incidentsRepository(
         prepared?.input === input && prepared.event === event
           ? prepared.docs
           : toNewDocs(input, event);
+      const newDelivery = opening?.newDelivery;
       if (input.correlationKey === undefined) {
-        return { action: "created", incident: toHead(await insertNew(id, doc)) };
+        return { action: "created", incident: toHead(await insertNew(id, doc, newDelivery)) };
       }
       const claimId = claimKey(doc.input.serviceId, input.correlationKey);
       let claimed = opening?.claimed;
       for (;;) {
         if (claimed ?? (await tryClaim(claimId, id))) {
-          const stored = await insertNew(id, doc);
+          const stored = await insertNew(id, doc, newDelivery);
           if (stored._id.equals(id)) rememberOpen(claimId, stored);
           return { action: "created", incident: toHead(stored) };
         }

@@ -162,8 +162,10 @@ export async function processIncidentCall(
       "process",
       window,
       PROCESS_ANSWERS,
-      (deliveryId) =>
-        persistDecisions(deps, call, decisions, now, deliveryId, callId, openings, journal),
+      (deliveryId, newDelivery) => {
+        for (const opening of openings.values()) opening.newDelivery = newDelivery;
+        return persistDecisions(deps, call, decisions, now, deliveryId, callId, openings, journal);
+      },
       {
         presumed,
         filled: withNumbersOf,
@@ -277,7 +279,8 @@ async function once<A>(
   endpoint: Endpoint,
   windowSeconds: number,
   codec: AnswerCodec<A>,
-  run: (deliveryId: string) => Promise<Outcome<A>>,
+  /** `newDelivery`: the delivery's generation is this call's (no earlier attempt wrote under it). */
+  run: (deliveryId: string, newDelivery: boolean) => Promise<Outcome<A>>,
   beside?: BesideTheClaim<A>,
 ): Promise<IngestResult<A>> {
   const { deliveries } = deps.repositories;
@@ -323,7 +326,8 @@ async function once<A>(
   const stopRenewing = deliveries.keepLease(key, claim);
   try {
     if (sendError !== undefined) throw sendError;
-    const { status, answer, outbox = [] } = await run(claim.generation);
+    const newDelivery = claim.generation === generation;
+    const { status, answer, outbox = [] } = await run(claim.generation, newDelivery);
     // Compared as values, so that an answer as presumed is never encoded (stored with the claim).
     const asPresumed =
       claim.presumed &&

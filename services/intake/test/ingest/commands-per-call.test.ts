@@ -163,6 +163,18 @@ describe("the database commands of one call", () => {
     });
   });
 
+  it("skips a number another instance took without reading any incident (not the highest number, not its delivery)", async () => {
+    expect((await send("firing", "numbered-here")).status).toBe(201);
+    await service.deps.repositories.incidents.flushNumberHints();
+    // The other instance numbers past this one's last number, and says so in the hint.
+    expect((await send("firing", "numbered-elsewhere", other)).status).toBe(201);
+    await other.deps.repositories.incidents.flushNumberHints();
+    expect(await commandsOf("firing", "numbered-after-a-collision")).toEqual({
+      status: 201,
+      commands: ["insert deliveries", "insert incidents", "insert incidents"],
+    });
+  });
+
   it("opens an incident a webhook listens to with the same two inserts: its journal entry rides with the claims", async () => {
     // Numbered after what the other instance opened (its first insert collides, then reads).
     expect((await send("firing", "before-announced")).status).toBe(201);
