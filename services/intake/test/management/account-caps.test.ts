@@ -7,24 +7,16 @@ import {
   deleteWebhook,
   revokeToken,
 } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { newAccount, problemOf, type TestAccount } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { newAccount, problemOf, serviceWithAccount } from "./support.js";
 
 describe("per-account caps (MAX_SERVICES_PER_ACCOUNT, MAX_TOKENS_PER_ACCOUNT, MAX_TEAMS_PER_ACCOUNT, MAX_WEBHOOKS_PER_ACCOUNT)", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-caps", {
-      MAX_SERVICES_PER_ACCOUNT: 3,
-      MAX_TOKENS_PER_ACCOUNT: 4,
-      MAX_TEAMS_PER_ACCOUNT: 2,
-      MAX_WEBHOOKS_PER_ACCOUNT: 2,
-    });
-    acme = await newAccount(service);
+  const { service, acme } = serviceWithAccount("mgmt-caps", {
+    MAX_SERVICES_PER_ACCOUNT: 3,
+    MAX_TOKENS_PER_ACCOUNT: 4,
+    MAX_TEAMS_PER_ACCOUNT: 2,
+    MAX_WEBHOOKS_PER_ACCOUNT: 2,
   });
-  afterAll(() => service.close());
 
   it("409 once the account holds its services, even for creations at the same moment; a deletion makes room", async () => {
     // The account has its default service: 2 more fit, 10 asked for at once.

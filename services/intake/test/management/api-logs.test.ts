@@ -1,17 +1,21 @@
 import { listApiLogs } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { appendApiLog } from "../../src/usecases/api-logs.js";
-import { startTestService, type TestService } from "../harness.js";
-import { clientFor, newAccount, problemOf, type TestAccount, UNKNOWN_ID } from "./support.js";
+
+import {
+  clientFor,
+  newAccount,
+  problemOf,
+  serviceWithAccount,
+  type TestAccount,
+  UNKNOWN_ID,
+} from "./support.js";
 
 describe("GET /v1/api-logs", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-api-logs");
   let globex: TestAccount;
 
   beforeAll(async () => {
-    service = await startTestService("mgmt-api-logs");
-    acme = await newAccount(service);
     globex = await newAccount(service, { accountName: "Globex" });
     // What the ingest path appends for a debug token: one entry per call.
     for (const [index, account] of [acme, acme, globex, acme].entries()) {
@@ -30,7 +34,6 @@ describe("GET /v1/api-logs", () => {
       });
     }
   });
-  afterAll(() => service.close());
 
   it("200: the account's entries, newest first, as appended", async () => {
     const { data, response } = await listApiLogs({ client: acme.admin });

@@ -1,7 +1,6 @@
 import { rotateToken } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { clientFor, newAccount, raw, type TestAccount } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { clientFor, raw, serviceWithAccount } from "./support.js";
 
 /**
  * Regression (issue 15, schemathesis' "schema-violating request accepted"): JSON bodies were
@@ -10,20 +9,13 @@ import { clientFor, newAccount, raw, type TestAccount } from "./support.js";
  * A body of the wrong type is now a 400 that changes nothing.
  */
 describe("JSON bodies are validated as sent, never coerced", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-nocoerce");
   const headers = () => ({
     authorization: `Bearer ${acme.adminToken.secret}`,
     "content-type": "application/json",
   });
   const send = (method: string, path: string, body: unknown) =>
     raw(service, method, path, { headers: headers(), body: JSON.stringify(body) });
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-nocoerce");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
 
   it("rotate with graceSeconds null: 400, and the old secret still works", async () => {
     const tokenId = acme.globalToken.token.id;

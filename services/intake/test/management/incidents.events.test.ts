@@ -1,17 +1,13 @@
 import { getIncident, type IncidentEvent, listIncidentEvents } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { newAccount, problemOf, raw, type TestAccount, trigger } from "./support.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { newAccount, problemOf, raw, serviceWithAccount, trigger } from "./support.js";
 
 describe("GET /v1/incidents/{incidentId}/events: an incident's events, paged", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-events", { RATE_LIMIT_PER_MINUTE: 0 });
   let incidentId: string;
   const REPEATS = 30;
 
   beforeAll(async () => {
-    service = await startTestService("mgmt-events", { RATE_LIMIT_PER_MINUTE: 0 });
-    acme = await newAccount(service);
     await service.configureService(acme, {
       filter: { triggers: [{ urgency: "high", conditions: [], correlationKey: "check" }] },
     });
@@ -22,7 +18,6 @@ describe("GET /v1/incidents/{incidentId}/events: an incident's events, paged", (
       expect(repeat.incidents[0]?.action).toBe("duplicate");
     }
   }, 60_000);
-  afterAll(() => service.close());
 
   it("the incident carries the count and the latest 20 events, oldest first", async () => {
     const { data } = await getIncident({ client: acme.admin, path: { incidentId } });

@@ -1,7 +1,6 @@
 import { type IncidentPage, listIncidents } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { newAccount, type TestAccount, trigger } from "./support.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serviceWithAccount, trigger } from "./support.js";
 
 const BEFORE = 100;
 const DURING = 250;
@@ -19,26 +18,22 @@ async function inParallel(count: number, senders: number, call: (index: number) 
 }
 
 describe("GET /v1/incidents pagination while incidents keep arriving", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { acme } = serviceWithAccount("mgmt-paging", {
+    RATE_LIMIT_PER_MINUTE: 0,
+    ACCOUNT_RATE_LIMIT_PER_MINUTE: 0,
+    DB_TIMEOUT_MS: 15_000,
+  });
   const existing = new Set<string>();
 
   beforeAll(async () => {
     // Rate limits off (this suite sends hundreds of calls with one token on purpose) and a
     // patient database timeout: a busy machine must not turn a slow page into a 503.
-    service = await startTestService("mgmt-paging", {
-      RATE_LIMIT_PER_MINUTE: 0,
-      ACCOUNT_RATE_LIMIT_PER_MINUTE: 0,
-      DB_TIMEOUT_MS: 15_000,
-    });
-    acme = await newAccount(service);
     await inParallel(BEFORE, SENDERS, async (index) => {
       const result = await trigger(acme.ingest, { phase: "before", index });
       for (const incident of result.incidents) existing.add(incident.id);
     });
     expect(existing.size).toBe(BEFORE);
   }, 180_000);
-  afterAll(() => service.close());
 
   it(`pages hold no duplicates and reach every incident that existed before paging (${DURING} created meanwhile)`, async () => {
     const createdDuring = new Set<string>();

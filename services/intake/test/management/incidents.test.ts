@@ -8,29 +8,20 @@ import {
   setServiceFilter,
   unacknowledgeIncident,
 } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   clientFor,
-  newAccount,
   openIncident,
   problemOf,
   raw,
-  type TestAccount,
+  serviceWithAccount,
   trigger,
   UNKNOWN_ID,
 } from "./support.js";
 
 describe("/v1/incidents", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-incidents");
   const adminActor = () => `token:${acme.adminToken.token.id}`;
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-incidents");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
 
   it("200: GET shows the incident with its events and the raw payload", async () => {
     const result = await trigger(acme.ingest, { note: "disk full" }, "Zabbix");
@@ -233,14 +224,11 @@ describe("/v1/incidents", () => {
 });
 
 describe("GET /v1/incidents", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-incident-list");
   let other: string;
   const ids: string[] = [];
 
   beforeAll(async () => {
-    service = await startTestService("mgmt-incident-list");
-    acme = await newAccount(service);
     const created = await createService({ client: acme.admin, body: { name: "Other" } });
     other = created.data?.id ?? "";
     const token = await createToken({
@@ -257,7 +245,6 @@ describe("GET /v1/incidents", () => {
     await acknowledgeIncident({ client: acme.admin, path: { incidentId: ids[0] ?? "" } });
     await resolveIncident({ client: acme.admin, path: { incidentId: ids[1] ?? "" } });
   });
-  afterAll(() => service.close());
 
   it("200: newest first, summaries without description, events or payload", async () => {
     const { data } = await listIncidents({ client: acme.admin });

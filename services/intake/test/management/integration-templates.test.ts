@@ -11,22 +11,14 @@ import {
 } from "@sqibs/api-client";
 import { validateFilter } from "@sqibs/domain";
 import { INTEGRATION_TEMPLATES } from "@sqibs/templates";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { clientFor, newAccount, problemOf, type TestAccount } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { clientFor, problemOf, serviceWithAccount } from "./support.js";
 
 const fixture = (path: string) =>
   JSON.parse(readFileSync(new URL(`../../../../test/fixtures/${path}`, import.meta.url), "utf8"));
 
 describe("integration templates: GET /v1/integration-templates, POST /v1/services with template", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-templates");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
+  const { service, acme } = serviceWithAccount("mgmt-templates");
 
   it("200: lists all 8 templates, each with a valid filter and a guide", async () => {
     const { data, response } = await listIntegrationTemplates({ client: acme.admin });

@@ -1,20 +1,12 @@
 import { getAccount, processIncident, updateAccount, updateToken } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { newAccount, problemOf, type TestAccount } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { problemOf, serviceWithAccount } from "./support.js";
 
 describe("a token's and an account's own rate limit, set through the management API", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-ratelimits", {
-      RATE_LIMIT_PER_MINUTE: 100,
-      ACCOUNT_RATE_LIMIT_PER_MINUTE: 0,
-    });
-    acme = await newAccount(service);
+  const { acme } = serviceWithAccount("mgmt-ratelimits", {
+    RATE_LIMIT_PER_MINUTE: 100,
+    ACCOUNT_RATE_LIMIT_PER_MINUTE: 0,
   });
-  afterAll(() => service.close());
 
   const send = (n: number) => processIncident({ client: acme.ingest, body: { limited: n } });
 

@@ -1,16 +1,12 @@
 import { createRequest, getRequest, listRequests } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { clientFor, newAccount, problemOf, type TestAccount, UNKNOWN_ID } from "./support.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { clientFor, newAccount, problemOf, serviceWithAccount, UNKNOWN_ID } from "./support.js";
 
 describe("GET /v1/requests and /v1/requests/{requestId}", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-requests");
   const ids: string[] = [];
 
   beforeAll(async () => {
-    service = await startTestService("mgmt-requests");
-    acme = await newAccount(service);
     for (const [index, from] of ["Jira", "ServiceNow", "Jira", "Forms", "Jira"].entries()) {
       const { data } = await createRequest({
         client: acme.ingest,
@@ -20,7 +16,6 @@ describe("GET /v1/requests and /v1/requests/{requestId}", () => {
       ids.push(data?.id ?? "");
     }
   });
-  afterAll(() => service.close());
 
   it("200: lists requests newest first, without payloads", async () => {
     const { data, response } = await listRequests({ client: acme.admin });

@@ -14,9 +14,8 @@ import {
   testServiceFilter,
   updateService,
 } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { clientFor, newAccount, problemOf, type TestAccount, UNKNOWN_ID } from "./support.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { clientFor, problemOf, serviceWithAccount, UNKNOWN_ID } from "./support.js";
 
 const FILTER = {
   triggers: [
@@ -50,8 +49,7 @@ const alert = (status: string, groupKey: string, severity: string, summary = "Di
   });
 
 describe("POST /v1/services/{serviceId}/filter/test", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-filter-test");
   let serviceId: string;
   let sender: Client;
 
@@ -66,8 +64,6 @@ describe("POST /v1/services/{serviceId}/filter/test", () => {
   }
 
   beforeAll(async () => {
-    service = await startTestService("mgmt-filter-test");
-    acme = await newAccount(service);
     const created = await createService({ client: acme.admin, body: { name: "Alertmanager" } });
     serviceId = created.data?.id ?? "";
     await setServiceFilter({ client: acme.admin, path: { serviceId }, body: FILTER });
@@ -77,7 +73,6 @@ describe("POST /v1/services/{serviceId}/filter/test", () => {
     });
     sender = clientFor(service, token.data?.secret ?? "");
   });
-  afterAll(() => service.close());
 
   it("200: the trigger that passes, its title, description, urgency and correlation value; writes nothing", async () => {
     const before = await written();

@@ -7,9 +7,8 @@ import {
   setServiceFilter,
   type TriggerFilter,
 } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { clientFor, newAccount, problemOf, raw, type TestAccount, UNKNOWN_ID } from "./support.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { clientFor, problemOf, raw, serviceWithAccount, UNKNOWN_ID } from "./support.js";
 
 const ALERTMANAGER_FILTER: ServiceFilterInput = {
   triggers: [
@@ -39,14 +38,11 @@ const trigger = (index: number): TriggerFilter => ({
 });
 
 describe("PUT /v1/services/{serviceId}/filter", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-filter");
   let serviceId: string;
   let sender: ReturnType<typeof clientFor>;
 
   beforeAll(async () => {
-    service = await startTestService("mgmt-filter");
-    acme = await newAccount(service);
     const created = await createService({ client: acme.admin, body: { name: "Alertmanager" } });
     serviceId = created.data?.id ?? "";
     const token = await createToken({
@@ -55,7 +51,6 @@ describe("PUT /v1/services/{serviceId}/filter", () => {
     });
     sender = clientFor(service, token.data?.secret ?? "");
   });
-  afterAll(() => service.close());
 
   it("200: sets the full API filter, returns and keeps it", async () => {
     const { data, response } = await setServiceFilter({

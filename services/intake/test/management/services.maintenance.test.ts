@@ -11,9 +11,8 @@ import {
   setServiceMaintenance,
   updateService,
 } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { clientFor, newAccount, problemOf, type TestAccount, UNKNOWN_ID } from "./support.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { clientFor, newAccount, problemOf, serviceWithAccount, UNKNOWN_ID } from "./support.js";
 
 /** An Alertmanager-style notification (every body differs by its group key or summary). */
 const alert = (status: "firing" | "resolved", groupKey: string, summary: string) => ({
@@ -25,8 +24,7 @@ const alert = (status: "firing" | "resolved", groupKey: string, summary: string)
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
 
 describe("PUT/DELETE /v1/services/{serviceId}/maintenance, and PATCH state", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-maintenance");
   let serviceId: string;
   let sender: Client;
   let senderTokenId: string;
@@ -39,8 +37,6 @@ describe("PUT/DELETE /v1/services/{serviceId}/maintenance, and PATCH state", () 
   }
 
   beforeAll(async () => {
-    service = await startTestService("mgmt-maintenance");
-    acme = await newAccount(service);
     const created = await createService({ client: acme.admin, body: { name: "Database" } });
     serviceId = created.data?.id ?? "";
     await setServiceFilter({
@@ -68,7 +64,6 @@ describe("PUT/DELETE /v1/services/{serviceId}/maintenance, and PATCH state", () 
     sender = clientFor(service, token.data?.secret ?? "");
     senderTokenId = token.data?.token.id ?? "";
   });
-  afterAll(() => service.close());
 
   it("a tagged window suppresses matching payloads (202, logged), not others; resolves pass; DELETE ends it", async () => {
     const before = await send(alert("firing", "tagged-1", "Disk full on /var"));

@@ -8,27 +8,11 @@ import {
   processIncident,
   updateService,
 } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import {
-  clientFor,
-  newAccount,
-  problemOf,
-  raw,
-  type TestAccount,
-  trigger,
-  UNKNOWN_ID,
-} from "./support.js";
+import { describe, expect, it } from "vitest";
+import { clientFor, problemOf, raw, serviceWithAccount, trigger, UNKNOWN_ID } from "./support.js";
 
 describe("/v1/services", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-services");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
+  const { service, acme } = serviceWithAccount("mgmt-services");
 
   it("201: creates an active service with its keys", async () => {
     const { data, response } = await createService({

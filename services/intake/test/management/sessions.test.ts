@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Session } from "@sqibs/api-client";
 import { ObjectId } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
-import { newAccount, type TestAccount } from "./support.js";
+import { newAccount, serviceWithAccount } from "./support.js";
 
 /** A browser's view of the API: the cookie it holds, and the CSRF token the console keeps. */
 interface Browser {
@@ -40,14 +40,7 @@ const storedId = (browser: Browser) =>
     .digest("hex");
 
 describe("console sessions: POST/GET/DELETE /v1/sessions", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("sessions");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
+  const { service, acme } = serviceWithAccount("sessions");
 
   it("201: an admin token opens a session in an HttpOnly, SameSite=Strict cookie; the token is not in it", async () => {
     const { response, json } = await call(

@@ -7,9 +7,9 @@ import {
   type Problem,
   processIncident,
 } from "@sqibs/api-client";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { BootstrapInput } from "../../src/usecases/bootstrap.js";
-import type { TestService } from "../harness.js";
+import { startTestService, type TestService } from "../harness.js";
 
 /** The generated client, authenticated with one secret as `Authorization: Bearer`. */
 export function clientFor(service: TestService, secret: string): Client {
@@ -38,6 +38,25 @@ export async function newAccount(
     accountId: created.account.id,
     serviceId: created.service.id,
   };
+}
+
+/**
+ * The suite's service on a database of its own, with one fresh account in it: started before
+ * its tests (beforeAll) and closed after them. Both objects are filled in by that hook, so they
+ * are read in hooks and tests only, never while the suite is collected.
+ */
+export function serviceWithAccount(
+  suite: string,
+  overrides?: Parameters<typeof startTestService>[1],
+): { service: TestService; acme: TestAccount } {
+  const service = {} as TestService;
+  const acme = {} as TestAccount;
+  beforeAll(async () => {
+    Object.assign(service, await startTestService(suite, overrides));
+    Object.assign(acme, await newAccount(service));
+  });
+  afterAll(() => service.close());
+  return { service, acme };
 }
 
 let sequence = 0;

@@ -11,13 +11,12 @@ import {
   updateService,
   updateTeam,
 } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   clientFor,
   newAccount,
   problemOf,
-  type TestAccount,
+  serviceWithAccount,
   trigger,
   UNKNOWN_ID,
 } from "./support.js";
@@ -26,14 +25,7 @@ import {
 // token's call runs through the active services of its team only.
 
 describe("/v1/teams", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-teams");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
+  const { service, acme } = serviceWithAccount("mgmt-teams");
 
   async function newTeam(name: string): Promise<string> {
     const { data, response } = await createTeam({ client: acme.admin, body: { name } });
@@ -128,14 +120,11 @@ describe("/v1/teams", () => {
 });
 
 describe("team tokens", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-team-tokens");
   let platformTeam: string;
   let platformServices: string[];
 
   beforeAll(async () => {
-    service = await startTestService("mgmt-team-tokens");
-    acme = await newAccount(service);
     platformTeam = (await createTeam({ client: acme.admin, body: { name: "Platform" } })).data
       ?.id as string;
     platformServices = [];
@@ -147,7 +136,6 @@ describe("team tokens", () => {
       platformServices.push(created.data?.id ?? "");
     }
   });
-  afterAll(() => service.close());
 
   async function teamToken(teamId: string): Promise<string> {
     const { data, response } = await createToken({

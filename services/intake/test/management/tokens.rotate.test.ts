@@ -5,13 +5,11 @@ import {
   revokeToken,
   rotateToken,
 } from "@sqibs/api-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { clientFor, newAccount, problemOf, type TestAccount, UNKNOWN_ID } from "./support.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { clientFor, newAccount, problemOf, serviceWithAccount, UNKNOWN_ID } from "./support.js";
 
 describe("POST /v1/tokens/{tokenId}/rotate", () => {
-  let service: TestService;
-  let acme: TestAccount;
+  const { service, acme } = serviceWithAccount("mgmt-rotate");
   const realClock = () => new Date();
 
   /** Moves the service's clock (the one that decides when a grace period ends). */
@@ -33,14 +31,9 @@ describe("POST /v1/tokens/{tokenId}/rotate", () => {
     return data;
   }
 
-  beforeAll(async () => {
-    service = await startTestService("mgmt-rotate");
-    acme = await newAccount(service);
-  });
   afterEach(() => {
     service.deps.clock = realClock;
   });
-  afterAll(() => service.close());
 
   it("200: a new secret; both work inside the grace period, only the new one after it", async () => {
     const old = await issue("prometheus");

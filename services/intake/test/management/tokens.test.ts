@@ -7,27 +7,19 @@ import {
   processIncident,
   revokeToken,
 } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
+import { describe, expect, it } from "vitest";
 import {
   clientFor,
   newAccount,
   problemOf,
   raw,
-  type TestAccount,
+  serviceWithAccount,
   trigger,
   UNKNOWN_ID,
 } from "./support.js";
 
 describe("POST/GET /v1/tokens and DELETE /v1/tokens/{tokenId}", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-tokens");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
+  const { service, acme } = serviceWithAccount("mgmt-tokens");
 
   it("201: a service token, with its secret shown once, that ingests for its service only", async () => {
     const { data, response } = await createToken({

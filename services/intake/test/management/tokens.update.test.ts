@@ -1,24 +1,9 @@
 import { createToken, listApiLogs, revokeToken, updateToken } from "@sqibs/api-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import {
-  clientFor,
-  newAccount,
-  problemOf,
-  type TestAccount,
-  trigger,
-  UNKNOWN_ID,
-} from "./support.js";
+import { describe, expect, it } from "vitest";
+import { clientFor, problemOf, serviceWithAccount, trigger, UNKNOWN_ID } from "./support.js";
 
 describe("PATCH /v1/tokens/{tokenId}", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("mgmt-tokens-update");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
+  const { service, acme } = serviceWithAccount("mgmt-tokens-update");
 
   it("200: the debug switch turns the API call log on and off for the token's next calls", async () => {
     const issued = await createToken({

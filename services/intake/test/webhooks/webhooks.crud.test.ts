@@ -11,9 +11,14 @@ import {
   updateWebhook,
 } from "@sqibs/api-client";
 import { formatIp, REFUSED_IPV4_RANGES, REFUSED_IPV6_RANGES } from "@sqibs/webhooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "../harness.js";
-import { newAccount, problemOf, raw, type TestAccount, UNKNOWN_ID } from "../management/support.js";
+import { describe, expect, it } from "vitest";
+import {
+  newAccount,
+  problemOf,
+  raw,
+  serviceWithAccount,
+  UNKNOWN_ID,
+} from "../management/support.js";
 
 // /v1/webhooks as an admin manages them (docs/webhooks.md "Set-up"), with the default policy:
 // https only, no address range opened.
@@ -21,14 +26,7 @@ import { newAccount, problemOf, raw, type TestAccount, UNKNOWN_ID } from "../man
 const EVENTS = ["incident.triggered", "incident.resolved"] as const;
 
 describe("/v1/webhooks", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("webhooks-crud");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
+  const { service, acme } = serviceWithAccount("webhooks-crud");
 
   it("201: a webhook and its whsec_ secret, shown this once; never again after", async () => {
     const { data, response } = await createWebhook({
@@ -172,14 +170,7 @@ const REFUSED_URL = {
 };
 
 describe("the address policy at creation (400 problem+json for each refused range)", () => {
-  let service: TestService;
-  let acme: TestAccount;
-
-  beforeAll(async () => {
-    service = await startTestService("webhooks-ranges");
-    acme = await newAccount(service);
-  });
-  afterAll(() => service.close());
+  const { service, acme } = serviceWithAccount("webhooks-ranges");
 
   /** An address inside the range: its network address plus one (the range itself for a /32). */
   function inside(range: (typeof REFUSED_IPV4_RANGES)[number]): string {
