@@ -16,7 +16,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
-import { runCommand } from "./processes.js";
+import { isAlive, runCommand } from "./processes.js";
 
 export const FERRETDB_VERSION = "v1.24.2";
 /** tools/ferretdb: a small Go module that runs FerretDB's embeddable package (see its main.go). */
@@ -435,15 +435,6 @@ export async function waitForPing(uri: string, timeoutMs: number, child?: ChildP
   throw new Error(
     `database at ${uri} did not answer a ping within ${timeoutMs} ms: ${String(lastError)}`,
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function sleep(ms: number) {

@@ -181,6 +181,16 @@ export function waitForHttp(
   );
 }
 
+/** Whether a process with this id is running (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a command to its end; resolves with its stdout (stderr passes through), or fails. */
 export function runCommand(
   command: string,

@@ -12,20 +12,11 @@ import {
   startFerretDB,
   stopByPidFile,
 } from "../src/ferretdb.js";
-import { runCommand } from "../src/processes.js";
+import { isAlive, runCommand } from "../src/processes.js";
 import { startTcpProxy } from "../src/tcp-proxy.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "sqibs-devdb-test-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
   it("builds once into the per-user cache, keyed by version", async () => {
@@ -67,7 +58,7 @@ describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
     await client.close();
     expect(await findRunning(dataDir)).toMatchObject({ pid: database.pid });
     await database.stop();
-    expect(alive(database.pid)).toBe(false);
+    expect(isAlive(database.pid)).toBe(false);
     expect(await findRunning(dataDir)).toBeNull();
   });
 
@@ -77,7 +68,7 @@ describe.skipIf(process.env.MONGODB_URI)("local FerretDB", () => {
     expect(await client.db("t").collection("c").countDocuments()).toBe(1);
     await client.close();
     expect(await stopByPidFile(dataDir)).toBe(true);
-    expect(alive(first.pid)).toBe(false);
+    expect(isAlive(first.pid)).toBe(false);
   });
 });
 

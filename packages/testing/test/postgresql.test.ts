@@ -5,18 +5,10 @@ import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { startFerretDB } from "../src/ferretdb.js";
 import { findPostgreSQL, startPostgreSQL } from "../src/postgresql.js";
+import { isAlive } from "../src/processes.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "sqibs-devdb-pg-test-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // The bench's BENCH_BACKEND=postgresql. Installing the server is the bench's business, not a
 // test's: without Debian's package this suite is skipped (and says so).
@@ -38,7 +30,7 @@ describe.skipIf(process.env.MONGODB_URI || !findPostgreSQL())(
         await ferret.stop();
         await postgresql.stop();
       }
-      expect(alive(postgresql.pid)).toBe(false);
+      expect(isAlive(postgresql.pid)).toBe(false);
     });
 
     it("finds the newest server of Debian's layout, and none elsewhere", () => {
