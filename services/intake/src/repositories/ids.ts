@@ -47,6 +47,28 @@ export function inAccount(
   return _id ? { _id, accountId: toObjectId(accountId) } : undefined;
 }
 
+/**
+ * The team or service a token or webhook is scoped to, as stored: whichever of the two it
+ * names (neither for an account-wide one).
+ */
+export function storedScope(ids: Scope<string>): Scope<ObjectId> {
+  return scopeConverted(ids, toObjectId);
+}
+
+/** The team or service a stored token or webhook is scoped to, as ids (storedScope's reverse). */
+export function scopeIdsOf(doc: Scope<ObjectId>): Scope<string> {
+  return scopeConverted(doc, hex);
+}
+
+type Scope<Id> = { teamId?: Id; serviceId?: Id };
+
+function scopeConverted<From, To>(scope: Scope<From>, convert: (id: From) => To): Scope<To> {
+  return {
+    ...(scope.teamId ? { teamId: convert(scope.teamId) } : {}),
+    ...(scope.serviceId ? { serviceId: convert(scope.serviceId) } : {}),
+  };
+}
+
 export function hex(id: ObjectId): string {
   return id.toHexString();
 }

@@ -2,7 +2,16 @@ import { type Db, ObjectId } from "mongodb";
 import { accountScopedReads } from "./account-scoped.js";
 import type { TokenDoc, TokenSecretDoc } from "./documents.js";
 import type { Token, TokenScope } from "./entities.js";
-import { hex, inAccount, type Nullable, optional, setOrUnset, toObjectId } from "./ids.js";
+import {
+  hex,
+  inAccount,
+  type Nullable,
+  optional,
+  scopeIdsOf,
+  setOrUnset,
+  storedScope,
+  toObjectId,
+} from "./ids.js";
 
 /** A token as a secret opens it: a rotated-out secret carries the end of its grace period. */
 export type OpenedToken = Token & { secretExpiresAt?: Date };
@@ -33,8 +42,7 @@ export function tokensRepository(db: Db) {
       const doc: TokenDoc = {
         _id: new ObjectId(),
         accountId: toObjectId(accountId),
-        ...(teamId ? { teamId: toObjectId(teamId) } : {}),
-        ...(serviceId ? { serviceId: toObjectId(serviceId) } : {}),
+        ...storedScope({ teamId, serviceId }),
         ...fields,
         createdAt: now,
       };
@@ -101,13 +109,9 @@ export function tokensRepository(db: Db) {
       now: Date,
     ): Promise<number> {
       const account = toObjectId(accountId);
-      const scoped =
-        "serviceId" in scope
-          ? { serviceId: toObjectId(scope.serviceId) }
-          : { teamId: toObjectId(scope.teamId) };
       const live = await tokens
         .find(
-          { accountId: account, ...scoped, revokedAt: { $exists: false } },
+          { accountId: account, ...storedScope(scope), revokedAt: { $exists: false } },
           { projection: { _id: 1 } },
         )
         .toArray();
@@ -163,8 +167,7 @@ function toToken(doc: TokenDoc): Token {
     accountId: hex(doc.accountId),
     name: doc.name,
     scope: doc.scope,
-    ...(doc.teamId ? { teamId: hex(doc.teamId) } : {}),
-    ...(doc.serviceId ? { serviceId: hex(doc.serviceId) } : {}),
+    ...scopeIdsOf(doc),
     prefix: doc.prefix,
     debug: doc.debug,
     ...optional("rateLimitPerMinute", doc.rateLimitPerMinute),

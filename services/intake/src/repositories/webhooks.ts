@@ -1,7 +1,7 @@
 import { type Db, type Filter, ObjectId } from "mongodb";
 import { accountScopedReads } from "./account-scoped.js";
 import type { Webhook } from "./entities.js";
-import { hex, inAccount, optional, toObjectId } from "./ids.js";
+import { hex, inAccount, optional, scopeIdsOf, storedScope, toObjectId } from "./ids.js";
 import { oneAtATimePerKey } from "./one-at-a-time.js";
 
 /**
@@ -46,8 +46,7 @@ export function webhooksRepository(db: Db) {
       const doc: WebhookDoc = {
         _id: new ObjectId(),
         accountId: toObjectId(accountId),
-        ...(teamId ? { teamId: toObjectId(teamId) } : {}),
-        ...(serviceId ? { serviceId: toObjectId(serviceId) } : {}),
+        ...storedScope({ teamId, serviceId }),
         ...fields,
         createdAt: now,
         updatedAt: now,
@@ -155,12 +154,7 @@ export function webhooksRepository(db: Db) {
       accountId: string,
       scope: { teamId: string } | { serviceId: string },
     ): Promise<DeletedWebhook[]> {
-      const filter = {
-        accountId: toObjectId(accountId),
-        ...("teamId" in scope
-          ? { teamId: toObjectId(scope.teamId) }
-          : { serviceId: toObjectId(scope.serviceId) }),
-      };
+      const filter = { accountId: toObjectId(accountId), ...storedScope(scope) };
       const docs = await webhooks
         .find(filter, { projection: { _id: 1, url: 1, secrets: 1 } })
         .toArray();
@@ -196,8 +190,7 @@ function toWebhook(doc: WebhookDoc): Webhook {
     id: hex(doc._id),
     accountId: hex(doc.accountId),
     scope: doc.scope,
-    ...(doc.teamId ? { teamId: hex(doc.teamId) } : {}),
-    ...(doc.serviceId ? { serviceId: hex(doc.serviceId) } : {}),
+    ...scopeIdsOf(doc),
     url: doc.url,
     events: doc.events,
     ...optional("workflowId", doc.workflowId),
