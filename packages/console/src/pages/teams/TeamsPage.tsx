@@ -14,6 +14,7 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { PageTitle } from "../../components/PageTitle";
 import { Button } from "../../components/ui/Button";
+import { ConfirmStep } from "../../components/ui/ConfirmStep";
 import { Badge, ErrorMessage, Loading, Section } from "../../components/ui/Feedback";
 import { TextField } from "../../components/ui/Field";
 import { formatDate } from "../../lib/i18n";
@@ -131,12 +132,9 @@ function TeamActions({ team }: { team: Team }) {
         </>
       ) : null}
       {step === "rename" ? (
-        <form
-          className="confirm"
-          onSubmit={(event) => {
-            event.preventDefault();
-            rename.mutate({ path, body: { name: name.trim() } });
-          }}
+        <ConfirmStep
+          onCancel={() => setStep("idle")}
+          onSubmit={() => rename.mutate({ path, body: { name: name.trim() } })}
         >
           <TextField
             label={t("teams.newName", { name: team.name })}
@@ -153,13 +151,10 @@ function TeamActions({ team }: { team: Team }) {
           >
             {t("teams.renameConfirm")}
           </Button>
-          <Button className="btn-small" onClick={() => setStep("idle")}>
-            {t("common.cancel")}
-          </Button>
-        </form>
+        </ConfirmStep>
       ) : null}
       {step === "delete" ? (
-        <div className="confirm">
+        <ConfirmStep onCancel={() => setStep("idle")}>
           <p className="hint">{t("teams.deleteHint")}</p>
           <Button
             variant="danger"
@@ -169,10 +164,7 @@ function TeamActions({ team }: { team: Team }) {
           >
             {t("teams.deleteConfirm", { name: team.name })}
           </Button>
-          <Button className="btn-small" onClick={() => setStep("idle")}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        </ConfirmStep>
       ) : null}
       <ErrorMessage error={rename.error ?? remove.error} />
     </div>

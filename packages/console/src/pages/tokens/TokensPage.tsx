@@ -17,6 +17,7 @@ import { PageTitle } from "../../components/PageTitle";
 import { useScopeFields } from "../../components/ScopeTarget";
 import { SecretCard } from "../../components/SecretCard";
 import { Button } from "../../components/ui/Button";
+import { ConfirmStep } from "../../components/ui/ConfirmStep";
 import { CopyButton } from "../../components/ui/CopyButton";
 import { Badge, ErrorMessage, Loading, Section } from "../../components/ui/Feedback";
 import { CheckboxField, TextField } from "../../components/ui/Field";
@@ -223,7 +224,7 @@ function TokenActions({
         </>
       ) : null}
       {step === "rotate" ? (
-        <div className="confirm">
+        <ConfirmStep onCancel={() => setStep("idle")}>
           <GraceField label={t("tokens.grace")} value={grace} onChange={setGrace} />
           <Button
             variant="primary"
@@ -232,20 +233,14 @@ function TokenActions({
           >
             {t("tokens.rotateConfirm", { name: token.name })}
           </Button>
-          <Button className="btn-small" onClick={() => setStep("idle")}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        </ConfirmStep>
       ) : null}
       {step === "revoke" ? (
-        <div className="confirm">
+        <ConfirmStep onCancel={() => setStep("idle")}>
           <Button variant="danger" className="btn-small" onClick={() => revoke.mutate({ path })}>
             {t("tokens.revokeConfirm", { name: token.name })}
           </Button>
-          <Button className="btn-small" onClick={() => setStep("idle")}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        </ConfirmStep>
       ) : null}
       <ErrorMessage error={rotate.error ?? revoke.error} />
     </div>

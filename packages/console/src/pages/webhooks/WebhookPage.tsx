@@ -14,6 +14,7 @@ import { useTranslation } from "react-i18next";
 import { GraceField } from "../../components/GraceField";
 import { PageTitle } from "../../components/PageTitle";
 import { Button } from "../../components/ui/Button";
+import { ConfirmStep } from "../../components/ui/ConfirmStep";
 import { ErrorMessage, Loading, Notice, Section } from "../../components/ui/Feedback";
 import { CheckboxField } from "../../components/ui/Field";
 import { formatDate } from "../../lib/i18n";
@@ -187,7 +188,7 @@ function Actions({
       <h3>{t("webhook.rotate.title")}</h3>
       <p className="hint">{t("webhook.rotate.hint")}</p>
       {step === "rotate" ? (
-        <div className="confirm">
+        <ConfirmStep onCancel={() => setStep("idle")}>
           <GraceField label={t("webhook.rotate.grace")} value={grace} onChange={setGrace} />
           <Button
             variant="primary"
@@ -197,10 +198,7 @@ function Actions({
           >
             {t("webhook.rotate.confirm")}
           </Button>
-          <Button className="btn-small" onClick={() => setStep("idle")}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        </ConfirmStep>
       ) : (
         <Button onClick={() => setStep("rotate")}>{t("webhook.rotate.start")}</Button>
       )}
@@ -209,7 +207,7 @@ function Actions({
       <h3>{t("webhook.delete.title")}</h3>
       <p className="hint">{t("webhook.delete.hint")}</p>
       {step === "delete" ? (
-        <div className="confirm">
+        <ConfirmStep onCancel={() => setStep("idle")}>
           <Button
             variant="danger"
             className="btn-small"
@@ -218,10 +216,7 @@ function Actions({
           >
             {t("webhook.delete.confirm")}
           </Button>
-          <Button className="btn-small" onClick={() => setStep("idle")}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        </ConfirmStep>
       ) : (
         <Button variant="danger" onClick={() => setStep("delete")}>
           {t("webhook.delete.start")}
