@@ -48,6 +48,18 @@ export async function unwrap<T>(
   throw new CliError(failureOf(context.url, answer));
 }
 
+/** Says one entity's change is done: `{ id, <done>: true }` as JSON, else one line of text. */
+export function reportDone(
+  context: Context,
+  entity: string,
+  id: string,
+  done: "deleted" | "revoked",
+): void {
+  context.out.result({ id, [done]: true }, () => {
+    context.out.line(`${entity} ${id} ${done}.`);
+  });
+}
+
 export function failureOf(url: string, answer: Answer<unknown>): string {
   const { error, response } = answer;
   const detail =

@@ -7,7 +7,7 @@ import {
   updateTeam,
 } from "@sqibs/api-client";
 import type { Command } from "commander";
-import { type Context, contextOf, unwrap } from "../context.js";
+import { type Context, contextOf, reportDone, unwrap } from "../context.js";
 
 /** `sqibs teams`: teams group services; team tokens and team webhooks see their team only. */
 export function teamsCommand(program: Command): void {
@@ -73,9 +73,7 @@ export function teamsCommand(program: Command): void {
     .action(async (teamId: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
       await unwrap(context, deleteTeam({ client: context.client, path: { teamId } }));
-      context.out.result({ id: teamId, deleted: true }, () => {
-        context.out.line(`Team ${teamId} deleted.`);
-      });
+      reportDone(context, "Team", teamId, "deleted");
     });
 }
 

@@ -8,7 +8,7 @@ import {
   type TokenScope,
 } from "@sqibs/api-client";
 import { type Command, Option } from "commander";
-import { type Context, contextOf, unwrap } from "../context.js";
+import { type Context, contextOf, reportDone, unwrap } from "../context.js";
 import { CliError } from "../errors.js";
 import { seconds } from "./arguments.js";
 
@@ -104,9 +104,7 @@ export function tokensCommand(program: Command): void {
     .action(async (tokenId: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
       await unwrap(context, revokeToken({ client: context.client, path: { tokenId } }));
-      context.out.result({ id: tokenId, revoked: true }, () => {
-        context.out.line(`Token ${tokenId} revoked.`);
-      });
+      reportDone(context, "Token", tokenId, "revoked");
     });
 }
 

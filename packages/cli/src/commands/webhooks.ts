@@ -25,7 +25,7 @@ import {
   startWebhookListener,
 } from "@sqibs/webhooks";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type Context, contextOf, type GlobalOptions, unwrap } from "../context.js";
+import { type Context, contextOf, type GlobalOptions, reportDone, unwrap } from "../context.js";
 import { CliError } from "../errors.js";
 import { outputFor } from "../output.js";
 import { seconds } from "./arguments.js";
@@ -339,9 +339,7 @@ function manageCommands(webhooks: Command): void {
     .action(async (webhookId: string, _options: unknown, command: Command) => {
       const context = contextOf(command);
       await unwrap(context, deleteWebhook({ client: context.client, path: { webhookId } }));
-      context.out.result({ id: webhookId, deleted: true }, () => {
-        context.out.line(`Webhook ${webhookId} deleted.`);
-      });
+      reportDone(context, "Webhook", webhookId, "deleted");
     });
 }
 
