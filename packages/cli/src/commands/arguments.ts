@@ -8,3 +8,8 @@ export function seconds(text: string): number {
   }
   return value;
 }
+
+/** A rotation's body: the grace period when one was given, else none (the service's default). */
+export function graceBody(grace: number | undefined): { body?: { graceSeconds: number } } {
+  return grace !== undefined ? { body: { graceSeconds: grace } } : {};
+}

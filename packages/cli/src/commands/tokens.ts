@@ -10,7 +10,7 @@ import {
 import { type Command, Option } from "commander";
 import { type Context, contextOf, reportDone, unwrap } from "../context.js";
 import { CliError } from "../errors.js";
-import { seconds } from "./arguments.js";
+import { graceBody, seconds } from "./arguments.js";
 
 export function tokensCommand(program: Command): void {
   const tokens = program
@@ -91,7 +91,7 @@ export function tokensCommand(program: Command): void {
         rotateToken({
           client: context.client,
           path: { tokenId },
-          ...(options.grace !== undefined ? { body: { graceSeconds: options.grace } } : {}),
+          ...graceBody(options.grace),
         }),
       );
       const graceEnds = new Date(Date.now() + (options.grace ?? 86_400) * 1000).toISOString();

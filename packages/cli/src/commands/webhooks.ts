@@ -28,7 +28,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { type Context, contextOf, type GlobalOptions, reportDone, unwrap } from "../context.js";
 import { CliError } from "../errors.js";
 import { outputFor } from "../output.js";
-import { seconds } from "./arguments.js";
+import { graceBody, seconds } from "./arguments.js";
 import { pageLimit, readAll } from "./pages.js";
 
 export const DEFAULT_LISTEN_PORT = 4000;
@@ -327,7 +327,7 @@ function manageCommands(webhooks: Command): void {
         rotateWebhookSecret({
           client: context.client,
           path: { webhookId },
-          ...(options.grace !== undefined ? { body: { graceSeconds: options.grace } } : {}),
+          ...graceBody(options.grace),
         }),
       );
       showIssued(context, issued, "has a new secret");
