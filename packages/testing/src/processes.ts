@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { freePort, startFerretDB } from "./ferretdb.js";
+import { uniqueDatabaseName } from "./vitest.js";
 
 /** A child process a test (or the bench) started, and what it said. */
 export interface Child {
@@ -255,4 +258,46 @@ export async function startBuiltService(options: {
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(service, `${url}/readyz`, { timeoutMs: 60_000, intervalMs: 200 });
   return { ...service, url };
+}
+
+/**
+ * A live run's world: a scratch folder, a throwaway database (throwawayDatabase), a database of
+ * the run's own in it set up by `seed`, and the built service on that (startBuiltService, its
+ * log in the scratch folder). stop() ends them in the reverse order and removes the folder
+ * unless it is to be kept.
+ */
+export async function startSeededService<Seed extends { close(): Promise<void> }>(options: {
+  /** Names the scratch folder and the database. */
+  name: string;
+  launcher: string;
+  seed(uri: string, dbName: string): Promise<Seed>;
+  env?: Record<string, string>;
+}): Promise<{
+  scratch: string;
+  seed: Seed;
+  service: Child & { url: string };
+  stop(keepScratch?: boolean): Promise<void>;
+}> {
+  const scratch = mkdtempSync(join(tmpdir(), `sqibs-${options.name}-`));
+  const database = await throwawayDatabase(join(scratch, "db"));
+  const dbName = uniqueDatabaseName(options.name);
+  const seed = await options.seed(database.uri, dbName);
+  const service = await startBuiltService({
+    launcher: options.launcher,
+    uri: database.uri,
+    dbName,
+    logFile: join(scratch, "service.log"),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  return {
+    scratch,
+    seed,
+    service,
+    stop: async (keepScratch = false) => {
+      await service.stop();
+      await seed.close();
+      await database.stop();
+      if (!keepScratch) rmSync(scratch, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,10 +1,9 @@
 // The browser tests' world: Chromium, the real service (started through its launcher,
 // serving the built console) on a throwaway FerretDB (or MONGODB_URI), and one account to sign in with.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { seedDatabase, serviceLauncher } from "@sqibs/intake";
-import { startBuiltService, throwawayDatabase, uniqueDatabaseName } from "@sqibs/testing";
+import { startSeededService } from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
 import { ensureChromium } from "./chromium.js";
 import "./provided.js";
@@ -13,23 +12,15 @@ const repoRoot = join(import.meta.dirname, "..", "..", "..");
 
 export default async function setup(project: TestProject) {
   const chromium = ensureChromium();
-  const scratch = mkdtempSync(join(tmpdir(), "sqibs-browser-"));
-  const database = await throwawayDatabase(join(scratch, "db"));
-  const { uri } = database;
-  const dbName = uniqueDatabaseName("browser");
-
-  const seed = await seedDatabase({
-    uri,
-    dbName,
-    account: { accountName: "Acme Ops", language: "en", titleKey: "title" },
-  });
-  const { account } = seed;
-
-  const service = await startBuiltService({
+  const { seed, service, stop } = await startSeededService({
+    name: "browser",
     launcher: serviceLauncher,
-    uri,
-    dbName,
-    logFile: join(scratch, "service.log"),
+    seed: (uri, dbName) =>
+      seedDatabase({
+        uri,
+        dbName,
+        account: { accountName: "Acme Ops", language: "en", titleKey: "title" },
+      }),
     // The webhook tests' receivers listen on 127.0.0.1, over plain http.
     env: {
       VALIDATE_RESPONSES: "true",
@@ -37,6 +28,7 @@ export default async function setup(project: TestProject) {
       WEBHOOK_ALLOWED_CIDRS: "127.0.0.0/8",
     },
   });
+  const { account } = seed;
 
   const screenshots = join(repoRoot, "test-results", "screenshots");
   mkdirSync(screenshots, { recursive: true });
@@ -48,10 +40,5 @@ export default async function setup(project: TestProject) {
     chromium,
     screenshots,
   });
-  return async () => {
-    await service.stop();
-    await seed.close();
-    await database.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  };
+  return () => stop();
 }

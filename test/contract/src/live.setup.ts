@@ -1,39 +1,24 @@
 // The live run: the real service on FerretDB (or MONGODB_URI), reached through `prism proxy`
 // on the bundled spec, which reports every request or response that breaks the contract.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seedDatabase, serviceLauncher } from "@sqibs/intake";
-import {
-  freePort,
-  startBuiltService,
-  throwawayDatabase,
-  uniqueDatabaseName,
-  waitForHttp,
-} from "@sqibs/testing";
+import { freePort, startSeededService, waitForHttp } from "@sqibs/testing";
 import type { TestProject } from "vitest/node";
 import { bundledSpec, READY_WITHIN, repoRoot, startPrism } from "./processes.js";
 import "./provided.js";
 
 export default async function setup(project: TestProject) {
-  const scratch = mkdtempSync(join(tmpdir(), "sqibs-contract-live-"));
-  const database = await throwawayDatabase(join(scratch, "db"));
-  const { uri } = database;
-  const dbName = uniqueDatabaseName("contract");
-
-  const seed = await seedDatabase({
-    uri,
-    dbName,
-    account: { accountName: "Contract", language: "en", titleKey: "commonAnnotations.summary" },
+  const { scratch, seed, service, stop } = await startSeededService({
+    name: "contract-live",
+    launcher: serviceLauncher,
+    seed: (uri, dbName) =>
+      seedDatabase({
+        uri,
+        dbName,
+        account: { accountName: "Contract", language: "en", titleKey: "commonAnnotations.summary" },
+      }),
   });
   const { account } = seed;
-
-  const service = await startBuiltService({
-    launcher: serviceLauncher,
-    uri,
-    dbName,
-    logFile: join(scratch, "service.log"),
-  });
 
   const proxyPort = await freePort();
   const proxyLog = join(scratch, "prism-proxy.log");
@@ -53,9 +38,6 @@ export default async function setup(project: TestProject) {
   });
   return async () => {
     await proxy.stop();
-    await service.stop();
-    await seed.close();
-    await database.stop();
-    if (!process.env.KEEP_CONTRACT_LOGS) rmSync(scratch, { recursive: true, force: true });
+    await stop(Boolean(process.env.KEEP_CONTRACT_LOGS));
   };
 }
