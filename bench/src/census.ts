@@ -5,6 +5,7 @@
  * asks of the database per request, without touching the target's code.
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { keepPair } from "@sqibs/testing";
 import { BSON } from "mongodb";
 import type { CommandRow } from "./report.js";
 
@@ -116,14 +117,7 @@ export async function startCensusProxy(targetUri: string): Promise<CensusProxy> 
       const body = request.write ? bodyOf(message) : null;
       record(request.key, performance.now() - request.started, body ? errorsIn(body) : 0);
     });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    keepPair(client, upstream, sockets);
     client.on("data", (chunk: Buffer) => requests.push(chunk));
     upstream.on("data", (chunk: Buffer) => replies.push(chunk));
     client.pipe(upstream).pipe(client);

@@ -18,6 +18,21 @@ export interface TcpProxy {
 }
 
 /**
+ * Keeps a proxied connection's two sockets in `sockets` while they are open; an error on
+ * either ends both.
+ */
+export function keepPair(client: Socket, upstream: Socket, sockets: Set<Socket>): void {
+  for (const socket of [client, upstream]) {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {
+      client.destroy();
+      upstream.destroy();
+    });
+  }
+}
+
+/**
  * A loopback TCP proxy in front of a mongodb:// URI. Outage tests cut or freeze it to take the
  * database away from the service without stopping the database the rest of the run shares (or
  * one that MONGODB_URI names and this run does not own).
@@ -39,14 +54,7 @@ export async function startTcpProxy(targetUri: string): Promise<TcpProxy> {
     new Promise<void>((resolve, reject) => {
       const next = createServer((client) => {
         const upstream = connect(targetPort, target.hostname);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on("close", () => sockets.delete(socket));
-          socket.on("error", () => {
-            client.destroy();
-            upstream.destroy();
-          });
-        }
+        keepPair(client, upstream, sockets);
         client.on("data", (chunk: Buffer) => {
           if (!frozen) upstream.write(chunk);
         });
