@@ -428,6 +428,24 @@ describe("sqibs commands", () => {
         "sqibs: required option '--scope <scope>' not specified",
       ],
       [
+        ["tokens", "create", "x", "--scope", "team"],
+        "admin",
+        "sqibs: --team <teamId> goes with --scope team, and only with it",
+      ],
+      [
+        [
+          "webhooks",
+          "create",
+          "https://hooks.example.com/",
+          "--events",
+          "incident.triggered",
+          "--service",
+          "s",
+        ],
+        "admin",
+        "sqibs: --service <serviceId> goes with --scope service, and only with it",
+      ],
+      [
         ["init", "--name", "X"],
         {},
         "sqibs: MONGODB_URI is not set: init writes to the database directly",

@@ -9,8 +9,7 @@ import {
 } from "@sqibs/api-client";
 import { type Command, Option } from "commander";
 import { type Context, contextOf, reportDone, unwrap } from "../context.js";
-import { CliError } from "../errors.js";
-import { graceBody, seconds } from "./arguments.js";
+import { graceBody, scopeOf, seconds } from "./arguments.js";
 
 export function tokensCommand(program: Command): void {
   const tokens = program
@@ -39,20 +38,7 @@ export function tokensCommand(program: Command): void {
       ) => {
         const context = contextOf(command);
         const debug = options.debug ? { debug: true } : {};
-        for (const [flag, scope, given] of [
-          ["--team <teamId>", "team", options.team],
-          ["--service <serviceId>", "service", options.service],
-        ] as const) {
-          if ((options.scope === scope) !== (given !== undefined)) {
-            throw new CliError(`${flag} goes with --scope ${scope}, and only with it`);
-          }
-        }
-        const body: TokenCreate =
-          options.scope === "service"
-            ? { name, scope: "service", serviceId: options.service as string, ...debug }
-            : options.scope === "team"
-              ? { name, scope: "team", teamId: options.team as string, ...debug }
-              : { name, scope: options.scope, ...debug };
+        const body: TokenCreate = { name, ...scopeOf(options), ...debug };
         const issued = await unwrap(context, createToken({ client: context.client, body }));
         showIssued(context, issued, "created");
       },

@@ -28,7 +28,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { type Context, contextOf, type GlobalOptions, reportDone, unwrap } from "../context.js";
 import { CliError } from "../errors.js";
 import { outputFor } from "../output.js";
-import { graceBody, seconds } from "./arguments.js";
+import { graceBody, scopeOf, seconds } from "./arguments.js";
 import { pageLimit, readAll } from "./pages.js";
 
 export const DEFAULT_LISTEN_PORT = 4000;
@@ -161,14 +161,6 @@ function manageCommands(webhooks: Command): void {
     .option("--disabled", "create it switched off")
     .action(async (url: string, options: CreateOptions, command: Command) => {
       const context = contextOf(command);
-      for (const [flag, scope, given] of [
-        ["--team <teamId>", "team", options.team],
-        ["--service <serviceId>", "service", options.service],
-      ] as const) {
-        if ((options.scope === scope) !== (given !== undefined)) {
-          throw new CliError(`${flag} goes with --scope ${scope}, and only with it`);
-        }
-      }
       const common = {
         url,
         events: options.events,
@@ -176,12 +168,7 @@ function manageCommands(webhooks: Command): void {
         ...(options.workflow ? { workflowId: options.workflow } : {}),
         ...(options.disabled ? { enabled: false } : {}),
       };
-      const body: WebhookCreate =
-        options.scope === "team"
-          ? { scope: "team", teamId: options.team as string, ...common }
-          : options.scope === "service"
-            ? { scope: "service", serviceId: options.service as string, ...common }
-            : { scope: "global", ...common };
+      const body: WebhookCreate = { ...scopeOf(options), ...common };
       const issued = await unwrap(context, createWebhook({ client: context.client, body }));
       showIssued(context, issued, "created");
     });
