@@ -28,14 +28,23 @@ export function webhooksRepository(db: Db) {
   const webhooks = db.collection<WebhookDoc>("webhooks");
   const updateInTurn = oneAtATimePerKey();
 
+  /** One webhook's update, in turn with its others (ADR 0001); the document before or after it. */
+  function changeOne(
+    filter: Filter<WebhookDoc>,
+    update: Record<string, unknown>,
+    returnDocument: "before" | "after",
+  ): Promise<WebhookDoc | null> {
+    return updateInTurn(hex(filter._id as ObjectId), () =>
+      webhooks.findOneAndUpdate(filter, update, { returnDocument }),
+    );
+  }
+
   async function updateOne(
     filter: Filter<WebhookDoc> | undefined,
     update: Record<string, unknown>,
   ): Promise<Webhook | null> {
     if (!filter) return null;
-    const doc = await updateInTurn(hex(filter._id as ObjectId), () =>
-      webhooks.findOneAndUpdate(filter, update, { returnDocument: "after" }),
-    );
+    const doc = await changeOne(filter, update, "after");
     return doc ? toWebhook(doc) : null;
   }
 
@@ -76,17 +85,15 @@ export function webhooksRepository(db: Db) {
       const changes = { ...set, updatedAt: now };
       // The document before the change, to which the change is applied here: the replaced URL
       // and the changed webhook come with one command.
-      const before = await updateInTurn(hex(filter._id), () =>
-        webhooks.findOneAndUpdate(
-          filter,
-          {
-            $set: changes,
-            ...(unsetFields.length
-              ? { $unset: Object.fromEntries(unsetFields.map((field) => [field, ""])) }
-              : {}),
-          },
-          { returnDocument: "before" },
-        ),
+      const before = await changeOne(
+        filter,
+        {
+          $set: changes,
+          ...(unsetFields.length
+            ? { $unset: Object.fromEntries(unsetFields.map((field) => [field, ""])) }
+            : {}),
+        },
+        "before",
       );
       if (!before) return null;
       const after: WebhookDoc = { ...before, ...changes };
