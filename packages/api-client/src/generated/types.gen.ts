@@ -1436,7 +1436,9 @@ export type WebhookSignatureHeader = string;
  * Any text payload, as the sender makes it: JSON (`application/json`, `application*+json`),
  * `text*`, `application/x-www-form-urlencoded`, `application/xml`, or no content type. Other
  * content types are kept byte-exact but read as an empty payload for titles and descriptions.
- * At most 1 MiB by default (413 above).
+ * At most 1 MiB by default (413 above), counted after decompression: the body may be sent with
+ * one `Content-Encoding` of gzip (or x-gzip), deflate, br or zstd, in any case, and is stored
+ * decompressed; any other coding, or a list of them, is answered 415.
  *
  */
 export type IngestPayload = AnyPayload;
@@ -1492,7 +1494,9 @@ export type ProcessIncidentData = {
      * Any text payload, as the sender makes it: JSON (`application/json`, `application*+json`),
      * `text*`, `application/x-www-form-urlencoded`, `application/xml`, or no content type. Other
      * content types are kept byte-exact but read as an empty payload for titles and descriptions.
-     * At most 1 MiB by default (413 above).
+     * At most 1 MiB by default (413 above), counted after decompression: the body may be sent with
+     * one `Content-Encoding` of gzip (or x-gzip), deflate, br or zstd, in any case, and is stored
+     * decompressed; any other coding, or a list of them, is answered 415.
      *
      */
     body?: IngestPayload;
@@ -1537,6 +1541,13 @@ export type ProcessIncidentErrors = {
      */
     413: Problem;
     /**
+     * The body's `Content-Encoding` is not one the ingest routes take: one of gzip (or x-gzip),
+     * deflate, br or zstd, in any case, or none. Answered before the body is read; nothing was
+     * stored.
+     *
+     */
+    415: Problem;
+    /**
      * The request matches the schema but breaks a rule the schema cannot state (for example a
      * maintenance window whose `end` is not after its `start`, or an `Idempotency-Key` used
      * before with a different body). Nothing was changed; `errors` names the field when there is one.
@@ -1577,7 +1588,9 @@ export type CreateRequestData = {
      * Any text payload, as the sender makes it: JSON (`application/json`, `application*+json`),
      * `text*`, `application/x-www-form-urlencoded`, `application/xml`, or no content type. Other
      * content types are kept byte-exact but read as an empty payload for titles and descriptions.
-     * At most 1 MiB by default (413 above).
+     * At most 1 MiB by default (413 above), counted after decompression: the body may be sent with
+     * one `Content-Encoding` of gzip (or x-gzip), deflate, br or zstd, in any case, and is stored
+     * decompressed; any other coding, or a list of them, is answered 415.
      *
      */
     body?: IngestPayload;
@@ -1621,6 +1634,13 @@ export type CreateRequestErrors = {
      * The body is larger than the configured limit. Nothing was stored.
      */
     413: Problem;
+    /**
+     * The body's `Content-Encoding` is not one the ingest routes take: one of gzip (or x-gzip),
+     * deflate, br or zstd, in any case, or none. Answered before the body is read; nothing was
+     * stored.
+     *
+     */
+    415: Problem;
     /**
      * The request matches the schema but breaks a rule the schema cannot state (for example a
      * maintenance window whose `end` is not after its `start`, or an `Idempotency-Key` used

@@ -12,22 +12,56 @@ type WithRaw = Request & { [RAW]?: Buffer };
  * so a second copy of a large body is not made for a check that cannot fail.
  */
 export function captureRawBody(limitBytes: number): RequestHandler {
-  // `Content-Encoding: gzip`, `deflate` or `br` is decompressed as a stream, and `limit`
-  // counts the DECOMPRESSED bytes: a gzip bomb is cut off (413) once the limit is passed,
-  // the decompressor is destroyed and the rest of the upload is discarded unread, so memory
-  // stays within the limit (test/hardening/limits.test.ts). The stored body is the
-  // decompressed one.
+  // A compressed body is decompressed as a stream, and `limit` counts the DECOMPRESSED bytes:
+  // a bomb is cut off (413) once the limit is passed, the decompressor is destroyed and the
+  // rest of the upload is discarded unread, so memory stays within the limit
+  // (test/hardening/limits.test.ts). The stored body is the decompressed one.
   const raw = express.raw({ type: () => true, limit: limitBytes, inflate: true });
   return (req, res, next) => {
     if (!INGEST_PATH.test(req.path)) return next();
+    const sent = req.get("content-encoding")?.trim().toLowerCase();
+    const coding = contentCoding(sent);
+    if (coding === undefined) {
+      // RFC 9110 §15.5.16: a 415 for a content coding names the codings that would do.
+      res.setHeader("Accept-Encoding", ACCEPT_ENCODING);
+      return next(
+        new AppError(
+          "UNSUPPORTED_MEDIA_TYPE",
+          `Content-Encoding '${sent}' is not supported; send the body as is, or with one of ${ACCEPT_ENCODING} (x-gzip is gzip); nothing was stored.`,
+        ),
+      );
+    }
+    // The body parser knows each coding by one name only (`x-gzip` is gzip to it).
+    if (coding !== "identity") req.headers["content-encoding"] = coding;
     raw(req, res, (error?: unknown) => {
-      if (error) return next(bodyError(error, req, limitBytes));
+      if (error) return next(bodyError(error, sent, limitBytes));
       const bytes = Buffer.isBuffer(req.body) ? ownedBytes(req.body) : Buffer.alloc(0);
       (req as WithRaw)[RAW] = bytes;
       req.body = bytes.length && checksText(req) ? bytes.toString("utf8") : undefined;
       next();
     });
   };
+}
+
+/**
+ * The content codings the ingest routes take, each decompressed by Node's zlib as a stream
+ * (zstd since Node 23.8; the engines field asks for 24). Codings are case-insensitive and
+ * `x-gzip` is gzip (RFC 9110 §8.4.1). One coding only: a list (`gzip, br`, which the body
+ * parser cannot undo) is refused like an unknown coding, with 415 before the body is read.
+ */
+const CODINGS: ReadonlyMap<string, string> = new Map([
+  ["gzip", "gzip"],
+  ["x-gzip", "gzip"],
+  ["deflate", "deflate"],
+  ["br", "br"],
+  ["zstd", "zstd"],
+]);
+const ACCEPT_ENCODING = "gzip, deflate, br, zstd";
+
+/** The coding a body is sent with, by the body parser's name; undefined: not one taken. */
+function contentCoding(sent: string | undefined): string | undefined {
+  if (sent === undefined || sent === "" || sent === "identity") return "identity";
+  return CODINGS.get(sent);
 }
 
 /** The media types whose ingest schema is TextPayload (openapi/components/requestBodies/IngestPayload.yaml). */
@@ -72,22 +106,15 @@ export function releaseRawBody(req: Request): void {
   }
 }
 
-/** Reading errors in the API's words (the encoding, when there is one, is named). */
-function bodyError(error: unknown, req: Request, limitBytes: number): unknown {
-  const { status, type } = error as { status?: number; type?: string };
-  const encoding = req.get("content-encoding")?.trim().toLowerCase();
-  const compressed = encoding !== undefined && encoding !== "" && encoding !== "identity";
+/** Reading errors in the API's words (the encoding, when there is one, is named as sent). */
+function bodyError(error: unknown, encoding: string | undefined, limitBytes: number): unknown {
+  const { status } = error as { status?: number };
+  const compressed = contentCoding(encoding) !== "identity";
   if (status === 413) {
     return new AppError(
       "PAYLOAD_TOO_LARGE",
       `The body exceeds the limit of ${limitBytes} bytes${compressed ? ` once decompressed (Content-Encoding: ${encoding})` : ""}; nothing was stored.`,
       { limit: "body-size" },
-    );
-  }
-  if (type === "encoding.unsupported") {
-    return new AppError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      `Content-Encoding '${encoding}' is not supported; send the body as is, or with gzip, deflate or br.`,
     );
   }
   if (status === 400 && compressed) {

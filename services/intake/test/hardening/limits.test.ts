@@ -2,9 +2,11 @@ import { once } from "node:events";
 import {
   brotliCompressSync,
   createGzip,
+  createZstdCompress,
   deflateSync,
   gzipSync,
   constants as zlibConstants,
+  zstdCompressSync,
 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
@@ -30,6 +32,20 @@ async function gzipOfZeros(size: number): Promise<Buffer> {
   gzip.end();
   await once(gzip, "end");
   return Buffer.concat(parts);
+}
+
+/**
+ * A zstd body of 128 MiB of zeros: 128 frames of 1 MiB each, each declaring a 128 MiB window
+ * (the largest a decoder takes by default, which it may then allocate) and no content size.
+ */
+async function zstdOfZeros(): Promise<Buffer> {
+  const zstd = createZstdCompress({ params: { [zlibConstants.ZSTD_c_windowLog]: 27 } });
+  const parts: Buffer[] = [];
+  zstd.on("data", (part: Buffer) => parts.push(part));
+  zstd.end(Buffer.alloc(MIB));
+  await once(zstd, "end");
+  const frame = Buffer.concat(parts);
+  return Buffer.concat(Array.from({ length: 128 }, () => frame));
 }
 
 /** One service for the size, encoding and concurrency limits (its cap: 2 requests at once). */
@@ -107,10 +123,18 @@ describe("Content-Encoding on ingest", () => {
       },
     });
 
+  const asIs = (bytes: Buffer) => bytes;
   it.each([
     ["gzip", gzipSync],
     ["deflate", deflateSync],
     ["br", brotliCompressSync],
+    ["zstd", zstdCompressSync],
+    // Content codings are case-insensitive, and x-gzip is gzip (RFC 9110 §8.4.1).
+    ["x-gzip", gzipSync],
+    ["GZIP", gzipSync],
+    ["Zstd", zstdCompressSync],
+    ["identity", asIs],
+    ["IDENTITY", asIs],
   ] as const)("accepts %s and stores the decompressed body", async (encoding, compress) => {
     const text = `disk full on db-1 (${encoding}) ${"padding ".repeat(200)}`;
     const response = await send(compress(Buffer.from(text)), encoding);
@@ -151,33 +175,58 @@ describe("Content-Encoding on ingest", () => {
     expect(response.json.detail).toContain("decompressed");
   });
 
-  it("answers a gzip bomb (128 MiB of zeros in 128 KiB) 413 without inflating it in memory", async () => {
-    const bomb = await gzipOfZeros(128 * MIB);
-    expect(bomb.length).toBeLessThan(MIB);
-    const before = await countIncidents(service);
-    const peakBefore = process.resourceUsage().maxRSS; // KiB; the server runs in this process
-    const started = Date.now();
-    const response = await send(bomb, "gzip");
+  it.each([
+    ["gzip", () => gzipOfZeros(128 * MIB)],
+    ["zstd", zstdOfZeros],
+  ] as const)(
+    "answers a %s bomb (128 MiB of zeros in under 1 MiB) 413 without inflating it in memory",
+    async (encoding, bombOf) => {
+      const bomb = await bombOf();
+      expect(bomb.length).toBeLessThan(MIB);
+      const before = await countIncidents(service);
+      const peakBefore = process.resourceUsage().maxRSS; // KiB; the server runs in this process
+      const started = Date.now();
+      const response = await send(bomb, encoding);
+      expectProblem(response, 413);
+      expect(response.json).toMatchObject({ status: 413, limit: "body-size" });
+      expect(response.json.detail).toContain(`Content-Encoding: ${encoding}`);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const peakGrowthMiB = (process.resourceUsage().maxRSS - peakBefore) / 1024;
+      expect(peakGrowthMiB).toBeLessThan(48);
+      expect(await countIncidents(service)).toBe(before);
+      expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+    },
+  );
+
+  it("answers 413 to a zstd body that decompresses to the limit + 1 byte", async () => {
+    const response = await send(zstdCompressSync(Buffer.alloc(MIB + 1, "y")), "zstd");
     expectProblem(response, 413);
-    expect(response.json).toMatchObject({ status: 413, limit: "body-size" });
-    expect(Date.now() - started).toBeLessThan(5_000);
-    const peakGrowthMiB = (process.resourceUsage().maxRSS - peakBefore) / 1024;
-    expect(peakGrowthMiB).toBeLessThan(48);
-    expect(await countIncidents(service)).toBe(before);
-    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+    expect(response.json.detail).toContain("decompressed");
   });
 
-  it("answers 415 problem+json to an encoding it does not know", async () => {
-    const response = await send(Buffer.from("x"), "compress");
-    expectProblem(response, 415);
-    expect(response.json.detail).toContain("compress");
-  });
+  it.each(["compress", "x-compress", "gzip, br", "br, gzip", "identity, gzip", "x-zstd"])(
+    "answers 415 problem+json to Content-Encoding '%s', naming what it takes, storing nothing",
+    async (encoding) => {
+      const before = await countIncidents(service);
+      const response = await send(gzipSync("x"), encoding);
+      expectProblem(response, 415);
+      expect(response.headers.get("accept-encoding")).toBe("gzip, deflate, br, zstd");
+      expect(response.json.detail).toContain(`'${encoding}'`);
+      expect(response.json.detail).toContain("gzip, deflate, br, zstd");
+      expect(await countIncidents(service)).toBe(before);
+    },
+  );
 
-  it("answers 400 problem+json to a body that is not what its encoding says", async () => {
-    const response = await send(Buffer.from("this is not gzip"), "gzip");
-    expectProblem(response, 400);
-    expect(response.json.detail).toContain("gzip");
-  });
+  it.each(["gzip", "x-gzip", "deflate", "br", "zstd"])(
+    "answers 400 problem+json to a body that is not what Content-Encoding '%s' says, storing nothing",
+    async (encoding) => {
+      const before = await countIncidents(service);
+      const response = await send(Buffer.from(`this is not ${encoding}`), encoding);
+      expectProblem(response, 400);
+      expect(response.json.detail).toContain(`'${encoding}'`);
+      expect(await countIncidents(service)).toBe(before);
+    },
+  );
 });
 
 describe("request and header timeouts", () => {
