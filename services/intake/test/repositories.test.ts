@@ -640,7 +640,7 @@ describe("incident numbers across instances", () => {
   const upTo = (n: number) => Array.from({ length: n }, (_, index) => index + 1);
 
   /** The opening of a new delivery (ingest's first attempt at it), its incident's id chosen. */
-  const newDelivery = () => ({ id: new ObjectId().toHexString(), newDelivery: true });
+  const newDelivery = () => ({ id: new ObjectId().toHexString(), earlierId: null });
 
   /** What each read of `incidents` among the commands filtered by, and whether it sorted. */
   const incidentReads = (commands: CommandStartedEvent[]) =>
@@ -774,35 +774,66 @@ describe("incident numbers across instances", () => {
     expect(await storedNumbers(accountId)).toEqual(upTo(7));
   });
 
-  it("gives a retried delivery its stored incident: looked up by its _id when it has the same, by its delivery when another", async () => {
+  it("gives a retried delivery its stored incident: looked up by its _id when it has the same or knows the first attempt's, by its delivery when another", async () => {
     const { accountId, serviceId } = await accountNumberedUpTo(2);
     const first = await createRepositories(database).incidents.openOrAppend(
       ...newIncident(accountId, serviceId, 2),
       newDelivery(),
     );
-    for (const retry of [{ id: first.incident.id }, { id: new ObjectId().toHexString() }]) {
+    const byId = [{ filter: ["_id"], sorted: false }];
+    const retries = [
+      { opening: { id: first.incident.id }, reads: byId },
+      // A takeover of the first attempt: its presumed answer named the incident's id.
+      { opening: { id: new ObjectId().toHexString(), earlierId: first.incident.id }, reads: byId },
+      // A takeover of an owner that presumed nothing.
+      {
+        opening: { id: new ObjectId().toHexString() },
+        reads: [...byId, { filter: ["accountId", "deliveryId"], sorted: false }],
+      },
+    ];
+    for (const retry of retries) {
       let outcome: OpenOutcome | undefined;
       const commands = await restartedInstance(async (after) => {
         outcome = await after.incidents.openOrAppend(
           ...newIncident(accountId, serviceId, 2),
-          retry,
+          retry.opening,
         );
       });
       expect(outcome?.incident).toMatchObject({ id: first.incident.id, number: 3 });
-      expect(incidentReads(commands)).toEqual(
-        retry.id === first.incident.id
-          ? [{ filter: ["_id"], sorted: false }]
-          : [
-              { filter: ["_id"], sorted: false },
-              { filter: ["accountId", "deliveryId"], sorted: false },
-            ],
-      );
+      expect(incidentReads(commands)).toEqual(retry.reads);
     }
     const stored = await database.db.collection("incidents").countDocuments({
       accountId: new ObjectId(accountId),
       deliveryId: `delivery-${accountId}-2`,
     });
     expect(stored).toBe(1);
+  });
+
+  it("skips a number another instance took when a takeover's first attempt stored nothing: its incident read by the _id that attempt chose, never its delivery", async () => {
+    const { accountId, serviceId } = await accountNumberedUpTo(4);
+    // 3 and 4 stored by an instance that has not written its hint since.
+    await database.db
+      .collection<{ _id: string; last: number }>("incident_number_hints")
+      .updateOne({ _id: accountId }, { $set: { last: 2 } });
+    const chosenBefore = new ObjectId().toHexString();
+
+    let outcome: OpenOutcome | undefined;
+    const opening = { id: new ObjectId().toHexString(), earlierId: chosenBefore };
+    const commands = await restartedInstance(async (after) => {
+      outcome = await after.incidents.openOrAppend(
+        ...newIncident(accountId, serviceId, 4),
+        opening,
+      );
+    });
+    expect(outcome?.incident).toMatchObject({ id: opening.id, number: 5 });
+    expect(incidentsSent(commands)).toBe(3);
+    expect(incidentReads(commands)).toEqual([
+      { filter: ["_id"], sorted: false },
+      { filter: ["_id"], sorted: false },
+    ]);
+    const reads = commands.filter((event) => event.command.find === "incidents");
+    for (const read of reads) expect(read.command.filter._id.toHexString()).toBe(chosenBefore);
+    expect(await storedNumbers(accountId)).toEqual(upTo(5));
   });
 
   it("stores each new delivery's incident once, numbered without gaps, when two instances open them at the same time, reading no delivery", async () => {

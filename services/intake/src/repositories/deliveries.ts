@@ -62,13 +62,17 @@ interface TakeoverDoc {
   expiresAt: Date;
 }
 
-/** The claim of a delivery taken over, in the generation it has now. */
-function takenOver(delivery: DeliveryDoc): DeliveryClaim {
+/**
+ * The claim of a delivery taken over, in the generation it has now; `earlier`: what the owner
+ * taken over presumed, when the generation is kept.
+ */
+function takenOver(delivery: DeliveryDoc, earlier?: PresumedAnswer): DeliveryClaim {
   return {
     role: "owner",
     generation: hex(delivery.generation),
     expiresAt: delivery.expiresAt,
     presumed: false,
+    ...(earlier ? { earlier } : {}),
   };
 }
 
@@ -116,10 +120,18 @@ export type Settle = (presumed: PresumedAnswer) => Promise<string | null>;
 /**
  * A delivery's generation is the id its writes carry (a retry after a crash finds them). An
  * owner whose presumed answer was stored with its claim (`presumed`) stores no other answer
- * if the call comes out as presumed.
+ * if the call comes out as presumed. An owner that took the generation over from the owner
+ * that created it is given the answer that one presumed, if it stored one (`earlier`): it
+ * names the writes that owner chose (a takeover unsets it, so a later owner is given none).
  */
 export type DeliveryClaim =
-  | { role: "owner"; generation: string; expiresAt: Date; presumed: boolean }
+  | {
+      role: "owner";
+      generation: string;
+      expiresAt: Date;
+      presumed: boolean;
+      earlier?: PresumedAnswer;
+    }
   | { role: "replay"; generation: string; status: number; response: string }
   | { role: "mismatch" };
 
@@ -252,7 +264,9 @@ export function deliveriesRepository(
           };
           // Not renewed since it was read (else its owner is alive).
           const due = (current: DeliveryDoc) => leaseEnd(current) <= at;
-          if (await takeOver(existing, at, windowMs, due, changes)) return takenOver(existing);
+          if (await takeOver(existing, at, windowMs, due, changes)) {
+            return takenOver(existing, existing.presumed);
+          }
           await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
           continue;
         }

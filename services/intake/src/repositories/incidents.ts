@@ -97,11 +97,15 @@ export interface Opening {
   /** Its documents as they will be stored, when built ahead (prepareIncidents). */
   prepared?: PreparedIncident;
   /**
-   * Its delivery is new (a generation the call created, not a retry's): nothing is stored
-   * under its `deliveryId` yet, so a duplicate key is another instance's number, and is not
-   * looked up (FerretDB reads every incident of the account for it).
+   * What an earlier attempt of its delivery may have stored under its `deliveryId`, when the
+   * call knows: `null`, nothing (a new delivery: a generation the call created), or the id of
+   * the incident that attempt chose (a retry that took the delivery over from the attempt that
+   * created it: the answer it presumed names its incidents; null when it opened none for this
+   * service). A duplicate key is then another instance's number unless that incident is
+   * stored, read by `_id`; the delivery is not looked up (FerretDB reads every incident of the
+   * account for it). Absent: not known (an owner that presumed nothing was taken over).
    */
-  newDelivery?: boolean;
+  earlierId?: string | null;
 }
 
 /**
@@ -231,7 +235,11 @@ export function incidentsRepository(
    * is skipped. A payload stored apart is written first, under the delivery's id, so an
    * incident never names a payload that is not there, and a retry writes it once.
    */
-  async function insertNew(id: ObjectId, { input, apart }: NewDocs, newDelivery = false) {
+  async function insertNew(
+    id: ObjectId,
+    { input, apart }: NewDocs,
+    earlierId: Opening["earlierId"],
+  ) {
     if (apart) await insertOnce(() => batches.insert(payloads, apart));
     for (let attempt = 1; ; attempt += 1) {
       const doc: IncidentDoc = {
@@ -248,11 +256,14 @@ export function incidentsRepository(
         if (!isDuplicateKey(error)) throw error;
         const scan = attempt >= COLLISIONS_BEFORE_SCAN;
         const taken = await numbers.skipTaken(input.accountId, scan);
-        // FerretDB names no index in a duplicate key error. A new delivery's is a number taken,
-        // unless every stored number is below it (a retry that took the delivery over from a
-        // stalled owner stored its incident meanwhile).
-        const mayBeRetry = !newDelivery || (scan && taken < doc.number);
-        stored = mayBeRetry ? await storedBefore(id, input) : null;
+        // FerretDB names no index in a duplicate key error. When the call knows what an earlier
+        // attempt stored, it is a number taken unless that incident is there, or every stored
+        // number is below its own (another owner of the delivery, after a takeover this call
+        // does not know of, stored its incident meanwhile).
+        const byDelivery = earlierId === undefined || (scan && taken < doc.number);
+        if (byDelivery) stored = await storedBefore(id, input);
+        else if (earlierId === null) stored = null;
+        else stored = await incidents.findOne({ _id: toObjectId(earlierId) });
       }
       if (stored) {
         // Also on a retry: the first attempt may have died before it scheduled.
@@ -667,15 +678,15 @@ export function incidentsRepository(
         prepared?.input === input && prepared.event === event
           ? prepared.docs
           : toNewDocs(input, event);
-      const newDelivery = opening?.newDelivery;
+      const earlierId = opening?.earlierId;
       if (input.correlationKey === undefined) {
-        return { action: "created", incident: toHead(await insertNew(id, doc, newDelivery)) };
+        return { action: "created", incident: toHead(await insertNew(id, doc, earlierId)) };
       }
       const claimId = claimKey(doc.input.serviceId, input.correlationKey);
       let claimed = opening?.claimed;
       for (;;) {
         if (claimed ?? (await tryClaim(claimId, id))) {
-          const stored = await insertNew(id, doc, newDelivery);
+          const stored = await insertNew(id, doc, earlierId);
           if (stored._id.equals(id)) rememberOpen(claimId, stored);
           return { action: "created", incident: toHead(stored) };
         }

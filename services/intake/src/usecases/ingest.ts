@@ -162,8 +162,11 @@ export async function processIncidentCall(
       "process",
       window,
       PROCESS_ANSWERS,
-      (deliveryId, newDelivery) => {
-        for (const opening of openings.values()) opening.newDelivery = newDelivery;
+      (deliveryId, earlier) => {
+        const chosen = earlier === undefined ? undefined : incidentsChosen(earlier);
+        for (const opening of openings.values()) {
+          opening.earlierId = chosen && (chosen.get(opening.serviceId) ?? null);
+        }
         return persistDecisions(deps, call, decisions, now, deliveryId, callId, openings, journal);
       },
       {
@@ -279,8 +282,12 @@ async function once<A>(
   endpoint: Endpoint,
   windowSeconds: number,
   codec: AnswerCodec<A>,
-  /** `newDelivery`: the delivery's generation is this call's (no earlier attempt wrote under it). */
-  run: (deliveryId: string, newDelivery: boolean) => Promise<Outcome<A>>,
+  /**
+   * `earlier`: what an earlier attempt wrote under the delivery's generation, when known:
+   * nothing (`null`: the generation is this call's), or what the writes of the attempt that
+   * created it are (the answer it presumed: this call took the delivery over from it).
+   */
+  run: (deliveryId: string, earlier: PresumedAnswer | null | undefined) => Promise<Outcome<A>>,
   beside?: BesideTheClaim<A>,
 ): Promise<IngestResult<A>> {
   const { deliveries } = deps.repositories;
@@ -326,8 +333,8 @@ async function once<A>(
   const stopRenewing = deliveries.keepLease(key, claim);
   try {
     if (sendError !== undefined) throw sendError;
-    const newDelivery = claim.generation === generation;
-    const { status, answer, outbox = [] } = await run(claim.generation, newDelivery);
+    const earlier = claim.generation === generation ? null : claim.earlier;
+    const { status, answer, outbox = [] } = await run(claim.generation, earlier);
     // Compared as values, so that an answer as presumed is never encoded (stored with the claim).
     const asPresumed =
       claim.presumed &&
@@ -637,6 +644,17 @@ function presumedAnswer(
   const answer: ProcessAnswer = { id: callId, triggered, resolved, incidents };
   if (status === 202) answer.reason = reasonOf(decisions);
   return { status, answer };
+}
+
+/**
+ * By service, the id of the incident an earlier attempt at the delivery stored, if it stored
+ * one: none when there was no earlier attempt (`null`); else those its presumed answer names
+ * (an answer is presumed only when each trigger's incident id is chosen up front, so it names
+ * every incident its call may store).
+ */
+function incidentsChosen(earlier: PresumedAnswer | null): Map<string, string> {
+  const incidents = earlier ? PROCESS_ANSWERS.decode(earlier.response).incidents : [];
+  return new Map(incidents.map(({ serviceId, id }) => [serviceId, id]));
 }
 
 /** The presumed answer with the numbers of the incidents the call stored. */

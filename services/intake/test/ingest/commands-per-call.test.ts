@@ -1,5 +1,5 @@
 import { parseCidrList } from "@sqibs/webhooks";
-import type { CommandStartedEvent } from "mongodb";
+import { type CommandStartedEvent, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestService, type TestService } from "../harness.js";
 import { bearer, GROUP_FILTER, post, subscribeToOpenings } from "./support.js";
@@ -28,6 +28,8 @@ describe("the database commands of one call", () => {
   const seen: string[] = [];
   /** The documents of each insert seen, in order. */
   const inserted: number[] = [];
+  /** The fields each read of `incidents` seen filtered by, in order. */
+  const incidentReads: string[][] = [];
 
   beforeAll(async () => {
     const uri = inject("mongodbUri");
@@ -50,6 +52,8 @@ describe("the database commands of one call", () => {
       if (typeof collection === "string" && INGEST_COLLECTIONS.has(collection)) {
         seen.push(`${event.commandName} ${collection}`);
         if (event.commandName === "insert") inserted.push(event.command.documents.length);
+        if (event.commandName === "find" && collection === "incidents")
+          incidentReads.push(Object.keys(event.command.filter));
       }
     });
     // The first call reads what is cached afterwards (token, account, services).
@@ -63,11 +67,11 @@ describe("the database commands of one call", () => {
   function send(status: "firing" | "resolved", groupKey: string, to = service) {
     sent += 1;
     const body = JSON.stringify({ status, groupKey, summary: `Disk full (${groupKey})`, n: sent });
-    return post(to, {
-      body,
-      headers: { "content-type": "application/json", ...bearer(secret) },
-    });
+    return sendBody(body, to);
   }
+
+  const sendBody = (body: string, to = service) =>
+    post(to, { body, headers: { "content-type": "application/json", ...bearer(secret) } });
 
   /** The call's status and the commands it sent, in order. */
   async function commandsOf(status: "firing" | "resolved", groupKey: string) {
@@ -173,6 +177,57 @@ describe("the database commands of one call", () => {
       status: 201,
       commands: ["insert deliveries", "insert incidents", "insert incidents"],
     });
+  });
+
+  it("takes over a delivery whose first attempt died before its incident, and skips a number another instance took reading the incident that attempt chose by _id, not its delivery", async () => {
+    const body = JSON.stringify({ status: "firing", groupKey: "taken-over", summary: "Disk full" });
+    const db = service.deps.repositories.database.db;
+    const { incidents } = service.deps.repositories;
+    // The first attempt dies after its claims and before its incident (a stand-in for a crash).
+    const real = incidents.openOrAppend;
+    incidents.openOrAppend = () => Promise.reject(new Error("crashed before the incident"));
+    try {
+      expect((await sendBody(body)).status).toBe(500);
+    } finally {
+      incidents.openOrAppend = real;
+    }
+    const [delivery] = await db
+      .collection<{ _id: string; presumed?: { response: string } }>("deliveries")
+      .find({ generation: { $exists: true } })
+      .sort({ createdAt: -1 })
+      .limit(1)
+      .toArray();
+    const chosen: string = JSON.parse(delivery?.presumed?.response ?? "{}").incidents?.[0]?.id;
+    expect(chosen).toMatch(/^[0-9a-f]{24}$/);
+    // Its lease ran out (as a crash leaves it), and its open-incident claim is gone.
+    await db
+      .collection<{ _id: string }>("deliveries")
+      .updateOne(
+        { _id: delivery?._id ?? "" },
+        { $set: { leaseUntil: new Date(0) }, $unset: { renewedUntil: "" } },
+      );
+    await db
+      .collection<{ incidentId: ObjectId }>("deliveries")
+      .deleteOne({ incidentId: new ObjectId(chosen) });
+    // The other instance numbers past this one's last number, and says so in the hint.
+    await incidents.flushNumberHints();
+    expect((await send("firing", "numbered-elsewhere-again", other)).status).toBe(201);
+    await other.deps.repositories.incidents.flushNumberHints();
+
+    seen.length = 0;
+    incidentReads.length = 0;
+    const retry = await sendBody(body);
+    expect(retry.status).toBe(201);
+    expect(retry.json.incidents[0].id).not.toBe(chosen);
+    // The presumed incident, not stored (so no replay: a takeover), then, on the collision, the
+    // incident the first attempt chose: by `_id`, never by its delivery.
+    expect(incidentReads).toEqual([["_id", "accountId"], ["_id"]]);
+    expect(seen.filter((command) => command === "insert incidents")).toHaveLength(2);
+    const stored = await db.collection("incidents").countDocuments({
+      accountId: new ObjectId(account.account.id),
+      correlationKey: "taken-over",
+    });
+    expect(stored).toBe(1);
   });
 
   it("opens an incident a webhook listens to with the same two inserts: its journal entry rides with the claims", async () => {
