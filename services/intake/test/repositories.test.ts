@@ -987,6 +987,32 @@ describe("the hot-read cache", () => {
     expect(cache.get("flood-96")).toBeUndefined();
   });
 
+  it("drops expired entries from memory with no further read, and keeps the others", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const cache = new TtlCache<string>(1_000);
+      cache.set("quiet", "a deleted webhook's secret");
+      vi.advanceTimersByTime(600);
+      cache.set("busy", "kept");
+      vi.advanceTimersByTime(400);
+      expect([cache.holds("quiet"), cache.holds("busy")]).toEqual([false, true]);
+      vi.advanceTimersByTime(600);
+      expect(cache.holds("busy")).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("drops them by a timer that never keeps the process alive", () => {
+    const timers = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout");
+    const before = timers().length;
+    const cache = new TtlCache<string>(60_000);
+    cache.set("k", "v");
+    expect(cache.holds("k")).toBe(true);
+    expect(timers()).toHaveLength(before);
+  });
+
   it("does not keep a load that a write (clear) overtook, and loads again after it", async () => {
     const cache = new TtlCache<string>(60_000);
     let release: (value: string) => void = () => {};

@@ -7,11 +7,15 @@ import type { OpenedToken } from "./tokens.js";
  * and a flood of new keys evicts only the oldest, never everything at once. Concurrent
  * misses of one key share one load (when an entry expires under load, one read goes to the
  * database, not one per waiting request); a load that a clear() overtook is not cached.
+ * Expired entries leave memory by a timer, not only when read: a key never read again (an
+ * account gone quiet) would otherwise keep its value, an account's webhooks with their
+ * secrets and URLs included, after another instance deleted them.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
   private readonly loading = new Map<string, Promise<V>>();
   private generation = 0;
+  private sweep: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly ttlMs: number,
@@ -34,6 +38,31 @@ export class TtlCache<V> {
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(key, { value, until: Date.now() + this.ttlMs });
+    if (this.sweep === undefined) this.sweepAfter(this.ttlMs);
+  }
+
+  /** Whether an entry is in memory for this key, expired or not. */
+  holds(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Runs only while entries are kept; never keeps the process alive. */
+  private sweepAfter(delayMs: number): void {
+    this.sweep = setTimeout(() => this.dropExpired(), delayMs);
+    this.sweep.unref();
+  }
+
+  /** Entries are in the order they were set, so they expire in that order too. */
+  private dropExpired(): void {
+    this.sweep = undefined;
+    const now = Date.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.until > now) {
+        this.sweepAfter(entry.until - now);
+        return;
+      }
+      this.entries.delete(key);
+    }
   }
 
   forget(key: string): void {
