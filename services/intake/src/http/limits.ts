@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from "express";
 import type { Gauge } from "prom-client";
 import { HEALTH_PATH } from "./paths.js";
 import { sendProblem } from "./problem.js";
+import { contentCodingOf } from "./raw-body.js";
 
 /**
  * Sent on every answer. The API serves JSON only: nothing may be sniffed, framed, cached
@@ -191,9 +192,8 @@ export function bodyAdmission(
 }
 
 function reservedBytes(req: Request, bodyLimit: number): number {
-  const encoding = req.get("content-encoding")?.trim().toLowerCase();
   const length = Number(req.get("content-length"));
-  const plain = encoding === undefined || encoding === "" || encoding === "identity";
+  const plain = contentCodingOf(req) === "identity";
   return plain && Number.isSafeInteger(length) && length >= 0
     ? Math.min(length, bodyLimit)
     : bodyLimit;

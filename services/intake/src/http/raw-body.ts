@@ -19,7 +19,7 @@ export function captureRawBody(limitBytes: number): RequestHandler {
   const raw = express.raw({ type: () => true, limit: limitBytes, inflate: true });
   return (req, res, next) => {
     if (!INGEST_PATH.test(req.path)) return next();
-    const sent = req.get("content-encoding")?.trim().toLowerCase();
+    const sent = sentCodingOf(req);
     const coding = contentCoding(sent);
     if (coding === undefined) {
       // RFC 9110 §15.5.16: a 415 for a content coding names the codings that would do.
@@ -34,7 +34,7 @@ export function captureRawBody(limitBytes: number): RequestHandler {
     // The body parser knows each coding by one name only (`x-gzip` is gzip to it).
     if (coding !== "identity") req.headers["content-encoding"] = coding;
     raw(req, res, (error?: unknown) => {
-      if (error) return next(bodyError(error, sent, limitBytes));
+      if (error) return next(bodyError(error, sent, coding !== "identity", limitBytes));
       const bytes = Buffer.isBuffer(req.body) ? ownedBytes(req.body) : Buffer.alloc(0);
       (req as WithRaw)[RAW] = bytes;
       req.body = bytes.length && checksText(req) ? bytes.toString("utf8") : undefined;
@@ -56,9 +56,18 @@ const CODINGS: ReadonlyMap<string, string> = new Map([
   ["br", "br"],
   ["zstd", "zstd"],
 ]);
-const ACCEPT_ENCODING = "gzip, deflate, br, zstd";
+const ACCEPT_ENCODING = [...new Set(CODINGS.values())].join(", ");
+
+/** The request's `Content-Encoding` as sent, trimmed and lower-cased (case-insensitive). */
+function sentCodingOf(req: Request): string | undefined {
+  return req.get("content-encoding")?.trim().toLowerCase();
+}
 
 /** The coding a body is sent with, by the body parser's name; undefined: not one taken. */
+export function contentCodingOf(req: Request): string | undefined {
+  return contentCoding(sentCodingOf(req));
+}
+
 function contentCoding(sent: string | undefined): string | undefined {
   if (sent === undefined || sent === "" || sent === "identity") return "identity";
   return CODINGS.get(sent);
@@ -107,9 +116,13 @@ export function releaseRawBody(req: Request): void {
 }
 
 /** Reading errors in the API's words (the encoding, when there is one, is named as sent). */
-function bodyError(error: unknown, encoding: string | undefined, limitBytes: number): unknown {
+function bodyError(
+  error: unknown,
+  encoding: string | undefined,
+  compressed: boolean,
+  limitBytes: number,
+): unknown {
   const { status } = error as { status?: number };
-  const compressed = contentCoding(encoding) !== "identity";
   if (status === 413) {
     return new AppError(
       "PAYLOAD_TOO_LARGE",
