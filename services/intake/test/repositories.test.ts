@@ -988,7 +988,7 @@ describe("the hot-read cache", () => {
   });
 
   it("drops expired entries from memory with no further read, and keeps the others", () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     try {
       const cache = new TtlCache<string>(1_000);
       cache.set("quiet", "a deleted webhook's secret");
@@ -998,6 +998,34 @@ describe("the hot-read cache", () => {
       expect([cache.holds("quiet"), cache.holds("busy")]).toEqual([false, true]);
       vi.advanceTimersByTime(600);
       expect(cache.holds("busy")).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("keeps its entries for their lifetime whatever the wall clock does (NTP step, resumed VM)", () => {
+    // The wall clock (Date) steps; the monotonic one (performance) and the timers run on.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance", "Date"] });
+    try {
+      const hour = 3_600_000;
+      const cache = new TtlCache<string>(1_000);
+      cache.set("k", "v");
+      vi.setSystemTime(Date.now() + hour);
+      expect(cache.get("k")).toBe("v");
+      vi.advanceTimersByTime(999);
+      expect(cache.get("k")).toBe("v");
+      vi.advanceTimersByTime(1);
+      expect([cache.get("k"), cache.holds("k")]).toEqual([undefined, false]);
+
+      cache.set("k", "w");
+      vi.setSystemTime(Date.now() - hour);
+      vi.advanceTimersByTime(999);
+      expect(cache.get("k")).toBe("w");
+      vi.advanceTimersByTime(1);
+      // Neither read nor left in memory (the timer's sweep reads the same clock).
+      expect(cache.holds("k")).toBe(false);
+      expect(cache.get("k")).toBeUndefined();
       expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();

@@ -10,6 +10,8 @@ import type { OpenedToken } from "./tokens.js";
  * Expired entries leave memory by a timer, not only when read: a key never read again (an
  * account gone quiet) would otherwise keep its value, an account's webhooks with their
  * secrets and URLs included, after another instance deleted them.
+ * Lifetimes are measured on the monotonic clock (`performance.now()`, as the timer is): a step
+ * of the wall clock (NTP, a resumed VM) neither expires entries early nor keeps them longer.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
@@ -25,7 +27,7 @@ export class TtlCache<V> {
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.until > Date.now()) return entry.value;
+    if (entry.until > performance.now()) return entry.value;
     this.entries.delete(key);
     return undefined;
   }
@@ -37,7 +39,7 @@ export class TtlCache<V> {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, until: Date.now() + this.ttlMs });
+    this.entries.set(key, { value, until: performance.now() + this.ttlMs });
     if (this.sweep === undefined) this.sweepAfter(this.ttlMs);
   }
 
@@ -55,7 +57,7 @@ export class TtlCache<V> {
   /** Entries are in the order they were set, so they expire in that order too. */
   private dropExpired(): void {
     this.sweep = undefined;
-    const now = Date.now();
+    const now = performance.now();
     for (const [key, entry] of this.entries) {
       if (entry.until > now) {
         this.sweepAfter(entry.until - now);
