@@ -85,6 +85,33 @@ describe("memoized, unused entries", () => {
   });
 });
 
+describe("memoized, when the wall clock steps (NTP, a resumed VM)", () => {
+  beforeEach(() => {
+    // The wall clock (Date) steps; the monotonic one (performance) and the timers run on.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance", "Date"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it.each([
+    ["forward", 3_600_000],
+    ["back", -3_600_000],
+  ])("drops an entry an idle time after its last use, the clock stepped %s an hour", (_, step) => {
+    const { memo, computed } = counting();
+    memo("a");
+    vi.advanceTimersByTime(IDLE_MS / 2);
+    memo("a");
+    vi.setSystemTime(Date.now() + step);
+    vi.advanceTimersByTime(IDLE_MS - 1);
+    expect(memo.holds("a")).toBe(true);
+    vi.advanceTimersByTime(1);
+    expect(memo.holds("a")).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(computed).toEqual(["a"]);
+  });
+});
+
 describe("memoized, its timer", () => {
   it("never keeps the process alive", () => {
     const timers = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout");
