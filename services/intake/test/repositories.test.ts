@@ -1054,6 +1054,32 @@ describe("the hot-read cache", () => {
   });
 });
 
+describe("the database clock", () => {
+  const HOUR = 3_600_000;
+  it.each([
+    ["forward", HOUR],
+    ["back", -HOUR],
+  ])(
+    "keeps the database's time when this instance's wall clock steps %s an hour",
+    async (_, step) => {
+      // Only the wall clock is fake (and runs on), from before the clock is made.
+      vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+      try {
+        const clock = databaseClock(database.db);
+        await clock.now();
+        vi.setSystemTime(Date.now() + step);
+        const estimated = await clock.now();
+        const { localTime } = await database.db.command({ hello: 1 });
+        // Read after the estimate, so never earlier than it by more than the measure's error.
+        const gap = new Date(localTime as Date).getTime() - estimated.getTime();
+        expect(Math.abs(gap)).toBeLessThan(5_000);
+      } finally {
+        vi.useRealTimers();
+      }
+    },
+  );
+});
+
 describe("webhook queue entries", () => {
   const delivery = (key: string) => ({
     key,

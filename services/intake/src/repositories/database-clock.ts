@@ -6,7 +6,10 @@ import type { Db } from "mongodb";
  * minute. Times that one instance writes and another compares (an open-incident claim's age,
  * a delivery's lease and window) are database times: a skewed clock on one instance can then
  * neither make another's claim look old (taken over while its owner works) nor young (never
- * taken over). Accurate to about half a round trip.
+ * taken over). Accurate to about half a round trip. Its own clock is the monotonic one
+ * (`performance.now()`): the offset then holds when the wall clock steps (NTP, a resumed VM),
+ * where on Date.now a step back would shift the estimate, leases included, by its length until
+ * the next measure, and hold that measure back as long.
  */
 export interface DatabaseClock {
   now(): Promise<Date>;
@@ -14,7 +17,10 @@ export interface DatabaseClock {
 
 const REMEASURE_EVERY_MS = 60_000;
 
-export function databaseClock(db: Db, localNow: () => number = Date.now): DatabaseClock {
+export function databaseClock(
+  db: Db,
+  localNow: () => number = () => performance.now(),
+): DatabaseClock {
   let offset: number | undefined;
   let measuredAt = Number.NEGATIVE_INFINITY;
   let measuring: Promise<void> | undefined;

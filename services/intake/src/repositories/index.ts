@@ -40,7 +40,7 @@ export interface RepositoryOptions {
   deliveryLeaseMs?: number;
   /** How old a correlation claim without its incident is before it counts as orphaned. */
   orphanClaimMs?: number;
-  /** This instance's own clock, which the database clock corrects (tests skew it). */
+  /** This instance's own clock in ms, which the database clock corrects (tests skew it). */
   localClock?: () => number;
 }
 
