@@ -112,14 +112,14 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   let handed: QueuedDelivery[] = [];
   /** Journal entries ingest calls handed over, not yet taken by a tick. */
   let journaled: JournaledEvent[] = [];
-  /** Entries handed over without deliveries, to be checked at `checkAt` (ms). */
+  /** Entries handed over without deliveries, to be checked at `checkAt` (ms, monotonic). */
   let unsure: Array<{ event: JournaledEvent; checkAt: number }> = [];
   /** Journal entries whose deliveries are all stored, to be removed by the next tick. */
   let settled: JournalHold[] = [];
   const leaseMs = deps.config.WEBHOOK_INSTANCE_LEASE_MS;
   /** Whether the next tick scans whatever the time since the last scan (asked by a signal). */
   let scanAsked = true;
-  let scannedAt = 0;
+  let scannedAt = Number.NEGATIVE_INFINITY;
   /** Whether entries were handed over since the last scan. */
   let handedSinceScan = false;
   /** Ended attempts, and rounds given back, to be written by the next tick. */
@@ -131,8 +131,11 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
   let ticking: Promise<void> | undefined;
   let tickAgain = false;
   let stopped = false;
-  let countedAt = 0;
-  let tickedAt = 0;
+  // In-process times and deadlines are on the monotonic clock (performance.now()): a step of
+  // the wall clock (NTP, a resumed VM) would stall the ticks for its length, or end a stop's
+  // recording at once. Times compared with stored ones stay on the database's clock.
+  let countedAt = Number.NEGATIVE_INFINITY;
+  let tickedAt = Number.NEGATIVE_INFINITY;
   let gapMs = MIN_TICK_GAP_MS;
 
   function claimedBy(webhookId: string): number {
@@ -300,7 +303,7 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
    * writes can no longer land: by its incident's `_id`.
    */
   async function takeJournaled(): Promise<void> {
-    const now = Date.now();
+    const now = performance.now();
     const events = journaled;
     journaled = [];
     for (const event of events) {
@@ -396,7 +399,7 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     await recordEnded();
     await Promise.all([removeSettled(), takeJournaled()]);
     if (stopped) return;
-    const now = Date.now();
+    const now = performance.now();
     for (const [id, until] of pausedUntil) if (until <= now) pausedUntil.delete(id);
     for (const [id, until] of claimedElsewhere) if (until <= now) claimedElsewhere.delete(id);
     // A webhook without budget (its slots taken, or rounds enough claimed) is not read.
@@ -495,10 +498,10 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
     ticking = (async () => {
       do {
         tickAgain = false;
-        const wait = tickedAt + gapMs - Date.now();
+        const wait = tickedAt + gapMs - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (stopped) return;
-        tickedAt = Date.now();
+        tickedAt = performance.now();
         try {
           await tick();
         } catch (error) {
@@ -543,7 +546,7 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
       stopFreed();
       stopQueued();
       stopJournaled();
-      const deadlineAt = Date.now() + timeoutMs;
+      const deadlineAt = performance.now() + timeoutMs;
       const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
       const drained = (async () => {
         await Promise.allSettled([ticking, ...inFlight]);
@@ -551,7 +554,7 @@ export function startDispatcher(deps: AppDeps): Dispatcher {
         await storeEvents(journaled.filter((event) => event.deliveries));
         for (const rounds of claimed.values()) unsent.push(...rounds);
         claimed.clear();
-        await recordEnded(() => Date.now() >= deadlineAt);
+        await recordEnded(() => performance.now() >= deadlineAt);
         await removeSettled();
       })();
       await Promise.race([drained, deadline]);

@@ -19,8 +19,10 @@ export interface Sweeper {
  */
 export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
   let running: Promise<void> | undefined;
-  let retentionAt = 0;
-  let allExpiredAt = Date.now();
+  // Hours on the monotonic clock: a step of the wall clock (NTP, a resumed VM) would run both
+  // scans at once, or hold them back for its length.
+  let retentionAt = Number.NEGATIVE_INFINITY;
+  let allExpiredAt = performance.now();
   const runOnce = async () => {
     running ??= (async () => {
       try {
@@ -28,15 +30,15 @@ export function startSweeper(deps: AppDeps, intervalMs: number): Sweeper {
         await deps.repositories.deliveries.deleteExpired();
         await forgetIdleSessions(deps);
         // Hourly: it scans the delivery log.
-        if (Date.now() - retentionAt >= RETENTION_EVERY_MS) {
-          retentionAt = Date.now();
+        if (performance.now() - retentionAt >= RETENTION_EVERY_MS) {
+          retentionAt = performance.now();
           await forgetOldDeliveries(deps);
         }
         // Hourly, the first an hour after the start (not at every restart): a scan of every
         // delivery, for the expired ones that deleteExpired did not reach, behind live ones
         // of a longer window.
-        if (Date.now() - allExpiredAt >= RETENTION_EVERY_MS) {
-          allExpiredAt = Date.now();
+        if (performance.now() - allExpiredAt >= RETENTION_EVERY_MS) {
+          allExpiredAt = performance.now();
           await deps.repositories.deliveries.deleteAllExpired();
         }
       } catch (error) {
