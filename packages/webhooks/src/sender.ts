@@ -75,6 +75,8 @@ export interface SenderOptions {
   ca?: string | string[];
   /** Name resolution; the system's (`dns.lookup`, which reads /etc/hosts) by default. */
   resolve?: Resolver;
+  /** How long a checked target is kept unused (MEMO_IDLE_MS by default; tests shorten it). */
+  forgetIdleMs?: number;
 }
 
 export interface Sender {
@@ -198,7 +200,11 @@ export function createSender(options: SenderOptions): Sender {
    * text (the policy does not change; every send still resolves and checks the address it
    * connects to).
    */
-  const targetOf = memoized(MAX_TARGETS, (text) => checkedTarget(text, options.policy, agents));
+  const targetOf = memoized(
+    MAX_TARGETS,
+    (text) => checkedTarget(text, options.policy, agents),
+    options.forgetIdleMs,
+  );
 
   const send = (message: OutgoingMessage): Promise<AttemptOutcome> => {
     const started = performance.now();

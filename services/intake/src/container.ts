@@ -108,6 +108,8 @@ export interface ContainerParts {
   metrics?: Metrics;
   /** How webhook hosts are resolved (the system's by default; tests name their own hosts). */
   webhookResolver?: Resolver;
+  /** How long the sender keeps a checked URL unused (its default; tests shorten it). */
+  webhookForgetIdleMs?: number;
 }
 
 export function createContainer(parts: ContainerParts): AppDeps {
@@ -119,11 +121,15 @@ export function createContainer(parts: ContainerParts): AppDeps {
     metrics: parts.metrics ?? createMetrics(),
     rateLimiter: { lastCleanupAt: 0 },
     inTurn: oneAtATimePerKey(),
-    webhooks: webhookParts(parts.config, parts.webhookResolver),
+    webhooks: webhookParts(parts.config, parts.webhookResolver, parts.webhookForgetIdleMs),
   };
 }
 
-function webhookParts(config: Config, resolve: Resolver | undefined): WebhookParts {
+function webhookParts(
+  config: Config,
+  resolve: Resolver | undefined,
+  forgetIdleMs: number | undefined,
+): WebhookParts {
   const policy: UrlPolicy = {
     addresses: { allowed: config.WEBHOOK_ALLOWED_CIDRS },
     allowHttp: config.WEBHOOK_ALLOW_HTTP,
@@ -132,6 +138,7 @@ function webhookParts(config: Config, resolve: Resolver | undefined): WebhookPar
     policy,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     ...(resolve ? { resolve } : {}),
+    ...(forgetIdleMs !== undefined ? { forgetIdleMs } : {}),
   });
   return {
     policy,

@@ -51,6 +51,8 @@ export async function startTestService(
     dispatcher?: boolean;
     /** How webhook hosts resolve (the system's by default). */
     webhookResolver?: Resolver;
+    /** How long the sender keeps a checked URL unused (its default otherwise). */
+    webhookForgetIdleMs?: number;
   } = {},
 ): Promise<TestService> {
   const {
@@ -59,6 +61,7 @@ export async function startTestService(
     createIndexes = true,
     dispatcher: dispatching = false,
     webhookResolver,
+    webhookForgetIdleMs,
     ...configOverrides
   } = overrides;
   const config = configWith({
@@ -79,6 +82,7 @@ export async function startTestService(
     logger: logger ?? pino({ level: "silent" }),
     repositories,
     ...(webhookResolver ? { webhookResolver } : {}),
+    ...(webhookForgetIdleMs !== undefined ? { webhookForgetIdleMs } : {}),
   });
   const dispatcher: Dispatcher | undefined = dispatching ? startDispatcher(deps) : undefined;
   const journalKeeper = startJournalKeeper(deps, { recover: dispatching });
