@@ -130,7 +130,10 @@ describe("every page: accessible, and in a screenshot", () => {
     await page.goto(`${world().baseUrl}/console/tokens`);
     await page.getByRole("heading", { level: 1, name: "API Tokens" }).waitFor();
     // The token rows (each with its debug switch) arrive after the heading: tab once they are in.
-    await page.getByRole("switch", { name: /^Debug \(API call log\)/ }).first().waitFor();
+    await page
+      .getByRole("switch", { name: /^Debug \(API call log\)/ })
+      .first()
+      .waitFor();
     const reached = new Set<string>();
     for (let step = 0; step < 60; step += 1) {
       await page.keyboard.press("Tab");
