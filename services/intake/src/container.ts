@@ -121,15 +121,15 @@ export function createContainer(parts: ContainerParts): AppDeps {
     metrics: parts.metrics ?? createMetrics(),
     rateLimiter: { lastCleanupAt: 0 },
     inTurn: oneAtATimePerKey(),
-    webhooks: webhookParts(parts.config, parts.webhookResolver, parts.webhookForgetIdleMs),
+    webhooks: webhookParts(parts),
   };
 }
 
-function webhookParts(
-  config: Config,
-  resolve: Resolver | undefined,
-  forgetIdleMs: number | undefined,
-): WebhookParts {
+function webhookParts({
+  config,
+  webhookResolver: resolve,
+  webhookForgetIdleMs: forgetIdleMs,
+}: ContainerParts): WebhookParts {
   const policy: UrlPolicy = {
     addresses: { allowed: config.WEBHOOK_ALLOWED_CIDRS },
     allowHttp: config.WEBHOOK_ALLOW_HTTP,
