@@ -16,7 +16,10 @@ import {
  * the rate-limits repository, the limits on the tokens and accounts).
  */
 export interface RateLimiterState {
-  /** When this process last deleted past windows (ms since the epoch). */
+  /**
+   * When this process last deleted past windows, on the monotonic clock (`performance.now()`),
+   * so a step of the wall clock neither holds the next cleanup back nor runs it early.
+   */
   lastCleanupAt: number;
 }
 
@@ -119,7 +122,7 @@ export function createContainer(parts: ContainerParts): AppDeps {
     repositories: parts.repositories,
     clock: parts.clock ?? (() => new Date()),
     metrics: parts.metrics ?? createMetrics(),
-    rateLimiter: { lastCleanupAt: 0 },
+    rateLimiter: { lastCleanupAt: Number.NEGATIVE_INFINITY },
     inTurn: oneAtATimePerKey(),
     webhooks: webhookParts(parts),
   };

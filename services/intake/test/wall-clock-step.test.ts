@@ -47,6 +47,36 @@ describe("the sweeper's hourly scans", () => {
   });
 });
 
+describe("the rate limiter's cleanups of past windows", () => {
+  it("run a minute apart on the monotonic clock, whichever way the wall clock steps", async () => {
+    const service = await startTestService("wall_clock_rate_limits");
+    started.push(service);
+    const acme = await newAccount(service);
+    vi.useFakeTimers({ toFake: ["Date", "performance"], shouldAdvanceTime: true });
+    const cleanups = vi.spyOn(service.deps.repositories.rateLimits, "deleteExpired");
+    const MINUTE = 60_000;
+
+    vi.advanceTimersByTime(2 * MINUTE);
+    await trigger(acme.ingest);
+    expect(cleanups).toHaveBeenCalledTimes(1);
+    // A step back: the next cleanup is still due a minute after the last one.
+    vi.setSystemTime(Date.now() - HOUR);
+    vi.advanceTimersByTime(MINUTE + 1_000);
+    await trigger(acme.ingest);
+    expect(cleanups).toHaveBeenCalledTimes(2);
+    // A step forward: no cleanup before that minute has passed.
+    vi.setSystemTime(Date.now() + 2 * HOUR);
+    await trigger(acme.ingest);
+    expect(cleanups).toHaveBeenCalledTimes(2);
+    // The windows before the wall clock's present are what a cleanup deletes.
+    vi.advanceTimersByTime(MINUTE + 1_000);
+    await trigger(acme.ingest);
+    expect(cleanups).toHaveBeenCalledTimes(3);
+    const [before] = cleanups.mock.calls[2] ?? [];
+    expect(Math.abs((before?.getTime() ?? 0) - Date.now())).toBeLessThan(MINUTE);
+  });
+});
+
 describe("the webhook dispatcher's ticks", () => {
   it("go on sending when the wall clock steps back an hour", async () => {
     const receiver: Receiver = await startReceiver();

@@ -70,8 +70,9 @@ function limited(scope: "token" | "account", limit: number, retryAfterSeconds: n
 }
 
 function cleanUp(deps: Pick<AppDeps, "repositories" | "logger" | "rateLimiter">, now: number) {
-  if (now - deps.rateLimiter.lastCleanupAt < CLEANUP_EVERY_MS) return;
-  deps.rateLimiter.lastCleanupAt = now;
+  const monotonicNow = performance.now();
+  if (monotonicNow - deps.rateLimiter.lastCleanupAt < CLEANUP_EVERY_MS) return;
+  deps.rateLimiter.lastCleanupAt = monotonicNow;
   deps.repositories.rateLimits.deleteExpired(new Date(now)).catch((error: unknown) => {
     deps.logger.warn({ err: error }, "could not delete past rate-limit windows");
   });
