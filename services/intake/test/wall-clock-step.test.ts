@@ -9,7 +9,8 @@ import { newWebhook, receivedAtLeast, webhookService } from "./webhooks/support.
 // clock (NTP, a resumed VM) neither runs them early nor holds them back. Only the wall clock
 // (Date) is fake here, and runs on; the timers and the network are real.
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 const started: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -54,7 +55,6 @@ describe("the rate limiter's cleanups of past windows", () => {
     const acme = await newAccount(service);
     vi.useFakeTimers({ toFake: ["Date", "performance"], shouldAdvanceTime: true });
     const cleanups = vi.spyOn(service.deps.repositories.rateLimits, "deleteExpired");
-    const MINUTE = 60_000;
 
     vi.advanceTimersByTime(2 * MINUTE);
     await trigger(acme.ingest);
@@ -72,8 +72,8 @@ describe("the rate limiter's cleanups of past windows", () => {
     vi.advanceTimersByTime(MINUTE + 1_000);
     await trigger(acme.ingest);
     expect(cleanups).toHaveBeenCalledTimes(3);
-    const [before] = cleanups.mock.calls[2] ?? [];
-    expect(Math.abs((before?.getTime() ?? 0) - Date.now())).toBeLessThan(MINUTE);
+    const [before] = cleanups.mock.lastCall ?? [];
+    expect(Math.abs(Number(before) - Date.now())).toBeLessThan(MINUTE);
   });
 });
 
